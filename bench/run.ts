@@ -1,0 +1,14 @@
+/** `npm run bench`: runs every benchmark, prints the figures and writes bench/results/*.json. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { benchNativeRoundTrip } from './native-roundtrip.bench';
+
+const BENCHMARKS = [benchNativeRoundTrip];
+
+await mkdir('bench/results', { recursive: true });
+for (const bench of BENCHMARKS) {
+  const result = await bench();
+  const record = { ...result, at: new Date().toISOString(), node: process.version, cpus: cpus().length };
+  await writeFile(`bench/results/${result.name}.json`, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(JSON.stringify(record, null, 2));
+}

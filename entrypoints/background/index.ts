@@ -1,0 +1,16 @@
+import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
+import { NATIVE_HOST_NAME } from '../../shared/identity';
+import { HostLink, type NativePort } from '../../lib/host-link/host-link';
+import { servePageBridge } from '../../lib/page-bridge';
+
+export default defineBackground(() => {
+  const hostLink = new HostLink({
+    connect: () => browser.runtime.connectNative(NATIVE_HOST_NAME) as NativePort,
+    // Chromium reports the reason in runtime.lastError, Firefox on the port itself.
+    disconnectMessage: (port) => (port as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message,
+    extensionVersion: browser.runtime.getManifest().version,
+  });
+  servePageBridge(browser.runtime, hostLink);
+  hostLink.connect();
+});

@@ -1,0 +1,62 @@
+/**
+ * The executable a host manifest's `path` names. Browsers start native hosts with a minimal
+ * environment (no nvm or Homebrew PATH), so the wrapper runs Node by absolute path, and it carries
+ * the allowed extension ids to the host, which checks its caller against them.
+ */
+import { GECKO_EXTENSION_ID } from '../../../shared/identity';
+import { type HostPlatform, pathsFor } from './browser-locations';
+
+export interface HostWrapperTarget {
+  /** Absolute path of the Node binary, e.g. process.execPath. */
+  nodePath: string;
+  /** Absolute path of keygate-host.mjs. */
+  hostScriptPath: string;
+  /** Chromium ids plus the gecko id, as the host's KEYGATE_ALLOWED_EXTENSIONS expects. */
+  allowedExtensions: readonly string[];
+}
+
+const HEADER = 'Written by `keygate-host install`. Browsers start this with a minimal environment.';
+
+export function hostWrapperPath(dataDir: string, platform: HostPlatform): string {
+  return pathsFor(platform).join(dataDir, platform === 'win32' ? 'keygate-native-host.bat' : 'keygate-native-host');
+}
+
+/** The list the wrapper exports: every allowed Chromium id, then Firefox's add-on id. */
+export function allowedExtensionsFor(chromiumIds: readonly string[]): string[] {
+  return [...chromiumIds, GECKO_EXTENSION_ID];
+}
+
+/** Single-quotes a word for sh; a quote inside becomes '\'' (close, escaped quote, reopen). */
+export function quoteForPosixShell(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Double-quotes a path for a .bat file. Inside quotes cmd still expands %VAR%, so % is doubled;
+ * a double quote or line break cannot be escaped there (and is not legal in Windows paths anyway).
+ */
+export function quoteForBatch(value: string): string {
+  if (/["\r\n]/.test(value)) throw new Error(`Cannot write ${JSON.stringify(value)} into a .bat file.`);
+  return `"${value.replaceAll('%', '%%')}"`;
+}
+
+export function renderHostWrapper(platform: HostPlatform, target: HostWrapperTarget): string {
+  const allowed = target.allowedExtensions.join(',');
+  if (platform === 'win32') {
+    return [
+      '@echo off',
+      `rem ${HEADER}`,
+      `set ${quoteForBatch(`KEYGATE_ALLOWED_EXTENSIONS=${allowed}`)}`,
+      `${quoteForBatch(target.nodePath)} ${quoteForBatch(target.hostScriptPath)} native %*`,
+      '',
+    ].join('\r\n');
+  }
+  return [
+    '#!/bin/sh',
+    `# ${HEADER}`,
+    `KEYGATE_ALLOWED_EXTENSIONS=${quoteForPosixShell(allowed)}`,
+    'export KEYGATE_ALLOWED_EXTENSIONS',
+    `exec ${quoteForPosixShell(target.nodePath)} ${quoteForPosixShell(target.hostScriptPath)} native "$@"`,
+    '',
+  ].join('\n');
+}

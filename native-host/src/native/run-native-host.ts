@@ -1,0 +1,40 @@
+import type { Readable, Writable } from 'node:stream';
+import { errorBody } from '../../../shared/errors';
+import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../../../shared/identity';
+import { allowedExtensionIds, isAllowedCaller, parseCaller } from './caller';
+import { encodeFrames } from './frame-encoder';
+import { serveNativePort } from './port';
+import { createRequestHandler } from './request-handlers';
+
+export interface NativeHostIo {
+  browserArgs: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  input: Readable;
+  output: Writable;
+  log: (line: string) => void;
+}
+
+/**
+ * The mode the browser starts: check the caller, then serve frames until the browser closes stdin.
+ * Resolves to the process exit code.
+ */
+export async function runNativeHost(io: NativeHostIo): Promise<number> {
+  const caller = parseCaller(io.browserArgs);
+  const allowed = allowedExtensionIds(io.env.KEYGATE_ALLOWED_EXTENSIONS, [DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID]);
+  if (!isAllowedCaller(caller, allowed)) {
+    const who = JSON.stringify(io.browserArgs.slice(0, 2));
+    io.log(`keygate-host: refusing caller ${who}; allowed: ${allowed.join(', ')}`);
+    const fatal = { type: 'event', event: 'fatal', error: errorBody('CALLER_NOT_ALLOWED', `Caller: ${who}.`) };
+    await new Promise<void>((resolve) => io.output.write(Buffer.concat(encodeFrames(fatal, () => 0)), () => resolve()));
+    return 1;
+  }
+  const startedAt = Date.now();
+  const port = serveNativePort({
+    input: io.input,
+    output: io.output,
+    handle: createRequestHandler({ caller, startedAt, now: Date.now }),
+    log: io.log,
+  });
+  await port.closed;
+  return 0;
+}

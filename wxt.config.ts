@@ -1,0 +1,23 @@
+import { defineConfig } from 'wxt';
+import { EXTENSION_PUBLIC_KEY, GECKO_EXTENSION_ID } from './shared/identity';
+
+// MV3's default CSP blocks WebAssembly, which hash-wasm's Argon2id needs.
+const EXTENSION_PAGES_CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'";
+
+export default defineConfig({
+  modules: ['@wxt-dev/webextension-polyfill'],
+  imports: false,
+  manifestVersion: 3,
+  manifest: ({ browser }) => ({
+    name: 'Keygate',
+    description: 'Let AI agents use your API keys without ever holding them.',
+    permissions: ['nativeMessaging', 'storage'],
+    content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: { gecko: { id: GECKO_EXTENSION_ID, strict_min_version: '128.0' } } }
+      : { key: EXTENSION_PUBLIC_KEY }),
+  }),
+  vite: () => ({
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  }),
+});
