@@ -14,7 +14,12 @@ export default defineConfig({
     permissions: ['nativeMessaging', 'storage'],
     content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
     ...(browser === 'firefox'
-      ? { browser_specific_settings: { gecko: { id: GECKO_EXTENSION_ID, strict_min_version: '128.0' } } }
+      ? {
+          browser_specific_settings: {
+            // Keygate sends nothing anywhere; Firefox requires new add-ons to say so.
+            gecko: { id: GECKO_EXTENSION_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+          },
+        }
       : { key: EXTENSION_PUBLIC_KEY }),
   }),
   vite: () => ({

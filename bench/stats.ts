@@ -19,3 +19,19 @@ export interface LatencySummary {
 export function summarizeLatency(samples: readonly number[]): LatencySummary {
   return { samples: samples.length, p50Ms: round(percentile(samples, 50)), p99Ms: round(percentile(samples, 99)) };
 }
+
+export interface DurationSummary {
+  median: number;
+  samples: number[];
+}
+
+/** For slow operations measured a handful of times: the median and every sample, in ms. */
+export function summarizeDurations(samples: readonly number[]): DurationSummary {
+  return { median: round(percentile(samples, 50), 1), samples: samples.map((ms) => round(ms, 1)) };
+}
+
+export async function timeMs(run: () => unknown): Promise<number> {
+  const start = performance.now();
+  await run();
+  return performance.now() - start;
+}

@@ -1,45 +1,55 @@
 import type { WxtBrowser } from 'wxt/browser';
 import { errorBody, KeygateError } from '../shared/errors';
-import { validateRequest } from '../shared/protocol';
-import { type HostStateMessage, isPageMessage, type PageMessage, type PageReply, POPUP_PORT_NAME } from './extension-messages';
+import { type AppState, type AppStateMessage, isPageMessage, type PageReply, STATE_PORT_NAME } from './extension-messages';
 import type { HostLink } from './host-link/host-link';
+import { answerPageMessage } from './page-handlers';
+import type { VaultSession } from './session/vault-session';
 
 type Runtime = WxtBrowser['runtime'];
 
-/** Serves the extension's pages: pushes host state to open popups and answers their requests. */
-export function servePageBridge(runtime: Runtime, hostLink: HostLink): void {
-  runtime.onConnect.addListener((port) => {
-    if (port.name !== POPUP_PORT_NAME) return;
-    const push = () => port.postMessage({ type: 'host.state', state: hostLink.currentState } satisfies HostStateMessage);
-    const stop = hostLink.onStateChange(push);
-    port.onDisconnect.addListener(stop);
+export interface BackgroundServices {
+  hostLink: HostLink;
+  session: VaultSession;
+}
+
+function appState({ hostLink, session }: BackgroundServices): AppState {
+  return { host: hostLink.currentState, vault: session.currentState };
+}
+
+/**
+ * Serves the extension's pages: pushes host and vault state to open pages and answers their
+ * requests. Listeners are registered at once (MV3 wakes the worker only for listeners added
+ * synchronously); they wait for the services, whose vault database opens asynchronously.
+ */
+export function servePageBridge(runtime: Runtime, servicesReady: Promise<BackgroundServices>): void {
+  runtime.onConnect.addListener(async (port) => {
+    if (port.name !== STATE_PORT_NAME) return;
+    const services = await servicesReady;
+    const push = () => port.postMessage({ type: 'state', state: appState(services) } satisfies AppStateMessage);
+    const stopHost = services.hostLink.onStateChange(push);
+    const stopVault = services.session.onStateChange(push);
+    port.onDisconnect.addListener(() => {
+      stopHost();
+      stopVault();
+    });
     push();
   });
 
   const extensionOrigin = runtime.getURL('/');
   runtime.onMessage.addListener((message: unknown, sender) => {
     // Pages of this extension only (a content script's sender URL is the web page's).
-    const fromOwnPage = sender.id === runtime.id && sender.url?.startsWith(extensionOrigin) === true;
-    if (!fromOwnPage || !isPageMessage(message)) return undefined;
-    return answerPageMessage(message, hostLink);
+    if (sender.id !== runtime.id || sender.url?.startsWith(extensionOrigin) !== true) return undefined;
+    if (!isPageMessage(message)) return Promise.resolve({ ok: false, error: errorBody('MESSAGE_INVALID') } satisfies PageReply);
+    return answerSafely(async () => answerPageMessage(message, await servicesReady));
   });
 }
 
-async function answerPageMessage(message: PageMessage, hostLink: HostLink): Promise<PageReply> {
-  switch (message.type) {
-    case 'host.retry':
-      hostLink.connect();
-      return { ok: true, result: hostLink.currentState };
-    case 'host.getState':
-      return { ok: true, result: hostLink.currentState };
-    case 'host.request': {
-      const check = validateRequest({ ...message.params, id: 0, type: message.request });
-      if (!check.ok) return { ok: false, error: errorBody(check.code, check.detail) };
-      try {
-        return { ok: true, result: await hostLink.request(message.request, message.params as never) };
-      } catch (error) {
-        return { ok: false, error: error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR') };
-      }
-    }
+async function answerSafely(answer: () => Promise<unknown>): Promise<PageReply> {
+  try {
+    return { ok: true, result: (await answer()) ?? null };
+  } catch (error) {
+    if (error instanceof KeygateError) return { ok: false, error: error.toBody() };
+    console.error('[keygate] page request failed', error);
+    return { ok: false, error: errorBody('INTERNAL_ERROR') };
   }
 }

@@ -3,6 +3,8 @@
  * see comes from here: a stable code, the HTTP status the proxy answers with, a message and a hint
  * the reader can act on. Messages never carry a secret.
  */
+import { isPlainObject } from './validate';
+
 export const ERRORS = {
   FRAME_TOO_LARGE: {
     status: 413,
@@ -109,6 +111,11 @@ export const ERRORS = {
     message: 'The master password is too easy to guess.',
     hint: 'Use a longer passphrase (four or more unrelated words, or 14+ mixed characters) that you use nowhere else.',
   },
+  VAULT_BUSY: {
+    status: 409,
+    message: 'The vault is busy unlocking.',
+    hint: 'Wait for the unlock in progress to finish, then try again.',
+  },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -121,6 +128,16 @@ export interface ErrorBody {
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** An error body as it arrives over the native port: a known code, a message, maybe a hint. */
+export function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    isPlainObject(value) &&
+    isErrorCode(value.code) &&
+    typeof value.message === 'string' &&
+    (value.hint === undefined || typeof value.hint === 'string')
+  );
 }
 
 /** An error that carries a catalogue code; `detail` is appended to the catalogue message. */

@@ -7,8 +7,11 @@
  * carry no id. A host→browser frame above CHUNK_THRESHOLD_BYTES is sent as `chunk` frames whose
  * `data` pieces join into the original frame's JSON text.
  */
-import { type ErrorBody, type ErrorCode, isErrorCode } from './errors';
+import { type ErrorBody, type ErrorCode, isErrorBody } from './errors';
 import { isPlainObject, type Schema, schemaViolations } from './validate';
+import { VAULT_EVENT_SCHEMAS, VAULT_REQUEST_SCHEMAS, type VaultEventMap, type VaultRequestMap, type VaultStatus } from './vault-messages';
+
+export type { CredentialCheck, VaultStatus } from './vault-messages';
 
 /** Chromium drops the port when a host→browser message exceeds 1 MB; stay well below. */
 export const CHUNK_THRESHOLD_BYTES = 1_000_000;
@@ -26,6 +29,7 @@ export const REQUEST_SCHEMAS = {
   status: {},
   ping: { sentAt: { optional: 'number' } },
   'diagnostics.payload': { bytes: { integer: true, min: 0, max: MAX_DIAGNOSTIC_PAYLOAD_BYTES } },
+  ...VAULT_REQUEST_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type RequestType = keyof typeof REQUEST_SCHEMAS;
@@ -41,9 +45,10 @@ export interface StatusResult {
   pid: number;
   uptimeMs: number;
   caller: string;
+  vault: VaultStatus;
 }
 
-export interface RequestMap {
+export interface RequestMap extends VaultRequestMap {
   hello: { params: { extensionVersion: string }; result: HelloResult };
   status: { params: Record<string, never>; result: StatusResult };
   ping: { params: { sentAt?: number }; result: { receivedAt: number } };
@@ -59,11 +64,22 @@ export type Reply<R = unknown> =
   | { id: MessageId | null; ok: true; result: R }
   | { id: MessageId | null; ok: false; error: ErrorBody };
 
-export interface EventFrame {
-  type: 'event';
-  event: string;
-  [field: string]: unknown;
+export const EVENT_SCHEMAS = {
+  fatal: { error: { check: isErrorBody, expected: 'an error body' } },
+  ...VAULT_EVENT_SCHEMAS,
+} as const satisfies Record<string, Schema>;
+
+export type EventName = keyof typeof EVENT_SCHEMAS;
+
+export interface EventMap extends VaultEventMap {
+  /** The host refuses to serve (e.g. CALLER_NOT_ALLOWED) and exits. */
+  fatal: { error: ErrorBody };
 }
+
+/** A host→browser event of one name, or (distributed over the union) any event. */
+export type EventFrame<E extends EventName = EventName> = E extends EventName
+  ? { type: 'event'; event: E } & EventMap[E]
+  : never;
 
 export interface ChunkFrame {
   type: 'chunk';
@@ -102,7 +118,6 @@ export function validateRequest(value: unknown): RequestCheck {
 }
 
 const REPLY_OK_SCHEMA = { ok: 'boolean', result: 'unknown' } as const satisfies Schema;
-const EVENT_SCHEMA = { event: 'string' } as const satisfies Schema;
 const CHUNK_SCHEMA = {
   stream: { integer: true, min: 0 },
   index: { integer: true, min: 0 },
@@ -113,16 +128,18 @@ const CHUNK_SCHEMA = {
 /** Validates a parsed host→browser frame; returns null when it is not a valid frame. */
 export function validateHostFrame(value: unknown): HostFrame | null {
   if (!isPlainObject(value)) return null;
-  if (value.type === 'event') return schemaViolations(value, EVENT_SCHEMA).length === 0 ? (value as EventFrame) : null;
+  if (value.type === 'event') {
+    // An event the extension does not know, or one with wrong fields, is dropped rather than half-trusted.
+    if (typeof value.event !== 'string' || !Object.hasOwn(EVENT_SCHEMAS, value.event)) return null;
+    return schemaViolations(value, EVENT_SCHEMAS[value.event as EventName]).length === 0 ? (value as EventFrame) : null;
+  }
   if (value.type === 'chunk') {
     const chunk = value as unknown as ChunkFrame;
     return schemaViolations(value, CHUNK_SCHEMA).length === 0 && chunk.index < chunk.count ? chunk : null;
   }
   if (value.id !== null && !isMessageId(value.id)) return null;
   if (value.ok === true) return schemaViolations(value, REPLY_OK_SCHEMA).length === 0 ? (value as Reply) : null;
-  if (value.ok === false && isPlainObject(value.error) && isErrorCode(value.error.code) && typeof value.error.message === 'string') {
-    return value as Reply;
-  }
+  if (value.ok === false && isErrorBody(value.error)) return value as Reply;
   return null;
 }
 

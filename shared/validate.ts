@@ -11,7 +11,9 @@ export type FieldRule =
   | 'unknown'
   | { optional: FieldRule }
   | { min?: number; max?: number; integer: true }
-  | { oneOf: readonly string[] };
+  | { oneOf: readonly string[] }
+  /** For nested values (arrays, records) whose shape another validator already knows. */
+  | { check: (value: unknown) => boolean; expected: string };
 
 export type Schema = Readonly<Record<string, FieldRule>>;
 
@@ -38,6 +40,7 @@ function checkField(value: unknown, rule: FieldRule): boolean {
   }
   if ('optional' in rule) return value === undefined || checkField(value, rule.optional);
   if ('oneOf' in rule) return typeof value === 'string' && rule.oneOf.includes(value);
+  if ('check' in rule) return rule.check(value);
   return (
     Number.isSafeInteger(value) &&
     (rule.min === undefined || (value as number) >= rule.min) &&
@@ -45,9 +48,12 @@ function checkField(value: unknown, rule: FieldRule): boolean {
   );
 }
 
-/** Returns the names of the fields that break the schema (empty when the object conforms). */
+/**
+ * Returns the fields that break the schema (empty when the object conforms). A `check` rule's field
+ * says what it expected, since its value can be a whole nested structure; values are never echoed.
+ */
 export function schemaViolations(value: Record<string, unknown>, schema: Schema): string[] {
   return Object.entries(schema)
     .filter(([field, rule]) => !checkField(value[field], rule))
-    .map(([field]) => field);
+    .map(([field, rule]) => (typeof rule === 'object' && 'check' in rule ? `${field} (expected ${rule.expected})` : field));
 }

@@ -3,6 +3,9 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/identity';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
 import { servePageBridge } from '../../lib/page-bridge';
+import { VaultSession } from '../../lib/session/vault-session';
+import { readSessionSettings, rememberKdfDuration } from '../../lib/session/settings';
+import { openVaultDb } from '../../lib/vault/vault-db';
 
 export default defineBackground(() => {
   const hostLink = new HostLink({
@@ -11,6 +14,11 @@ export default defineBackground(() => {
     disconnectMessage: (port) => (port as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message,
     extensionVersion: browser.runtime.getManifest().version,
   });
-  servePageBridge(browser.runtime, hostLink);
+  const services = openVaultDb().then(async (db) => {
+    const session = new VaultSession({ db, host: hostLink, readSettings: readSessionSettings, rememberKdfDuration });
+    await session.initialize();
+    return { hostLink, session };
+  });
+  servePageBridge(browser.runtime, services);
   hostLink.connect();
 });

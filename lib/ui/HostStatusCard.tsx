@@ -1,5 +1,5 @@
 import type { HostState } from '../host-link/host-state';
-import { retryHostNow } from './use-host-state';
+import { callBackground } from './background-call';
 import { useNow } from './use-now';
 
 /** Whether the native host is reachable, its version, and what to do when it is not. */
@@ -34,7 +34,7 @@ export function HostStatusCard({ state }: { state: HostState | null }) {
       {state.error.hint && <p class="hint">Next step: {state.error.hint}</p>}
       <p class="detail">
         Retrying in {seconds}s (attempt {state.attempt}).{' '}
-        <button type="button" onClick={retryHostNow}>
+        <button type="button" onClick={() => void callBackground('host.retry')}>
           Retry now
         </button>
       </p>

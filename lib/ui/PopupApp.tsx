@@ -1,12 +1,14 @@
 import { HostStatusCard } from './HostStatusCard';
-import { useHostState } from './use-host-state';
+import { useAppState } from './use-app-state';
+import { VaultPanel } from './VaultPanel';
 
 export function PopupApp() {
-  const hostState = useHostState();
+  const state = useAppState();
   return (
     <main>
       <h1>Keygate</h1>
-      <HostStatusCard state={hostState} />
+      {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state.vault} />}
+      <HostStatusCard state={state?.host ?? null} />
     </main>
   );
 }

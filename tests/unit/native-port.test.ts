@@ -253,13 +253,13 @@ describe('serveNativePort', () => {
     );
     input.end(Buffer.concat(requests));
     await port.closed;
-    port.sendEvent({ type: 'event', event: 'locked' });
+    port.sendEvent({ type: 'event', event: 'vault.locked', reason: 'request' });
     await new Promise<void>((resolve) => output.end(resolve));
 
     const messages = readHostFrames(Buffer.concat(received));
     expect(messages.slice(0, 40).map((message) => ('id' in message ? message.id : null))).toEqual([...Array(40).keys()]);
     expect(messages[20]).toMatchObject({ result: { data: 'd'.repeat(1_200_000) } });
-    expect(messages[40]).toEqual({ type: 'event', event: 'locked' });
+    expect(messages[40]).toEqual({ type: 'event', event: 'vault.locked', reason: 'request' });
     // Writing without waiting for 'drain' would pile every reply (well over 1 MB) into the stream's buffer.
     const largestFrame = Math.max(...received.map((chunk) => chunk.length));
     expect(largestBacklog).toBeLessThan(highWaterMark + largestFrame);

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { errorBody } from '../../../shared/errors';
 import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../../../shared/identity';
+import { VaultKeeper } from '../vault/vault-keeper';
 import { allowedExtensionIds, isAllowedCaller, parseCaller } from './caller';
 import { encodeFrames } from './frame-encoder';
 import { serveNativePort } from './port';
@@ -16,6 +17,7 @@ export interface NativeHostIo {
 
 /**
  * The mode the browser starts: check the caller, then serve frames until the browser closes stdin.
+ * One vault keeper per process: the browser starts one host per port, and a port is one extension.
  * Resolves to the process exit code.
  */
 export async function runNativeHost(io: NativeHostIo): Promise<number> {
@@ -29,12 +31,20 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
     return 1;
   }
   const startedAt = Date.now();
+  const vault = new VaultKeeper();
   const port = serveNativePort({
     input: io.input,
     output: io.output,
-    handle: createRequestHandler({ caller, startedAt, now: Date.now }),
+    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault }),
     log: io.log,
   });
+  vault.onLocked((reason) => {
+    io.log(`keygate-host: vault locked (${reason}).`);
+    // The extension asked for the other locks, or is gone; only an idle lock would surprise it.
+    if (reason === 'idle') port.sendEvent({ type: 'event', event: 'vault.locked', reason });
+  });
   await port.closed;
+  // A host left holding the key with no browser attached would be a key nobody can lock.
+  vault.lock('disconnect');
   return 0;
 }

@@ -1,0 +1,85 @@
+import { useState } from 'preact/hooks';
+import type { VaultState } from '../session/vault-state';
+import { callBackground } from './background-call';
+import { ErrorNote } from './ErrorNote';
+import { useAction } from './use-action';
+
+function downloadJson(data: unknown, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([`${JSON.stringify(data, null, 2)}\n`], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function ExportVault() {
+  const { busy, error, run } = useAction();
+  const exportNow = () =>
+    void run(async () => downloadJson(await callBackground('vault.export'), `keygate-vault-${new Date().toISOString().slice(0, 10)}.json`));
+  return (
+    <div>
+      <p class="hint">One encrypted file: your secrets stay sealed; it opens only with the master password.</p>
+      <button type="button" onClick={exportNow} disabled={busy} data-testid="export-vault">
+        Export vault
+      </button>
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
+function ImportVault({ replacing }: { replacing: boolean }) {
+  const [fileText, setFileText] = useState<string | null>(null);
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState(false);
+  const { busy, error, run, setError } = useAction();
+
+  const chooseFile = async (input: HTMLInputElement) => {
+    setDone(false);
+    setFileText((await input.files?.[0]?.text()) ?? null);
+  };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    let file: unknown;
+    try {
+      file = JSON.parse(fileText ?? '');
+    } catch {
+      setError({ code: 'IMPORT_INVALID', message: 'The file is not JSON; choose a Keygate vault export.' });
+      return;
+    }
+    void run(() => callBackground('vault.import', { file, password })).then((ok) => {
+      if (ok) {
+        setPassword('');
+        setDone(true);
+      }
+    });
+  };
+  return (
+    <form onSubmit={submit} data-testid="import-vault">
+      <label>
+        Vault file
+        <input type="file" accept="application/json,.json" onChange={(e) => void chooseFile(e.currentTarget)} data-testid="import-file" />
+      </label>
+      <label>
+        The file’s master password
+        <input type="password" autocomplete="off" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="import-password" />
+      </label>
+      {replacing && <p class="warn">Importing replaces the vault in this browser. Export it first if you need it.</p>}
+      <ErrorNote error={error} testId="import-error" />
+      {done && <p class="ok" data-testid="import-done">Imported and unlocked.</p>}
+      <button type="submit" disabled={busy || fileText === null || password === ''} data-testid="import-submit">
+        {busy ? 'Checking the file…' : 'Import vault'}
+      </button>
+    </form>
+  );
+}
+
+export function BackupSection({ vault }: { vault: VaultState }) {
+  return (
+    <section class="card">
+      <h2>Backup</h2>
+      {vault.status === 'unlocked' ? <ExportVault /> : <p class="hint">Unlock the vault to export it.</p>}
+      <ImportVault replacing={vault.status !== 'absent'} />
+    </section>
+  );
+}

@@ -1,0 +1,18 @@
+import type { VaultState } from '../session/vault-state';
+import { CreateVaultForm } from './CreateVaultForm';
+import { UnlockedVault } from './UnlockedVault';
+import { UnlockForm } from './UnlockForm';
+
+export function VaultPanel({ state }: { state: VaultState }) {
+  switch (state.status) {
+    case 'loading':
+      return <p class="hint">Opening the vault…</p>;
+    case 'absent':
+      return <CreateVaultForm />;
+    case 'locked':
+    case 'unlocking':
+      return <UnlockForm state={state} />;
+    case 'unlocked':
+      return <UnlockedVault state={state} />;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The master password's only job: become a key-encryption key for long enough to wrap or unwrap
+ * the data key. Its bytes and the key are wiped as soon as that is done.
+ */
+import { KeygateError } from '../../shared/errors';
+import { type SealedBox, unwrapDataKey, wipe } from '../../shared/vault/envelope';
+import { type KdfParams, deriveKeyEncryptionKey } from '../../shared/vault/kdf';
+import { MIN_ACCEPTED_SCORE, passwordStrength } from '../../shared/vault/password-strength';
+
+/**
+ * NFC first: the same password typed on macOS and on Windows can arrive as different code points,
+ * and a vault exported on one machine must open on the other.
+ */
+function passwordBytes(password: string): Uint8Array {
+  return new TextEncoder().encode(password.normalize('NFC'));
+}
+
+export function requireStrongPassword(password: string): void {
+  const { score, hint } = passwordStrength(password);
+  if (score < MIN_ACCEPTED_SCORE) throw new KeygateError('PASSWORD_TOO_WEAK', hint);
+}
+
+/** The caller owns the returned key-encryption key and must wipe it. */
+export async function deriveKekFromPassword(password: string, kdf: KdfParams): Promise<Uint8Array> {
+  const bytes = passwordBytes(password);
+  try {
+    return await deriveKeyEncryptionKey(bytes, kdf);
+  } finally {
+    wipe(bytes);
+  }
+}
+
+/** Wrong password → VAULT_PASSWORD_WRONG; the caller owns the returned data key. */
+export async function unwrapWithPassword(password: string, kdf: KdfParams, wrappedDataKey: SealedBox): Promise<Uint8Array> {
+  const kek = await deriveKekFromPassword(password, kdf);
+  try {
+    return unwrapDataKey(kek, wrappedDataKey);
+  } finally {
+    wipe(kek);
+  }
+}

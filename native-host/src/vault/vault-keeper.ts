@@ -1,0 +1,127 @@
+/**
+ * The unlocked vault inside keygate-host: the data key in a buffer the host can zero, and the
+ * credentials still sealed. A secret is opened only for the one call that needs it and zeroed right
+ * after (DESIGN.md, "Key custody at runtime"). Locking zeroes the key and forgets the records.
+ */
+import { KeygateError } from '../../../shared/errors';
+import type { CredentialCheck, VaultStatus } from '../../../shared/protocol';
+import { DATA_KEY_BYTES, openSealedSecret, wipe } from '../../../shared/vault/envelope';
+import type { CredentialRecord } from '../../../shared/vault/format';
+import { checkSealedRecord } from './credential-check';
+import { IdleTimer, nodeTimers, type TimerFunctions } from './idle-timer';
+
+/** `disconnect`: the browser closed the port, so nobody is left to tell. */
+export type VaultLockReason = 'idle' | 'request' | 'disconnect';
+
+export interface VaultKeeperOptions {
+  now?: () => number;
+  timers?: TimerFunctions;
+  /**
+   * Where the key is kept. Buffer.alloc gives it its own zeroed memory, not a slice of Buffer's
+   * shared pool that other code could still read after we zero our part.
+   */
+  allocateKeyBuffer?: () => Uint8Array;
+}
+
+interface Session {
+  key: Uint8Array;
+  records: Map<string, CredentialRecord>;
+  unlockedAt: number;
+  idleLockMs: number;
+}
+
+export class VaultKeeper {
+  private session: Session | null = null;
+  private readonly listeners = new Set<(reason: VaultLockReason) => void>();
+  private readonly now: () => number;
+  private readonly idleTimer: IdleTimer;
+  private readonly allocateKeyBuffer: () => Uint8Array;
+
+  constructor(options: VaultKeeperOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.idleTimer = new IdleTimer(options.timers ?? nodeTimers, () => this.lock('idle'));
+    this.allocateKeyBuffer = options.allocateKeyBuffer ?? (() => Buffer.alloc(DATA_KEY_BYTES));
+  }
+
+  get isUnlocked(): boolean {
+    return this.session !== null;
+  }
+
+  /**
+   * Copies `dataKey` in (the caller wipes its own copy) and test-opens every record, so a tampered
+   * one is reported now while the rest stay usable. Replaces, and wipes, any earlier key.
+   */
+  unlock(dataKey: Uint8Array, records: readonly CredentialRecord[], idleLockMs: number): CredentialCheck[] {
+    if (dataKey.length !== DATA_KEY_BYTES) throw new TypeError(`Data keys are ${DATA_KEY_BYTES} bytes.`);
+    this.endSession();
+    const key = this.allocateKeyBuffer();
+    key.set(dataKey);
+    this.session = { key, records: new Map(records.map((record) => [record.id, record])), unlockedAt: this.now(), idleLockMs };
+    this.touch();
+    return records.map((record) => checkSealedRecord(key, record));
+  }
+
+  lock(reason: VaultLockReason): void {
+    if (this.endSession()) for (const listener of this.listeners) listener(reason);
+  }
+
+  onLocked(listener: (reason: VaultLockReason) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Activity postpones the idle lock; a no-op while locked. */
+  touch(): void {
+    if (this.session !== null) this.idleTimer.restart(this.session.idleLockMs);
+  }
+
+  /** Adds or replaces a record; a tampered one is kept (as at unlock) and reported. */
+  putCredential(record: CredentialRecord): CredentialCheck {
+    const session = this.requireSession();
+    session.records.set(record.id, record);
+    this.touch();
+    return checkSealedRecord(session.key, record);
+  }
+
+  deleteCredential(id: string): boolean {
+    const deleted = this.requireSession().records.delete(id);
+    this.touch();
+    return deleted;
+  }
+
+  /** Opens one secret for the duration of `use` only; its bytes are zeroed however `use` ends. */
+  async withOpenCredential<T>(id: string, use: (secret: Uint8Array) => T | Promise<T>): Promise<T> {
+    const session = this.requireSession();
+    const record = session.records.get(id);
+    if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND', `Record ${JSON.stringify(id)}.`);
+    this.touch();
+    const secret = openSealedSecret(session.key, id, record.sealed);
+    try {
+      return await use(secret);
+    } finally {
+      wipe(secret);
+    }
+  }
+
+  snapshot(): VaultStatus {
+    const session = this.session;
+    if (session === null) return { state: 'locked', credentialCount: 0, unlockedAt: null };
+    return { state: 'unlocked', credentialCount: session.records.size, unlockedAt: session.unlockedAt };
+  }
+
+  private requireSession(): Session {
+    if (this.session === null) throw new KeygateError('VAULT_LOCKED');
+    return this.session;
+  }
+
+  /** Zeroes the key and drops the records; false when there was nothing to end. */
+  private endSession(): boolean {
+    const session = this.session;
+    if (session === null) return false;
+    this.session = null;
+    this.idleTimer.stop();
+    wipe(session.key);
+    session.records.clear();
+    return true;
+  }
+}
