@@ -1,7 +1,7 @@
 /**
  * Native round trip through the real extension and host in headless Chromium: an extension page
  * asks the background, which asks keygate-host over the native port. Baseline in the same run: the
- * same page ↔ background round trip without the host (`host.getState`).
+ * same page ↔ background round trip without the host (`state.get`).
  */
 import { launchKeygateBrowser } from '../scripts/keygate-browser';
 import { round, summarizeLatency } from './stats';
@@ -37,7 +37,7 @@ export async function benchNativeRoundTrip() {
         WARMUP,
       );
 
-    const baseline = summarizeLatency(await timeMessages({ type: 'host.getState' }, SMALL_MESSAGES));
+    const baseline = summarizeLatency(await timeMessages({ type: 'state.get' }, SMALL_MESSAGES));
     const throughHost = summarizeLatency(await timeMessages({ type: 'host.request', request: 'ping', params: {} }, SMALL_MESSAGES));
 
     const payloadSeconds = await page.evaluate(

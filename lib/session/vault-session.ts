@@ -40,6 +40,8 @@ export class VaultSession {
   private dataKey: Uint8Array | null = null;
   private state: VaultState = { status: 'loading' };
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A change was made while a hand-off was in flight, so that hand-off may have missed it. */
+  private handoffOutdated = false;
   private readonly listeners = new Set<(state: VaultState) => void>();
   private readonly now: () => number;
 
@@ -47,7 +49,10 @@ export class VaultSession {
     this.now = deps.now ?? Date.now;
     // A restarted host has forgotten the key: hand it over again as soon as it is back.
     deps.host.onStateChange((host) => {
-      if (host.status === 'connected' && this.dataKey !== null) void this.handOffToHost();
+      if (this.dataKey === null) return;
+      if (host.status === 'connected') void this.handOffToHost();
+      // The host that held the key is gone: the proxy is not serving, whatever the last hand-off said.
+      else if (host.status === 'unavailable') this.setHandoff({ status: 'failed', error: host.error });
     });
     deps.host.onEvent((event: EventFrame) => {
       if (event.event === 'vault.locked' && event.reason === 'idle') void this.lock('host-idle');
@@ -74,9 +79,11 @@ export class VaultSession {
   }
 
   async unlock(password: string): Promise<void> {
+    const { lastKdfMs } = await this.deps.readSettings();
+    // Checked after the await and marked 'unlocking' in the same step: two quick clicks must not
+    // both pass the check and derive (and hold) two keys.
     if (this.state.status === 'unlocked') return;
     if (this.state.status !== 'locked') throw new KeygateError(this.state.status === 'absent' ? 'VAULT_NOT_FOUND' : 'VAULT_BUSY');
-    const { lastKdfMs } = await this.deps.readSettings();
     const startedAt = this.now();
     this.setState({ status: 'unlocking', startedAt, expectedMs: lastKdfMs });
     let dataKey: Uint8Array;
@@ -181,6 +188,7 @@ export class VaultSession {
       return;
     }
     this.setHandoff({ status: 'pending' });
+    this.handoffOutdated = false;
     try {
       const credentials = await store.listCredentials(this.deps.db);
       const { idleLockMinutes } = this.state;
@@ -190,7 +198,9 @@ export class VaultSession {
         credentials,
         idleLockMinutes,
       });
-      if (this.dataKey === dataKey) this.setHandoff({ status: 'ready', at: this.now() });
+      if (this.dataKey !== dataKey) return;
+      if (this.handoffOutdated) return await this.handOffToHost();
+      this.setHandoff({ status: 'ready', at: this.now() });
     } catch (error) {
       if (this.dataKey === dataKey) {
         this.setHandoff({ status: 'failed', error: error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR') });
@@ -200,7 +210,9 @@ export class VaultSession {
 
   /** A change while the host is away reaches it with the next full hand-off instead. */
   private async tellHost(send: () => Promise<unknown>): Promise<void> {
-    if (this.state.status !== 'unlocked' || this.state.handoff.status !== 'ready') return;
+    if (this.state.status !== 'unlocked') return;
+    if (this.state.handoff.status === 'pending') this.handoffOutdated = true;
+    if (this.state.handoff.status !== 'ready') return;
     try {
       await send();
     } catch {
