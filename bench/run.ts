@@ -2,9 +2,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { benchNativeRoundTrip } from './native-roundtrip.bench';
+import { benchProxyOverhead } from './proxy-overhead.bench';
 import { benchVaultUnlock } from './vault-unlock.bench';
 
-const BENCHMARKS = [benchNativeRoundTrip, benchVaultUnlock];
 
 await mkdir('bench/results', { recursive: true });
 for (const bench of BENCHMARKS) {

@@ -1,4 +1,6 @@
 /** Small statistics helpers shared by the benchmarks. */
+import { readFileSync } from 'node:fs';
+
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('No samples.');
   const sorted = [...samples].sort((a, b) => a - b);
@@ -34,4 +36,28 @@ export async function timeMs(run: () => unknown): Promise<number> {
   const start = performance.now();
   await run();
   return performance.now() - start;
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/PID/stat; null where there is no
+ * /proc (macOS, Windows). Used to say what bounds a figure: CPU-ms per request against the cores.
+ */
+export function processCpuMs(pid: number, ticksPerSecond = 100): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) may contain spaces and parentheses: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / ticksPerSecond : null;
+}
+
+/** CPU time (user + system, ms) the current process has used so far. */
+export function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }

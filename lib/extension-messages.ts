@@ -4,6 +4,8 @@
  * `onMessageExternal`, and the sender's URL must be the extension's own).
  */
 import type { ErrorBody } from '../shared/errors';
+import type { ProxyStatus } from '../shared/protocol';
+import type { BinanceKeyRestrictions } from '../shared/proxy-messages';
 import { CREDENTIAL_KINDS } from '../shared/vault/format';
 import { isPlainObject, type Schema, schemaViolations } from '../shared/validate';
 import type { HostState } from './host-link/host-state';
@@ -27,6 +29,16 @@ export const PAGE_MESSAGE_SCHEMAS = {
   'vault.credentials.delete': { id: 'string' },
   'vault.export': {},
   'vault.import': { file: 'object', password: 'string' },
+  'policy.get': {},
+  'policy.apply': { toml: 'string' },
+  'agents.list': {},
+  'agents.create': {
+    name: 'string',
+    scopes: { check: (value: unknown) => Array.isArray(value) && value.every((scope) => typeof scope === 'string'), expected: 'a list of scopes' },
+    expiresAt: { check: (value: unknown) => value === null || Number.isSafeInteger(value), expected: 'a time in ms, or null' },
+  },
+  'agents.setEnabled': { agentId: 'string', enabled: 'boolean' },
+  'agents.delete': { agentId: 'string' },
 } as const satisfies Record<string, Schema>;
 
 export type PageMessageType = keyof typeof PAGE_MESSAGE_SCHEMAS;
@@ -36,6 +48,10 @@ export type PageReply<T = unknown> = { ok: true; result: T } | { ok: false; erro
 export interface AppState {
   host: HostState;
   vault: VaultState;
+  /** The host's proxy listener, once the host has the policy; null while the host is away. */
+  proxy: ProxyStatus | null;
+  /** Binance keys as Binance describes them; a key that can withdraw or transfer gets a warning. */
+  binanceKeys: BinanceKeyRestrictions[];
 }
 
 export interface AppStateMessage {

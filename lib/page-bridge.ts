@@ -3,17 +3,21 @@ import { errorBody, KeygateError } from '../shared/errors';
 import { type AppState, type AppStateMessage, isPageMessage, type PageReply, STATE_PORT_NAME } from './extension-messages';
 import type { HostLink } from './host-link/host-link';
 import { answerPageMessage } from './page-handlers';
+import type { HostSync } from './session/host-sync';
 import type { VaultSession } from './session/vault-session';
+import type { VaultDb } from './vault/vault-db';
 
 type Runtime = WxtBrowser['runtime'];
 
 export interface BackgroundServices {
+  db: VaultDb;
   hostLink: HostLink;
   session: VaultSession;
+  hostSync: HostSync;
 }
 
-function appState({ hostLink, session }: BackgroundServices): AppState {
-  return { host: hostLink.currentState, vault: session.currentState };
+export function appState({ hostLink, session, hostSync }: BackgroundServices): AppState {
+  return { host: hostLink.currentState, vault: session.currentState, proxy: hostSync.proxyStatus, binanceKeys: hostSync.binanceKeyRestrictions };
 }
 
 /**
@@ -26,12 +30,8 @@ export function servePageBridge(runtime: Runtime, servicesReady: Promise<Backgro
     if (port.name !== STATE_PORT_NAME) return;
     const services = await servicesReady;
     const push = () => port.postMessage({ type: 'state', state: appState(services) } satisfies AppStateMessage);
-    const stopHost = services.hostLink.onStateChange(push);
-    const stopVault = services.session.onStateChange(push);
-    port.onDisconnect.addListener(() => {
-      stopHost();
-      stopVault();
-    });
+    const stops = [services.hostLink.onStateChange(push), services.session.onStateChange(push), services.hostSync.onChange(push)];
+    port.onDisconnect.addListener(() => stops.forEach((stop) => stop()));
     push();
   });
 

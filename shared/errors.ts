@@ -59,7 +59,7 @@ export const ERRORS = {
   VAULT_LOCKED: {
     status: 423,
     message: 'The vault is locked.',
-    hint: 'Unlock Keygate from the browser toolbar popup with your master password, then retry.',
+    hint: 'Ask the user to unlock Keygate (the browser toolbar popup, or restart `keygate-host serve` with the password), then retry.',
   },
   VAULT_PASSWORD_WRONG: {
     status: 401,
@@ -93,8 +93,8 @@ export const ERRORS = {
   },
   CREDENTIAL_NOT_FOUND: {
     status: 404,
-    message: 'The vault has no credential with this id.',
-    hint: 'List the credentials in the Keygate popup and use one of the ids shown there.',
+    message: 'The vault has no credential for this service (or with this id).',
+    hint: 'Add an API key for the service in the Keygate popup, then retry.',
   },
   CREDENTIAL_INVALID: {
     status: 422,
@@ -115,6 +115,121 @@ export const ERRORS = {
     status: 409,
     message: 'The vault is busy unlocking.',
     hint: 'Wait for the unlock in progress to finish, then try again.',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    message: 'The Host header does not name Keygate on this machine.',
+    hint: 'Call http://127.0.0.1:PORT, http://localhost:PORT or http://[::1]:PORT directly; other names are refused to stop DNS rebinding.',
+  },
+  HOST_HEADER_INVALID: {
+    status: 400,
+    message: 'The request has no Host header or more than one.',
+    hint: 'Send exactly one Host header.',
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    message: 'Requests from this web origin are not allowed.',
+    hint: 'Add the origin to [proxy] allowed_origins in the policy if this page should reach Keygate.',
+  },
+  NON_CANONICAL_PATH: {
+    status: 400,
+    message: 'The request path is not in canonical form.',
+    hint: 'Send the path without dot segments, doubled or encoded slashes, backslashes, ";" or encoded letters.',
+  },
+  SERVICE_UNKNOWN: {
+    status: 404,
+    message: 'No Keygate service is served at this path.',
+    hint: 'Use /openai/…, /anthropic/…, /binance/… or /custom/NAME/… (GET /_keygate/status lists what you may use).',
+  },
+  SCOPE_DENIED: {
+    status: 403,
+    message: 'This agent key may not use this service.',
+    hint: 'Ask the user to add the scope to the agent key in Keygate\'s options page (GET /_keygate/status shows your scopes).',
+  },
+  ENDPOINT_BLOCKED: {
+    status: 403,
+    message: 'The policy blocks this endpoint.',
+    hint: 'This call is not allowed through Keygate; the detail names the rule. Ask the user if it should be.',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message: 'The rate limit for this service is used up.',
+    hint: 'Wait for the number of seconds in the Retry-After header, then retry.',
+  },
+  REQUEST_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than the policy allows.',
+    hint: 'Send a smaller body, or raise [proxy] max_request_body_bytes in the policy.',
+  },
+  UPSTREAM_UNREACHABLE: {
+    status: 502,
+    message: 'Keygate could not reach the upstream API.',
+    hint: 'Check the network and the service base_url in the policy, then retry.',
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    message: 'The upstream API did not answer in time.',
+    hint: 'Retry later, or raise [proxy] upstream_timeout_seconds in the policy.',
+  },
+  PROXY_PORT_IN_USE: {
+    status: 503,
+    message: 'Keygate could not listen on the configured port.',
+    hint: 'Another program (or another Keygate) uses the port; stop it or set [proxy] port in the policy.',
+  },
+  ALL_CREDENTIALS_FAILED: {
+    status: 502,
+    message: 'Every credential for this service was refused by the upstream API.',
+    hint: 'The detail lists each credential and why it failed; the user must replace the dead keys in the Keygate popup.',
+  },
+  AGENT_KEY_MISSING: {
+    status: 401,
+    message: 'The request carries no Keygate agent key.',
+    hint: 'Send your pk_ key as "Authorization: Bearer pk_…" or "x-api-key: pk_…"; SDKs do this when you pass it as their API key.',
+  },
+  AGENT_KEY_INVALID: {
+    status: 401,
+    message: 'The agent key is not accepted: it is unknown, disabled, expired or malformed.',
+    hint: 'Use the pk_ key exactly as shown when it was created, or ask the user to create or re-enable one in Keygate\'s options page.',
+  },
+  POLICY_INVALID: {
+    status: 422,
+    message: 'The policy is not valid, so it was not applied; the running policy stays in force.',
+    hint: 'Fix each field listed (with its line in the policy file) and load the policy again.',
+  },
+  BINANCE_PARAMETER_DUPLICATE: {
+    status: 400,
+    message: 'A Binance request parameter was sent more than once.',
+    hint: 'Send each parameter once, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
+  },
+  BINANCE_REQUEST_INVALID: {
+    status: 400,
+    message: 'Keygate could not read the parameters of this Binance request.',
+    hint: 'Send parameters as a percent-encoded UTF-8 query string or an application/x-www-form-urlencoded body; the detail says what is wrong.',
+  },
+  CREDENTIAL_FORMAT_INVALID: {
+    status: 422,
+    message: 'A stored credential is not in the format its key kind needs, so it was not used.',
+    hint: 'Replace it in the Keygate popup: a Binance HMAC key is a 64-character API key and secret key; an Ed25519 or RSA key is the API key and an unencrypted PEM private key of that type.',
+  },
+  ORDER_VALUE_UNKNOWN: {
+    status: 422,
+    message: 'Keygate could not work out what this Binance order is worth in US dollars, so it was not sent.',
+    hint: 'Send plain decimal quantities and prices (digits and one ".", no exponent or sign); for a market order give quoteOrderQty or retry when prices are available; orders quoted in an asset without a USDT market are refused (the detail says which field).',
+  },
+  ORDER_VALUE_EXCEEDED: {
+    status: 403,
+    message: 'The order is worth more than the policy allows for a single Binance order.',
+    hint: 'Split it into smaller orders, or ask the user to raise max_order_value_usd in the [services.binance] policy.',
+  },
+  DAILY_VOLUME_EXCEEDED: {
+    status: 403,
+    message: 'This order would take today\'s Binance volume past the daily cap.',
+    hint: 'The cap resets at 00:00 UTC; send a smaller order, wait, or ask the user to raise daily_volume_usd in the [services.binance] policy. Orders Binance rejects do not count.',
+  },
+  LEDGER_CORRUPT: {
+    status: 503,
+    message: 'The Binance daily-volume ledger cannot be read, so trading is paused.',
+    hint: 'The detail names the file; restore it from a backup or, if you accept losing today\'s count, move it aside.',
   },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
@@ -143,11 +258,14 @@ export function isErrorBody(value: unknown): value is ErrorBody {
 /** An error that carries a catalogue code; `detail` is appended to the catalogue message. */
 export class KeygateError extends Error {
   readonly code: ErrorCode;
+  /** What this occurrence adds to the catalogue message (never a secret). */
+  readonly detail: string | undefined;
 
   constructor(code: ErrorCode, detail?: string) {
     super(detail ? `${ERRORS[code].message} ${detail}` : ERRORS[code].message);
     this.name = 'KeygateError';
     this.code = code;
+    this.detail = detail;
   }
 
   /** Rebuilds an error received from the other side of the native port, keeping its message. */

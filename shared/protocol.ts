@@ -9,9 +9,11 @@
  */
 import { type ErrorBody, type ErrorCode, isErrorBody } from './errors';
 import { isPlainObject, type Schema, schemaViolations } from './validate';
+import { PROXY_EVENT_SCHEMAS, PROXY_REQUEST_SCHEMAS, type ProxyEventMap, type ProxyRequestMap, type ProxyStatus } from './proxy-messages';
 import { VAULT_EVENT_SCHEMAS, VAULT_REQUEST_SCHEMAS, type VaultEventMap, type VaultRequestMap, type VaultStatus } from './vault-messages';
 
 export type { CredentialCheck, VaultStatus } from './vault-messages';
+export type { ProxyStatus } from './proxy-messages';
 
 /** Chromium drops the port when a host→browser message exceeds 1 MB; stay well below. */
 export const CHUNK_THRESHOLD_BYTES = 1_000_000;
@@ -30,6 +32,7 @@ export const REQUEST_SCHEMAS = {
   ping: { sentAt: { optional: 'number' } },
   'diagnostics.payload': { bytes: { integer: true, min: 0, max: MAX_DIAGNOSTIC_PAYLOAD_BYTES } },
   ...VAULT_REQUEST_SCHEMAS,
+  ...PROXY_REQUEST_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type RequestType = keyof typeof REQUEST_SCHEMAS;
@@ -46,9 +49,10 @@ export interface StatusResult {
   uptimeMs: number;
   caller: string;
   vault: VaultStatus;
+  proxy: ProxyStatus;
 }
 
-export interface RequestMap extends VaultRequestMap {
+export interface RequestMap extends VaultRequestMap, ProxyRequestMap {
   hello: { params: { extensionVersion: string }; result: HelloResult };
   status: { params: Record<string, never>; result: StatusResult };
   ping: { params: { sentAt?: number }; result: { receivedAt: number } };
@@ -67,11 +71,12 @@ export type Reply<R = unknown> =
 export const EVENT_SCHEMAS = {
   fatal: { error: { check: isErrorBody, expected: 'an error body' } },
   ...VAULT_EVENT_SCHEMAS,
+  ...PROXY_EVENT_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type EventName = keyof typeof EVENT_SCHEMAS;
 
-export interface EventMap extends VaultEventMap {
+export interface EventMap extends VaultEventMap, ProxyEventMap {
   /** The host refuses to serve (e.g. CALLER_NOT_ALLOWED) and exits. */
   fatal: { error: ErrorBody };
 }

@@ -3,6 +3,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/identity';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
 import { servePageBridge } from '../../lib/page-bridge';
+import { HostSync } from '../../lib/session/host-sync';
 import { VaultSession } from '../../lib/session/vault-session';
 import { readSessionSettings, rememberKdfDuration } from '../../lib/session/settings';
 import { openVaultDb } from '../../lib/vault/vault-db';
@@ -15,9 +16,9 @@ export default defineBackground(() => {
     extensionVersion: browser.runtime.getManifest().version,
   });
   const services = openVaultDb().then(async (db) => {
-    const session = new VaultSession({ db, host: hostLink, readSettings: readSessionSettings, rememberKdfDuration });
+    const session = new VaultSession({ db, host: hostLink, readSettings: () => readSessionSettings(db), rememberKdfDuration });
     await session.initialize();
-    return { hostLink, session };
+    return { db, hostLink, session, hostSync: new HostSync(db, hostLink) };
   });
   servePageBridge(browser.runtime, services);
   hostLink.connect();

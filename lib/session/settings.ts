@@ -1,10 +1,13 @@
 /**
- * Non-secret preferences kept in `storage.local`: the idle-lock delay and how long the last key
- * derivation took (to draw the unlock progress bar). Secrets never go here.
+ * What the vault session needs to know: the idle-lock delay (from the active policy's
+ * `[proxy] idle_lock_minutes`) and how long the last key derivation took (kept in `storage.local`
+ * to draw the unlock progress bar). Secrets never go to storage.local.
  */
 import { browser } from 'wxt/browser';
+import { defaultPolicy, parsePolicy } from '../../shared/policy/parse-policy';
+import { readActivePolicy } from '../policy/policy-store';
+import type { VaultDb } from '../vault/vault-db';
 
-export const DEFAULT_IDLE_LOCK_MINUTES = 30;
 const DEFAULT_KDF_MS = 2500;
 
 export interface SessionSettings {
@@ -12,12 +15,12 @@ export interface SessionSettings {
   lastKdfMs: number;
 }
 
-export async function readSessionSettings(): Promise<SessionSettings> {
-  const stored = await browser.storage.local.get(['idleLockMinutes', 'lastKdfMs']);
-  const minutes = Number(stored.idleLockMinutes);
+export async function readSessionSettings(db: VaultDb): Promise<SessionSettings> {
+  const parsed = parsePolicy((await readActivePolicy(db)).toml);
+  const stored = await browser.storage.local.get(['lastKdfMs']);
   const kdfMs = Number(stored.lastKdfMs);
   return {
-    idleLockMinutes: Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440 ? minutes : DEFAULT_IDLE_LOCK_MINUTES,
+    idleLockMinutes: (parsed.ok ? parsed.policy : defaultPolicy()).proxy.idleLockMinutes,
     lastKdfMs: Number.isFinite(kdfMs) && kdfMs > 0 ? kdfMs : DEFAULT_KDF_MS,
   };
 }

@@ -1,3 +1,4 @@
+import { isBinanceCredentialKind, readBinanceCredential } from '../../shared/binance/binance-credential';
 import { errorBody, type ErrorBody, KeygateError } from '../../shared/errors';
 import type { EventFrame } from '../../shared/protocol';
 import { bytesToBase64 } from '../../shared/vault/base64';
@@ -131,6 +132,11 @@ export class VaultSession {
 
   async addCredential(input: NewCredentialInput): Promise<CredentialSummary> {
     const dataKey = this.requireKey();
+    // A malformed Binance key would only fail later, mid-trade; refuse it while the user is here.
+    if (input.service === 'binance' && !isBinanceCredentialKind(input.kind)) {
+      throw new KeygateError('CREDENTIAL_FORMAT_INVALID', 'Binance credentials are an API key with a secret key or a PEM private key.');
+    }
+    if (isBinanceCredentialKind(input.kind)) readBinanceCredential(input.kind, input.secret);
     const secret = new TextEncoder().encode(input.secret);
     try {
       const record = await vault.addCredential(this.deps.db, dataKey, { ...input, secret });
@@ -163,6 +169,11 @@ export class VaultSession {
     const dataKey = await vault.importVault(this.deps.db, file, password);
     await this.lock('imported');
     await this.becomeUnlocked(dataKey);
+  }
+
+  /** For actions that need the user to have proven the password this session. */
+  requireUnlocked(): void {
+    this.requireKey();
   }
 
   private requireKey(): Uint8Array {

@@ -1,22 +1,14 @@
 import { useState } from 'preact/hooks';
 import type { VaultState } from '../session/vault-state';
 import { callBackground } from './background-call';
+import { datedFileName, downloadText } from './download-file';
 import { ErrorNote } from './ErrorNote';
 import { useAction } from './use-action';
-
-function downloadJson(data: unknown, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([`${JSON.stringify(data, null, 2)}\n`], { type: 'application/json' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function ExportVault() {
   const { busy, error, run } = useAction();
   const exportNow = () =>
-    void run(async () => downloadJson(await callBackground('vault.export'), `keygate-vault-${new Date().toISOString().slice(0, 10)}.json`));
+    void run(async () => downloadText(`${JSON.stringify(await callBackground('vault.export'), null, 2)}\n`, datedFileName('vault', 'json'), 'application/json'));
   return (
     <div>
       <p class="hint">One encrypted file: your secrets stay sealed; it opens only with the master password.</p>

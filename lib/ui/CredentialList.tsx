@@ -1,12 +1,15 @@
 import { useState } from 'preact/hooks';
+import type { BinanceKeyRestrictions } from '../../shared/proxy-messages';
 import type { CredentialView } from '../session/vault-session';
+import { BinanceKeyWarning } from './BinanceKeyWarning';
 import { callBackground } from './background-call';
+import { DeleteConfirmation } from './DeleteConfirmation';
 import { ErrorNote } from './ErrorNote';
 import { useAction } from './use-action';
 
 const formatTime = (time: number | null) => (time === null ? 'never' : new Date(time).toLocaleString());
 
-function CredentialRow({ credential, onDeleted }: { credential: CredentialView; onDeleted: () => void }) {
+function CredentialRow({ credential, restrictions, onDeleted }: { credential: CredentialView; restrictions?: BinanceKeyRestrictions; onDeleted: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
   const remove = () => void run(() => callBackground('vault.credentials.delete', { id: credential.id })).then((ok) => ok && onDeleted());
@@ -19,16 +22,15 @@ function CredentialRow({ credential, onDeleted }: { credential: CredentialView; 
         added {formatTime(credential.createdAt)} · last used {formatTime(credential.lastUsedAt)}
       </div>
       {credential.problem && <ErrorNote error={credential.problem} testId="credential-problem" />}
+      {restrictions && <BinanceKeyWarning restrictions={restrictions} />}
       {confirming ? (
-        <div class="confirm">
-          Delete “{credential.name}”? The key cannot be recovered.{' '}
-          <button type="button" class="danger" disabled={busy} onClick={remove} data-testid="confirm-delete">
-            Delete
-          </button>{' '}
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <DeleteConfirmation
+          question={`Delete “${credential.name}”? The key cannot be recovered.`}
+          busy={busy}
+          onConfirm={remove}
+          onCancel={() => setConfirming(false)}
+          testId="confirm-delete"
+        />
       ) : (
         <button type="button" onClick={() => setConfirming(true)} data-testid="delete-credential">
           Delete…
@@ -39,13 +41,13 @@ function CredentialRow({ credential, onDeleted }: { credential: CredentialView; 
   );
 }
 
-export function CredentialList({ credentials, onChanged }: { credentials: CredentialView[] | null; onChanged: () => void }) {
+export function CredentialList({ credentials, binanceKeys, onChanged }: { credentials: CredentialView[] | null; binanceKeys: BinanceKeyRestrictions[]; onChanged: () => void }) {
   if (credentials === null) return <p class="hint">Loading credentials…</p>;
   if (credentials.length === 0) return <p class="hint" data-testid="no-credentials">No credentials yet. Add an API key below.</p>;
   return (
     <ul class="credentials" data-testid="credential-list">
       {credentials.map((credential) => (
-        <CredentialRow key={credential.id} credential={credential} onDeleted={onChanged} />
+        <CredentialRow key={credential.id} credential={credential} restrictions={binanceKeys.find((key) => key.credentialId === credential.id)} onDeleted={onChanged} />
       ))}
     </ul>
   );

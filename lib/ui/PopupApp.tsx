@@ -7,8 +7,8 @@ export function PopupApp() {
   return (
     <main>
       <h1>Keygate</h1>
-      {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state.vault} />}
-      <HostStatusCard state={state?.host ?? null} />
+      {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state.vault} binanceKeys={state.binanceKeys} />}
+      <HostStatusCard state={state?.host ?? null} proxy={state?.proxy ?? null} />
     </main>
   );
 }

@@ -1,9 +1,10 @@
+import type { BinanceKeyRestrictions } from '../../shared/proxy-messages';
 import type { VaultState } from '../session/vault-state';
 import { CreateVaultForm } from './CreateVaultForm';
 import { UnlockedVault } from './UnlockedVault';
 import { UnlockForm } from './UnlockForm';
 
-export function VaultPanel({ state }: { state: VaultState }) {
+export function VaultPanel({ state, binanceKeys }: { state: VaultState; binanceKeys: BinanceKeyRestrictions[] }) {
   switch (state.status) {
     case 'loading':
       return <p class="hint">Opening the vault…</p>;
@@ -13,6 +14,6 @@ export function VaultPanel({ state }: { state: VaultState }) {
     case 'unlocking':
       return <UnlockForm state={state} />;
     case 'unlocked':
-      return <UnlockedVault state={state} />;
+      return <UnlockedVault state={state} binanceKeys={binanceKeys} />;
   }
 }

@@ -3,47 +3,19 @@
  * their secrets, and check them all after an unlock or before an import.
  */
 import { type ErrorBody, KeygateError } from '../../shared/errors';
-import { openSealedSecret, sealSecret, wipe } from '../../shared/vault/envelope';
+import { openSealedSecret, wipe } from '../../shared/vault/envelope';
 import * as format from '../../shared/vault/format';
+import { type NewCredential, sealNewCredential } from '../../shared/vault/new-credential';
 import * as store from './vault-db';
-
-export interface NewCredential {
-  service: string;
-  name: string;
-  kind: format.CredentialKind;
-  secret: Uint8Array;
-}
 
 /** One record's result; `error` says why it failed (by code and record id, never by content). */
 export type CredentialCheck = { id: string; ok: true } | { id: string; ok: false; error: ErrorBody };
 
-const MAX_SECRET_BYTES = 16 * 1024; // an RSA-4096 PEM key is ~3.3 KB
-
-function credentialProblem(input: NewCredential): string | null {
-  if (!format.isServiceName(input.service)) return 'service (1-40 characters a-z, 0-9, "-")';
-  if (!format.isDisplayName(input.name)) return 'name (1-80 characters)';
-  if (!format.isCredentialKind(input.kind)) return `kind (one of ${format.CREDENTIAL_KINDS.join(', ')})`;
-  const { secret } = input;
-  if (!(secret instanceof Uint8Array) || secret.length === 0 || secret.length > MAX_SECRET_BYTES) {
-    return 'secret (1 byte to 16 KiB)';
-  }
-  return null;
-}
+export type { NewCredential };
 
 /** Seals and stores a new credential; the caller's secret bytes are left for the caller to wipe. */
 export async function addCredential(db: store.VaultDb, dataKey: Uint8Array, input: NewCredential): Promise<format.CredentialRecord> {
-  const problem = credentialProblem(input);
-  if (problem !== null) throw new KeygateError('CREDENTIAL_INVALID', `Check the ${problem}.`);
-  const id = format.newRecordId();
-  const record: format.CredentialRecord = {
-    id,
-    service: input.service,
-    name: input.name,
-    kind: input.kind,
-    createdAt: Date.now(),
-    lastUsedAt: null,
-    sealed: sealSecret(dataKey, id, input.secret),
-  };
+  const record = sealNewCredential(dataKey, input, Date.now());
   await store.putCredential(db, record);
   return record;
 }

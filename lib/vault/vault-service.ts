@@ -6,10 +6,10 @@
  * caller-owned inputs are left alone.
  */
 import { KeygateError } from '../../shared/errors';
-import { generateDataKey, wipe, wrapDataKey } from '../../shared/vault/envelope';
+import { generateDataKey, wipe } from '../../shared/vault/envelope';
 import * as format from '../../shared/vault/format';
-import { type KdfCost, newKdfParams } from '../../shared/vault/kdf';
-import { deriveKekFromPassword, requireStrongPassword, unwrapWithPassword } from './master-password';
+import type { KdfCost } from '../../shared/vault/kdf';
+import { requireStrongPassword, unwrapWithPassword, wrapWithPassword } from '../../shared/vault/master-password';
 import * as store from './vault-db';
 
 export {
@@ -34,16 +34,6 @@ async function requireMeta(db: store.VaultDb): Promise<format.VaultMeta> {
   return meta;
 }
 
-async function sealDataKey(password: string, kdfCost: KdfCost | undefined, dataKey: Uint8Array) {
-  const kdf = newKdfParams(kdfCost);
-  const kek = await deriveKekFromPassword(password, kdf);
-  try {
-    return { kdf, wrappedDataKey: wrapDataKey(kek, dataKey) };
-  } finally {
-    wipe(kek);
-  }
-}
-
 /** Creates the vault and returns its data key, so the user starts unlocked. */
 export async function createVault(db: store.VaultDb, password: string, options: KdfOptions = {}): Promise<Uint8Array> {
   requireStrongPassword(password);
@@ -51,7 +41,7 @@ export async function createVault(db: store.VaultDb, password: string, options: 
   if (await store.hasMeta(db)) throw new KeygateError('VAULT_EXISTS');
   const dataKey = generateDataKey();
   try {
-    const sealed = await sealDataKey(password, options.kdfCost, dataKey);
+    const sealed = await wrapWithPassword(password, options.kdfCost, dataKey);
     await store.insertMeta(db, { formatVersion: format.VAULT_FORMAT_VERSION, ...sealed, createdAt: Date.now() });
     return dataKey;
   } catch (error) {
@@ -84,7 +74,7 @@ export async function changePassword(
     if (!sameBytes(storedKey, dataKey)) throw new KeygateError('VAULT_LOCKED', 'The vault changed since it was unlocked.');
     const { algorithm, memoryKiB, iterations, parallelism } = meta.kdf;
     const cost = options.kdfCost ?? { algorithm, memoryKiB, iterations, parallelism };
-    await store.writeMeta(db, { ...meta, ...(await sealDataKey(newPassword, cost, storedKey)) });
+    await store.writeMeta(db, { ...meta, ...(await wrapWithPassword(newPassword, cost, storedKey)) });
   } finally {
     wipe(storedKey);
   }

@@ -6,8 +6,8 @@ import { KeygateError } from '../../shared/errors';
 import { wipe } from '../../shared/vault/envelope';
 import { validateVaultExport } from '../../shared/vault/export-file';
 import * as format from '../../shared/vault/format';
+import { unwrapWithPassword } from '../../shared/vault/master-password';
 import { verifyCredentials } from './credentials';
-import { unwrapWithPassword } from './master-password';
 import * as store from './vault-db';
 
 export async function exportVault(db: store.VaultDb): Promise<format.VaultExport> {

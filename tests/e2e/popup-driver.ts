@@ -8,12 +8,21 @@ export const MASTER_PASSWORD = 'orbit-lantern-Quartz-meadow-42';
 
 const testId = (id: string) => `[data-testid="${id}"]`;
 
-export async function typeInto(page: Page, id: string, text: string): Promise<void> {
-  await page.locator(testId(id)).fill(text);
+/**
+ * Locators wait for animation frames, which Chromium does not run in a background tab; a test that
+ * drives the popup and the options page in turn must bring each to the front first.
+ */
+async function act(page: Page, selector: string) {
+  await page.bringToFront();
+  return page.locator(selector);
 }
 
-export async function click(page: Page, id: string): Promise<void> {
-  await page.locator(testId(id)).click();
+export async function typeInto(page: Page, id: string, text: string): Promise<void> {
+  await (await act(page, testId(id))).fill(text);
+}
+
+export async function click(page: Page, selector: string): Promise<void> {
+  await (await act(page, selector.startsWith('[') ? selector : testId(selector))).click();
 }
 
 export async function waitForTestId(page: Page, selector: string, timeout = 60_000) {
@@ -44,6 +53,54 @@ export async function addApiKey(popup: Page, service: string, name: string, secr
   await typeInto(popup, 'credential-secret', secret);
   await click(popup, 'add-credential-submit');
   await waitForTestId(popup, `[data-testid="credential"][data-name="${name}"]`);
+}
+
+export async function lockVault(popup: Page): Promise<void> {
+  await click(popup, 'lock-vault');
+  await waitForTestId(popup, 'unlock-password');
+}
+
+async function attribute(page: Page, selector: string, name: string): Promise<string | null> {
+  return page.$eval(selector, (el, attr) => el.getAttribute(attr), name);
+}
+
+/** Types the policy into the options page's editor and applies it; waits for the host's answer. */
+export async function applyPolicy(options: Page, toml: string): Promise<void> {
+  await typeInto(options, 'policy-text', toml);
+  await waitForTestId(options, 'policy-valid');
+  await click(options, 'policy-apply');
+  await waitForTestId(options, '[data-testid="policy-applied"][data-host="applied"]');
+}
+
+/** The port the host's proxy really listens on, as the host card shows it. */
+export async function proxyPort(page: Page): Promise<number> {
+  await waitForTestId(page, '[data-testid="proxy-status"][data-listening="true"]');
+  return Number(await attribute(page, '[data-testid="proxy-status"]', 'data-port'));
+}
+
+/**
+ * Creates an agent key on the options page and dismisses the dialog that shows it once. Returns the
+ * `pk_` key and the ready-to-paste snippets by SDK (`openai`, `anthropic`, `custom:NAME`).
+ */
+export async function createAgentKey(options: Page, name: string, scopes: string[]): Promise<{ key: string; snippets: Record<string, string> }> {
+  await typeInto(options, 'agent-name', name);
+  for (const scope of scopes) await click(options, `[data-testid="agent-scope"][value="${scope}"]`);
+  await click(options, 'create-agent-submit');
+  const field = await waitForTestId(options, 'new-agent-key');
+  const key = await field.evaluate((el) => (el as HTMLInputElement).value);
+  const snippets = await options.$$eval('[data-testid="sdk-snippet"]', (figures) =>
+    Object.fromEntries(figures.map((figure) => [figure.getAttribute('data-sdk') ?? '', figure.querySelector('pre')?.textContent ?? ''])),
+  );
+  await click(options, 'dismiss-new-agent-key');
+  await options.waitForSelector(testId('new-agent-key-dialog'), { hidden: true });
+  return { key, snippets };
+}
+
+export async function setAgentKeyEnabled(options: Page, name: string, enabled: boolean): Promise<void> {
+  const row = `[data-testid="agent-key"][data-name="${name}"]`;
+  if ((await attribute(options, row, 'data-enabled')) === String(enabled)) return;
+  await click(options, `${row} [data-testid="toggle-agent-key"]`);
+  await waitForTestId(options, `${row}[data-enabled="${enabled}"]`);
 }
 
 /** Calls the background exactly as an extension page does (same message the UI sends). */

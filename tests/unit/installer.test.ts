@@ -95,13 +95,15 @@ describe('installHost', () => {
     expect(await modeOf(firefoxManifest)).toBe(0o644);
     expect(await modeOf(wrapperPath)).toBe(0o755);
 
-    const quotedScript = `'${hostScriptPath.replaceAll("'", "'\\''")}'`;
+    const quote = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+    const quotedScript = quote(hostScriptPath);
     expect(await readFile(wrapperPath, 'utf8')).toBe(
       [
         '#!/bin/sh',
         '# Written by `keygate-host install`. Browsers start this with a minimal environment.',
         `KEYGATE_ALLOWED_EXTENSIONS='${DEFAULT_EXTENSION_ID},${GECKO_EXTENSION_ID}'`,
-        'export KEYGATE_ALLOWED_EXTENSIONS',
+        `KEYGATE_DATA_DIR=${quote(join(home, '.local', 'share', 'keygate'))}`,
+        'export KEYGATE_ALLOWED_EXTENSIONS KEYGATE_DATA_DIR',
         `exec '${process.execPath}' ${quotedScript} native "$@"`,
         '',
       ].join('\n'),

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FrameDecoder } from '../../native-host/src/native/frame-decoder';
@@ -14,7 +17,7 @@ beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 
 afterEach(() => void vi.useRealTimers());
 
 /** The host as the browser starts it, over in-memory pipes, with the frames it writes decoded as they come. */
-function hostOverPipes() {
+function hostOverPipes(dataDir: string) {
   const input = new PassThrough();
   const output = new PassThrough();
   const frames: unknown[] = [];
@@ -25,7 +28,7 @@ function hostOverPipes() {
   });
   const exitCode = runNativeHost({
     browserArgs: [`chrome-extension://${DEFAULT_EXTENSION_ID}/`],
-    env: {},
+    env: { KEYGATE_DATA_DIR: dataDir },
     input,
     output,
     log: (line) => logs.push(line),
@@ -38,9 +41,22 @@ async function settle(): Promise<void> {
   for (let round = 0; round < 5; round++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** Real file I/O (the audit log opening) finishes in its own time; timers here are fake. */
+async function settleUntil(done: () => boolean): Promise<void> {
+  for (let round = 0; round < 2000 && !done(); round++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'keygate-idle-'));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
 describe('the native host locks an idle vault on its own', () => {
   it('wipes after the idle time and tells the extension with a vault.locked event', async () => {
-    const host = hostOverPipes();
+    const host = hostOverPipes(dataDir);
     const dataKey = generateDataKey();
     const id = newRecordId();
     const record = {
@@ -53,7 +69,7 @@ describe('the native host locks an idle vault on its own', () => {
       sealed: sealSecret(dataKey, id, new TextEncoder().encode('sk-test-FAKE-0001')),
     };
     host.send({ id: 1, type: 'vault.unlock', dataKey: bytesToBase64(dataKey), formatVersion: 1, credentials: [record], idleLockMinutes: 1 });
-    await settle();
+    await settleUntil(() => host.frames.length > 0);
     expect(host.frames).toEqual([{ id: 1, ok: true, result: { credentials: [{ id, ok: true }] } }]);
 
     vi.advanceTimersByTime(59_999);

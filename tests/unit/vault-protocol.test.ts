@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRequestHandler } from '../../native-host/src/native/request-handlers';
+import { vaultHandlers } from '../../native-host/src/native/handlers/vault';
 import { VaultKeeper } from '../../native-host/src/vault/vault-keeper';
 import { type Request, validateHostFrame, validateRequest } from '../../shared/protocol';
 import { bytesToBase64 } from '../../shared/vault/base64';
@@ -88,13 +88,8 @@ describe('vault messages are validated by the shared protocol', () => {
 
 describe('the host vault handlers', () => {
   it('refuse a key of the wrong length even when handed one without validation', () => {
-    const handle = createRequestHandler({
-      caller: { browser: 'chromium', extensionId: 'a'.repeat(32), origin: `chrome-extension://${'a'.repeat(32)}/` },
-      startedAt: 0,
-      now: () => 0,
-      vault: new VaultKeeper(),
-    });
-    const shortKey = { ...unlock({ dataKey: bytesToBase64(new Uint8Array(31)) }) } as unknown as Request;
-    expect(() => handle(shortKey)).toThrow(expect.objectContaining({ code: 'MESSAGE_INVALID' }));
+    const handleUnlock = vaultHandlers(new VaultKeeper())['vault.unlock'];
+    const shortKey = { ...unlock({ dataKey: bytesToBase64(new Uint8Array(31)) }) } as unknown as Request<'vault.unlock'>;
+    expect(() => handleUnlock(shortKey)).toThrow(expect.objectContaining({ code: 'MESSAGE_INVALID' }));
   });
 });

@@ -1,6 +1,7 @@
 import { KEYGATE_VERSION } from '../../../shared/identity';
-import { runInstallCommand } from './install-commands';
+import { runHeadlessCommand } from '../headless/headless-cli';
 import { runNativeHost } from '../native/run-native-host';
+import { runInstallCommand } from './install-commands';
 
 export const USAGE = `keygate-host ${KEYGATE_VERSION}
 
@@ -12,9 +13,37 @@ Usage:
   keygate-host native    ARGS...   (what the browser runs, through the installed wrapper)
   keygate-host --version
 
+Headless mode (no browser; for servers and CI agents):
+  keygate-host vault init   --file FILE
+  keygate-host vault add    --file FILE --service SERVICE --name NAME [--kind KIND]   < secret
+  keygate-host vault list   --file FILE
+  keygate-host vault remove --file FILE (--name NAME | --id ID)
+  keygate-host agent create --file FILE --name NAME --scopes SCOPE,... [--expires ISO-DATE]
+  keygate-host serve --vault FILE --policy FILE.toml [--port N] [--data-dir DIR]
+
 --browser defaults to every browser whose profile folder exists (install) or to all (uninstall, doctor).
 --extension-id replaces Keygate's own id (repeat it to allow several).
---manifest-dir registers the host for one browser profile: <user-data-dir>/NativeMessagingHosts.`;
+--manifest-dir registers the host for one browser profile: <user-data-dir>/NativeMessagingHosts.
+
+The vault FILE is the extension's export format (Options → Export vault), written with mode 0600.
+The master password comes from KEYGATE_PASSWORD, else a hidden prompt on the terminal; never argv.
+  init refuses weak passwords and an existing FILE; prompted, it asks twice.
+  add reads the secret from stdin: an API key as one line, or for --service binance the JSON
+    {"api_key": "...", "secret_key": "..."} (kind binance_hmac) or {"api_key": "...", "private_key_pem": "..."}
+    (binance_ed25519 or binance_rsa, told from the PEM). --kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
+  list needs no password: it shows only metadata (service, name, kind, id, created, last used),
+    which the file holds in cleartext anyway. add, remove and agent create ask for the password: it
+    proves the file is yours before it changes. It does not shield the cleartext metadata: anyone who
+    can write FILE can edit its JSON (add an agent key, say), so keep FILE private.
+  agent create prints only the new pk_ key on stdout (shown once; the file keeps its SHA-256).
+    Scopes: openai, anthropic, custom:NAME, binance:read, binance:trade.
+  serve unlocks FILE, checks the policy (exit 2 with every problem, line and field), and prints
+    "keygate listening on http://127.0.0.1:PORT" first on stdout (--port 0 picks a free port).
+    The audit log and Binance's daily-volume ledger go to DIR (default: KEYGATE_DATA_DIR, else the
+    platform's data folder). After [proxy] idle_lock_minutes without requests the vault locks
+    (VAULT_LOCKED) until serve restarts; SIGINT or SIGTERM locks it and exits 0. Restart serve to pick
+    up changes to FILE. While serving, it writes each credential's last use back to FILE (at most once
+    a minute; not if FILE is read-only).`;
 
 /** A browser that starts the host directly (not through the wrapper) passes its caller first. */
 function isBrowserInvocation(args: readonly string[]): boolean {
@@ -41,6 +70,10 @@ export async function runCli(args: readonly string[]): Promise<number> {
     case 'uninstall':
     case 'doctor':
       return runInstallCommand(command, rest);
+    case 'vault':
+    case 'agent':
+    case 'serve':
+      return runHeadlessCommand(command, rest, USAGE);
     case '--version':
     case 'version':
       console.log(KEYGATE_VERSION);

@@ -13,6 +13,8 @@ export interface HostWrapperTarget {
   hostScriptPath: string;
   /** Chromium ids plus the gecko id, as the host's KEYGATE_ALLOWED_EXTENSIONS expects. */
   allowedExtensions: readonly string[];
+  /** Where the host keeps its audit log and ledgers (KEYGATE_DATA_DIR). */
+  dataDir: string;
 }
 
 const HEADER = 'Written by `keygate-host install`. Browsers start this with a minimal environment.';
@@ -47,6 +49,7 @@ export function renderHostWrapper(platform: HostPlatform, target: HostWrapperTar
       '@echo off',
       `rem ${HEADER}`,
       `set ${quoteForBatch(`KEYGATE_ALLOWED_EXTENSIONS=${allowed}`)}`,
+      `set ${quoteForBatch(`KEYGATE_DATA_DIR=${target.dataDir}`)}`,
       `${quoteForBatch(target.nodePath)} ${quoteForBatch(target.hostScriptPath)} native %*`,
       '',
     ].join('\r\n');
@@ -55,7 +58,8 @@ export function renderHostWrapper(platform: HostPlatform, target: HostWrapperTar
     '#!/bin/sh',
     `# ${HEADER}`,
     `KEYGATE_ALLOWED_EXTENSIONS=${quoteForPosixShell(allowed)}`,
-    'export KEYGATE_ALLOWED_EXTENSIONS',
+    `KEYGATE_DATA_DIR=${quoteForPosixShell(target.dataDir)}`,
+    'export KEYGATE_ALLOWED_EXTENSIONS KEYGATE_DATA_DIR',
     `exec ${quoteForPosixShell(target.nodePath)} ${quoteForPosixShell(target.hostScriptPath)} native "$@"`,
     '',
   ].join('\n');

@@ -8,7 +8,8 @@ import { isPlainObject } from '../../../shared/validate';
 import { type Browser, BROWSERS, type ManifestLocation, manifestLocation, pathsFor } from './browser-locations';
 import { checkedExtensionIds, renderManifestFiles } from './host-manifest';
 import { allowedExtensionsFor, hostWrapperPath, renderHostWrapper } from './host-wrapper';
-import { readManifestFile, removeOwnFile, writeFileAtomically } from './install-files';
+import { replaceFileDurably } from '../files/durable-write';
+import { readManifestFile, removeOwnFile } from './install-files';
 import { type HostLocationOptions, requireAbsolutePath, resolveInstallTargets } from './install-targets';
 import { runRegistryCommand, windowsRegistryCommands } from './windows-registry';
 
@@ -40,14 +41,15 @@ export async function installHost(options: InstallHostOptions): Promise<InstallR
   const { dataDir, locations } = resolveInstallTargets(options);
   const wrapperPath = hostWrapperPath(dataDir, options.platform);
   const allowedExtensions = allowedExtensionsFor(chromiumIds);
-  const wrapper = renderHostWrapper(options.platform, { ...options, allowedExtensions });
+  const wrapper = renderHostWrapper(options.platform, { ...options, allowedExtensions, dataDir });
   const manifests = renderManifestFiles(locations, wrapperPath, chromiumIds);
   // Everything above validates; nothing is written until it all passed.
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomically(wrapperPath, wrapper, 0o755);
+  // Written whole or not at all: a browser never reads a half-written wrapper or manifest.
+  await replaceFileDurably(wrapperPath, wrapper, 0o755);
   for (const [manifestPath, text] of manifests) {
     await fs.mkdir(paths.dirname(manifestPath), { recursive: true });
-    await writeFileAtomically(manifestPath, text, 0o644);
+    await replaceFileDurably(manifestPath, text, 0o644);
   }
   const registryKeysWritten: string[] = [];
   for (const argv of windowsRegistryCommands('add', locations)) {

@@ -1,7 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 import { errorBody } from '../../../shared/errors';
 import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../../../shared/identity';
+import type { EventFrame } from '../../../shared/protocol';
+import { defaultPolicy } from '../../../shared/policy/parse-policy';
+import { AuditLog } from '../audit/audit-log';
+import { ProxyRuntime } from '../proxy/proxy-runtime';
 import { VaultKeeper } from '../vault/vault-keeper';
+import { hostDataDir } from './host-data-dir';
 import { allowedExtensionIds, isAllowedCaller, parseCaller } from './caller';
 import { encodeFrames } from './frame-encoder';
 import { serveNativePort } from './port';
@@ -32,12 +37,24 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
   }
   const startedAt = Date.now();
   const vault = new VaultKeeper();
+  const audit = await AuditLog.open({ directory: hostDataDir(io.env), log: io.log });
+  // The proxy starts listening when the extension sends its policy (the port is part of it).
+  let sendEvent: ((event: EventFrame) => void) | null = null;
+  const dataDir = hostDataDir(io.env);
+  const proxy = new ProxyRuntime(defaultPolicy(), {
+    vault,
+    audit,
+    dataDir,
+    onCredentialUsed: (credentialId, at) => sendEvent?.({ type: 'event', event: 'credential.used', credentialId, at }),
+    onBinanceRestrictions: (restrictions) => sendEvent?.({ type: 'event', event: 'binance.restrictions', ...restrictions }),
+  });
   const port = serveNativePort({
     input: io.input,
     output: io.output,
-    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault }),
+    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault, proxy }),
     log: io.log,
   });
+  sendEvent = port.sendEvent;
   vault.onLocked((reason) => {
     io.log(`keygate-host: vault locked (${reason}).`);
     // The extension asked for the other locks, or is gone; only an idle lock would surprise it.
@@ -46,5 +63,7 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
   await port.closed;
   // A host left holding the key with no browser attached would be a key nobody can lock.
   vault.lock('disconnect');
+  await proxy.close();
+  await audit.close();
   return 0;
 }

@@ -33,6 +33,7 @@ interface Session {
 export class VaultKeeper {
   private session: Session | null = null;
   private readonly listeners = new Set<(reason: VaultLockReason) => void>();
+  private readonly recordListeners = new Set<(records: readonly CredentialRecord[]) => void>();
   private readonly now: () => number;
   private readonly idleTimer: IdleTimer;
   private readonly allocateKeyBuffer: () => Uint8Array;
@@ -58,7 +59,9 @@ export class VaultKeeper {
     key.set(dataKey);
     this.session = { key, records: new Map(records.map((record) => [record.id, record])), unlockedAt: this.now(), idleLockMs };
     this.touch();
-    return records.map((record) => checkSealedRecord(key, record));
+    const checks = records.map((record) => checkSealedRecord(key, record));
+    this.announceRecords(records);
+    return checks;
   }
 
   lock(reason: VaultLockReason): void {
@@ -80,7 +83,19 @@ export class VaultKeeper {
     const session = this.requireSession();
     session.records.set(record.id, record);
     this.touch();
-    return checkSealedRecord(session.key, record);
+    const check = checkSealedRecord(session.key, record);
+    this.announceRecords([record]);
+    return check;
+  }
+
+  /** Credentials that arrived (at unlock or one by one), e.g. so Binance keys can be vetted. */
+  onRecordsArrived(listener: (records: readonly CredentialRecord[]) => void): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
+  }
+
+  private announceRecords(records: readonly CredentialRecord[]): void {
+    for (const listener of this.recordListeners) listener(records);
   }
 
   deleteCredential(id: string): boolean {
@@ -89,15 +104,23 @@ export class VaultKeeper {
     return deleted;
   }
 
+  /** The credentials stored for a service, oldest first (the order rotation walks them in). */
+  credentialIdsFor(service: string): string[] {
+    return [...this.requireSession().records.values()]
+      .filter((record) => record.service === service)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      .map((record) => record.id);
+  }
+
   /** Opens one secret for the duration of `use` only; its bytes are zeroed however `use` ends. */
-  async withOpenCredential<T>(id: string, use: (secret: Uint8Array) => T | Promise<T>): Promise<T> {
+  async withOpenCredential<T>(id: string, use: (secret: Uint8Array, record: CredentialRecord) => T | Promise<T>): Promise<T> {
     const session = this.requireSession();
     const record = session.records.get(id);
     if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND', `Record ${JSON.stringify(id)}.`);
     this.touch();
     const secret = openSealedSecret(session.key, id, record.sealed);
     try {
-      return await use(secret);
+      return await use(secret, record);
     } finally {
       wipe(secret);
     }

@@ -1,6 +1,6 @@
 /** What the extension asks to know the host is alive and which host it is talking to. */
 import { KEYGATE_VERSION } from '../../../../shared/identity';
-import { REQUEST_SCHEMAS, type VaultStatus } from '../../../../shared/protocol';
+import { type ProxyStatus, REQUEST_SCHEMAS, type VaultStatus } from '../../../../shared/protocol';
 import type { Caller } from '../caller';
 import type { HandlerTable } from './handler-table';
 
@@ -12,6 +12,7 @@ export interface HostInfoContext {
   startedAt: number;
   now: () => number;
   vaultStatus: () => VaultStatus;
+  proxyStatus: () => ProxyStatus;
 }
 
 export function hostInfoHandlers(context: HostInfoContext): HandlerTable<'hello' | 'status' | 'ping'> {
@@ -23,6 +24,7 @@ export function hostInfoHandlers(context: HostInfoContext): HandlerTable<'hello'
       uptimeMs: context.now() - context.startedAt,
       caller: context.caller.extensionId,
       vault: context.vaultStatus(),
+      proxy: context.proxyStatus(),
     }),
     ping: () => ({ receivedAt: context.now() }),
   };

@@ -1,11 +1,12 @@
 /**
  * The master password's only job: become a key-encryption key for long enough to wrap or unwrap
- * the data key. Its bytes and the key are wiped as soon as that is done.
+ * the data key. Its bytes and the key are wiped as soon as that is done. Storage-free, so the
+ * extension's IndexedDB vault and the headless host's vault file share it.
  */
-import { KeygateError } from '../../shared/errors';
-import { type SealedBox, unwrapDataKey, wipe } from '../../shared/vault/envelope';
-import { type KdfParams, deriveKeyEncryptionKey } from '../../shared/vault/kdf';
-import { MIN_ACCEPTED_SCORE, passwordStrength } from '../../shared/vault/password-strength';
+import { KeygateError } from '../errors';
+import { type SealedBox, unwrapDataKey, wipe, wrapDataKey } from './envelope';
+import { type KdfCost, type KdfParams, deriveKeyEncryptionKey, newKdfParams } from './kdf';
+import { MIN_ACCEPTED_SCORE, passwordStrength } from './password-strength';
 
 /**
  * NFC first: the same password typed on macOS and on Windows can arrive as different code points,
@@ -35,6 +36,17 @@ export async function unwrapWithPassword(password: string, kdf: KdfParams, wrapp
   const kek = await deriveKekFromPassword(password, kdf);
   try {
     return unwrapDataKey(kek, wrappedDataKey);
+  } finally {
+    wipe(kek);
+  }
+}
+
+/** Wraps the data key under the password with fresh KDF parameters (a fresh salt; default cost unless given). */
+export async function wrapWithPassword(password: string, kdfCost: KdfCost | undefined, dataKey: Uint8Array) {
+  const kdf = newKdfParams(kdfCost);
+  const kek = await deriveKekFromPassword(password, kdf);
+  try {
+    return { kdf, wrappedDataKey: wrapDataKey(kek, dataKey) };
   } finally {
     wipe(kek);
   }

@@ -1,0 +1,170 @@
+/**
+ * The audit log file. `append` is called on the request path, so it only queues a line; one
+ * write per event-loop tick carries everything queued in that tick. A failing disk is reported once
+ * and never reaches the proxy: an agent's request must not fail because its audit line could not be
+ * written.
+ */
+import { appendFile, mkdir, open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { DEFAULT_AUDIT_FILE_NAME, orWhenMissing } from './audit-files';
+import { type AuditRecord, formatAuditLine } from './audit-record';
+import { planAuditChunks, rotateAuditFiles } from './audit-rotation';
+
+export interface AuditLogOptions {
+  directory: string;
+  /** Default `audit.log`. */
+  fileName?: string;
+  /** Default 10 MiB. */
+  maxFileBytes?: number;
+  /** Rotated files kept beside the current one; default 5. */
+  keepFiles?: number;
+  /** Goes to stderr in production; the native host's stdout carries frames only. */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_AUDIT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_AUDIT_KEEP_FILES = 5;
+
+/** Audit lines name agents, services and endpoints: only the user may read them. */
+const DIRECTORY_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+interface AuditLogSettings {
+  directory: string;
+  fileName: string;
+  maxFileBytes: number;
+  keepFiles: number;
+  log: (line: string) => void;
+}
+
+export class AuditLog {
+  readonly path: string;
+  private pending: string[] = [];
+  private draining: Promise<void> | null = null;
+  private closed = false;
+  /** Records lost since the first unreported failure; null while writes succeed. */
+  private droppedSinceFailure: number | null = null;
+
+  private constructor(private readonly settings: AuditLogSettings) {
+    this.path = join(settings.directory, settings.fileName);
+  }
+
+  static async open(options: AuditLogOptions): Promise<AuditLog> {
+    const settings = resolveSettings(options);
+    await mkdir(settings.directory, { recursive: true, mode: DIRECTORY_MODE });
+    const auditLog = new AuditLog(settings);
+    await createPrivateFile(auditLog.path);
+    return auditLog;
+  }
+
+  append(record: AuditRecord): void {
+    if (this.closed) {
+      this.noteFailure(new Error('the audit log is closed'), 1);
+      return;
+    }
+    let line: string;
+    try {
+      line = formatAuditLine(record);
+    } catch (error) {
+      this.noteFailure(error, 1);
+      return;
+    }
+    this.pending.push(line);
+    this.draining ??= this.drainPending();
+  }
+
+  /** Resolves once every line appended so far has been handed to the file system. */
+  flush(): Promise<void> {
+    return this.draining ?? Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private async drainPending(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      await this.writeBatch(batch);
+    }
+    this.draining = null;
+  }
+
+  private async writeBatch(lines: string[]): Promise<void> {
+    const { directory, fileName, maxFileBytes, keepFiles } = this.settings;
+    let written = 0;
+    try {
+      const fileBytes = await orWhenMissing(stat(this.path).then((stats) => stats.size), 0);
+      for (const chunk of planAuditChunks(fileBytes, lines, maxFileBytes)) {
+        if (chunk.rotateFirst) await rotateAuditFiles(directory, fileName, keepFiles);
+        await appendFile(this.path, chunk.text, { mode: FILE_MODE });
+        written += chunk.lineCount;
+      }
+      this.noteRecovery();
+    } catch (error) {
+      this.noteFailure(error, lines.length - written);
+    }
+  }
+
+  private noteFailure(error: unknown, dropped: number): void {
+    if (this.droppedSinceFailure === null) {
+      this.droppedSinceFailure = 0;
+      this.report(`keygate-host: audit records are being dropped (${this.path}): ${describeError(error)}`);
+    }
+    this.droppedSinceFailure += dropped;
+  }
+
+  private noteRecovery(): void {
+    if (this.droppedSinceFailure === null) return;
+    this.report(`keygate-host: audit log writing again; ${this.droppedSinceFailure} records were lost`);
+    this.droppedSinceFailure = null;
+  }
+
+  /** A throwing logger must not break `append`'s promise never to throw, nor stall the write queue. */
+  private report(line: string): void {
+    try {
+      this.settings.log(line);
+    } catch {
+      // Nowhere left to report to; the audit log itself is what failed.
+    }
+  }
+}
+
+function resolveSettings(options: AuditLogOptions): AuditLogSettings {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES;
+  const keepFiles = options.keepFiles ?? DEFAULT_AUDIT_KEEP_FILES;
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1) {
+    throw new RangeError('maxFileBytes must be a positive integer');
+  }
+  if (!Number.isSafeInteger(keepFiles) || keepFiles < 0) {
+    throw new RangeError('keepFiles must be a non-negative integer');
+  }
+  return {
+    directory: options.directory,
+    fileName: options.fileName ?? DEFAULT_AUDIT_FILE_NAME,
+    maxFileBytes,
+    keepFiles,
+    log: options.log ?? ((line) => console.error(line)),
+  };
+}
+
+/** Creates the file 0600, and tightens one an older build or the user left readable to others. */
+async function createPrivateFile(path: string): Promise<void> {
+  const handle = await open(path, 'a', FILE_MODE);
+  try {
+    const { mode } = await handle.stat();
+    if ((mode & 0o077) !== 0) await handle.chmod(FILE_MODE);
+  } finally {
+    await handle.close();
+  }
+}
+
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const message = error instanceof Error ? error.message : inspect(error);
+  return code === undefined ? message : `${code}: ${message}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * The shape of one audit line, and the only code that turns a record into that line or back. The
+ * line is rebuilt from the known fields, so whatever a caller attached by accident (a header bag, a
+ * signed URL, a credential) never reaches the file.
+ */
+import { isPlainObject, type Schema, schemaViolations } from '../../../shared/validate';
+
+export type AuditDecision = 'allowed' | 'blocked' | 'error';
+
+export interface AuditRecord {
+  /** ISO 8601. */
+  time: string;
+  requestId: string;
+  /** Agent record id; null when the request was not authenticated. */
+  agent: string | null;
+  agentName: string | null;
+  service: string | null;
+  method: string;
+  /** Path only, never a query string: Binance signatures and some providers' keys travel there. */
+  path: string;
+  status: number;
+  decision: AuditDecision;
+  /** Error code or rule, e.g. "ENDPOINT_BLOCKED: DELETE /repos/*". */
+  reason: string | null;
+  credentialId: string | null;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Computed facts such as an order's value; never secrets. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export const MAX_AUDIT_DETAIL_CHARS = 200;
+
+const DECISIONS: readonly AuditDecision[] = ['allowed', 'blocked', 'error'];
+
+/**
+ * Drops the query and fragment, and the scheme and authority of an absolute-form request target
+ * (`GET http://user:pass@host/path`), which a proxy can receive and which may carry credentials.
+ */
+export function sanitizeAuditPath(path: string): string {
+  const text = String(path);
+  const queryStart = text.search(/[?#]/);
+  const withoutQuery = queryStart === -1 ? text : text.slice(0, queryStart);
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(withoutQuery);
+  return origin === null ? withoutQuery : withoutQuery.slice(origin[0].length) || '/';
+}
+
+/** Copies the known fields only, with each value forced to its declared type. */
+export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
+  const normalised: AuditRecord = {
+    time: String(record.time),
+    requestId: String(record.requestId),
+    agent: textOrNull(record.agent),
+    agentName: textOrNull(record.agentName),
+    service: textOrNull(record.service),
+    method: String(record.method),
+    path: sanitizeAuditPath(record.path),
+    status: finiteOrZero(record.status),
+    decision: DECISIONS.includes(record.decision) ? record.decision : 'error',
+    reason: textOrNull(record.reason),
+    credentialId: textOrNull(record.credentialId),
+    durationMs: finiteOrZero(record.durationMs),
+    bytesIn: finiteOrZero(record.bytesIn),
+    bytesOut: finiteOrZero(record.bytesOut),
+  };
+  const detail = isPlainObject(record.detail) ? cappedDetail(record.detail) : {};
+  if (Object.keys(detail).length > 0) normalised.detail = detail;
+  return normalised;
+}
+
+/** One JSON line, newline included. */
+export function formatAuditLine(record: AuditRecord): string {
+  return `${JSON.stringify(normaliseAuditRecord(record))}\n`;
+}
+
+const isTextOrNull = (value: unknown) => value === null || typeof value === 'string';
+
+const AUDIT_LINE_SCHEMA: Schema = {
+  time: 'string',
+  requestId: 'string',
+  agent: { check: isTextOrNull, expected: 'string or null' },
+  agentName: { check: isTextOrNull, expected: 'string or null' },
+  service: { check: isTextOrNull, expected: 'string or null' },
+  method: 'string',
+  path: 'string',
+  status: 'number',
+  decision: { oneOf: DECISIONS },
+  reason: { check: isTextOrNull, expected: 'string or null' },
+  credentialId: { check: isTextOrNull, expected: 'string or null' },
+  durationMs: 'number',
+  bytesIn: 'number',
+  bytesOut: 'number',
+  detail: { optional: 'object' },
+};
+
+/** Null for a line that is not an audit record, such as the torn last line after a crash. */
+export function parseAuditLine(line: string): AuditRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(value) || schemaViolations(value, AUDIT_LINE_SCHEMA).length > 0) return null;
+  return normaliseAuditRecord(value as unknown as AuditRecord);
+}
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function finiteOrZero(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** Built with fromEntries so a `__proto__` key stays an ordinary key instead of replacing the prototype. */
+function cappedDetail(detail: Record<string, unknown>): NonNullable<AuditRecord['detail']> {
+  return Object.fromEntries(
+    Object.entries(detail).flatMap(([key, value]) => {
+      const capped = cappedDetailValue(value);
+      return capped === undefined ? [] : [[key, capped]];
+    }),
+  );
+}
+
+function cappedDetailValue(value: unknown): string | number | boolean | null | undefined {
+  if (typeof value === 'string') return value.slice(0, MAX_AUDIT_DETAIL_CHARS);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'boolean' || value === null) return value;
+  return undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * Keygate's own calls to Binance's public endpoints: server time (for the clock offset), symbol
+ * info (which asset an order is priced in) and last prices (to value market orders). Every answer
+ * also feeds the shared weight guard.
+ */
+import { KeygateError } from '../../../shared/errors';
+import type { UpstreamClient } from '../proxy/upstream-client';
+import type { BinanceRateGuard } from './rate-guard';
+
+export interface SymbolInfo {
+  baseAsset: string;
+  quoteAsset: string;
+}
+
+export interface MarketDataOptions {
+  upstream: UpstreamClient;
+  baseUrl: string;
+  upstreamProxy: string | null;
+  timeoutMs: number;
+  guard: BinanceRateGuard;
+  now: () => number;
+}
+
+const SYMBOL_PATTERN = /^[A-Z0-9-_.]{1,20}$/;
+
+export class BinanceMarketData {
+  private readonly symbols = new Map<string, Promise<SymbolInfo | null>>();
+
+  constructor(private readonly options: MarketDataOptions) {}
+
+  async serverTime(): Promise<number> {
+    const body = (await this.getJson('/api/v3/time')) as { serverTime?: unknown };
+    if (typeof body.serverTime !== 'number') throw new KeygateError('UPSTREAM_UNREACHABLE', 'Binance sent no server time.');
+    return body.serverTime;
+  }
+
+  /** Base and quote asset of a symbol; cached for the life of the process (they never change). */
+  symbolInfo(symbol: string): Promise<SymbolInfo | null> {
+    if (!SYMBOL_PATTERN.test(symbol)) return Promise.resolve(null);
+    let info = this.symbols.get(symbol);
+    if (info === undefined) {
+      info = this.fetchSymbolInfo(symbol);
+      this.symbols.set(symbol, info);
+      info.catch(() => this.symbols.delete(symbol));
+    }
+    return info;
+  }
+
+  async lastPrice(symbol: string): Promise<number | null> {
+    if (!SYMBOL_PATTERN.test(symbol)) return null;
+    const body = (await this.getJson(`/api/v3/ticker/price?symbol=${encodeURIComponent(symbol)}`, true)) as { price?: unknown } | null;
+    const price = Number(body?.price);
+    return Number.isFinite(price) && price > 0 ? price : null;
+  }
+
+  private async fetchSymbolInfo(symbol: string): Promise<SymbolInfo | null> {
+    const body = (await this.getJson(`/api/v3/exchangeInfo?symbol=${encodeURIComponent(symbol)}`, true)) as {
+      symbols?: Array<{ symbol?: string; baseAsset?: string; quoteAsset?: string }>;
+      rateLimits?: Array<{ rateLimitType?: string; interval?: string; intervalNum?: number; limit?: number }>;
+    } | null;
+    const weight = body?.rateLimits?.find((limit) => limit.rateLimitType === 'REQUEST_WEIGHT' && limit.interval === 'MINUTE' && limit.intervalNum === 1);
+    if (weight?.limit !== undefined) this.options.guard.setLimit(weight.limit);
+    const entry = body?.symbols?.find((candidate) => candidate.symbol === symbol);
+    return entry?.baseAsset && entry.quoteAsset ? { baseAsset: entry.baseAsset, quoteAsset: entry.quoteAsset } : null;
+  }
+
+  /** `allowMissing`: a 4xx (unknown symbol) answers null instead of failing. */
+  private async getJson(pathAndQuery: string, allowMissing = false): Promise<unknown> {
+    const { upstream, baseUrl, upstreamProxy, timeoutMs, guard, now } = this.options;
+    const check = guard.check(now());
+    if (!check.ok) throw new KeygateError('RATE_LIMITED', `${check.reason}.`);
+    const base = new URL(baseUrl);
+    const prefix = base.pathname.replace(/\/$/, '');
+    const response = await upstream.send({ origin: base.origin, path: `${prefix}${pathAndQuery}`, method: 'GET', headers: { accept: 'application/json' }, body: null, timeoutMs, upstreamProxy });
+    guard.observe(response.statusCode, response.headers, now());
+    const text = await response.body.text();
+    if (response.statusCode >= 400 && response.statusCode < 500 && allowMissing) return null;
+    if (response.statusCode !== 200) throw new KeygateError('UPSTREAM_UNREACHABLE', `Binance answered ${response.statusCode} to ${pathAndQuery.split('?')[0]}.`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new KeygateError('UPSTREAM_UNREACHABLE', 'Binance sent a body that is not JSON.');
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Which headers cross the proxy. Upstream, the agent's own credentials (its `pk_` key arrives in
+ * `authorization` or `x-api-key`) never leave the machine, and only the credential Keygate injects
+ * authenticates the request. Downstream, nothing lets an upstream set state in the agent (cookies)
+ * or widen who may read the response (CORS).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** RFC 9110 §7.6.1 connection-specific fields, plus the legacy ones proxies still meet. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'x-mbx-apikey', 'cookie', 'proxy-authorization']);
+
+/**
+ * `host` and `content-length` are set by the forwarder for the bytes it sends; `expect` was answered
+ * here (Node sends the agent its `100 Continue`), and undici refuses to send it, which failed every
+ * curl upload with 502; `origin`, `referer` and the forwarding headers would tell the upstream about
+ * the agent's machine and pages.
+ */
+const SET_BY_FORWARDER_OR_PRIVATE = new Set(['host', 'content-length', 'expect', 'origin', 'referer', 'forwarded']);
+
+type HeaderValue = string | string[] | undefined;
+
+/** Header names listed in `Connection:` are hop-by-hop for this message too (RFC 9110 §7.6.1). */
+function connectionListed(headers: Record<string, HeaderValue>): Set<string> {
+  const values = Object.entries(headers)
+    .filter(([name]) => name.toLowerCase() === 'connection')
+    .flatMap(([, value]) => value ?? []);
+  return new Set(
+    values
+      .flatMap((value) => value.split(','))
+      .map((token) => token.trim().toLowerCase())
+      .filter((token) => token !== ''),
+  );
+}
+
+export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }): Record<string, string> {
+  const listed = connectionListed(incoming);
+  const headers: Record<string, string> = {};
+  for (const [rawName, value] of Object.entries(incoming)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined) continue;
+    if (HOP_BY_HOP.has(name) || listed.has(name) || CLIENT_CREDENTIALS.has(name)) continue;
+    if (SET_BY_FORWARDER_OR_PRIVATE.has(name) || name.startsWith('x-forwarded-')) continue;
+    // Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  // The scrubber matches secrets byte for byte; in a gzip or brotli body an echoed key is invisible to it.
+  headers['accept-encoding'] = 'identity';
+  headers[injected.name.toLowerCase()] = injected.value;
+  return headers;
+}
+
+/** `content-length` is dropped because scrubbing may change the body's length. */
+export function buildClientResponseHeaders(upstream: Record<string, HeaderValue>): Record<string, string | string[]> {
+  const listed = connectionListed(upstream);
+  const headers: Record<string, string | string[]> = {};
+  for (const [rawName, value] of Object.entries(upstream)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined) continue;
+    if (HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (name === 'set-cookie' || name === 'content-length' || name.startsWith('access-control-')) continue;
+    headers[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return headers;
+}

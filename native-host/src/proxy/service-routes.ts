@@ -1,0 +1,95 @@
+/**
+ * Which upstream a proxy path belongs to. The upstream origin comes only from the policy (or the
+ * built-in default), never from the request: the agent chooses a service, not a host.
+ */
+import type { EndpointRules, Policy, RotationMode } from '../../../shared/policy/policy-types';
+
+export type ServiceKind = 'openai' | 'anthropic' | 'binance' | 'custom';
+
+export interface ServiceTarget {
+  kind: ServiceKind;
+  /** The name credentials are stored under: openai, anthropic, binance, or the custom service's name. */
+  service: string;
+  /** The name agent scopes use: openai, anthropic, binance, or custom:NAME. */
+  scopeName: string;
+  baseUrl: string;
+  /** The path to call upstream, after the service prefix (always starts with '/'). */
+  upstreamPath: string;
+  auth: { header: string; prefix: string };
+  rules: EndpointRules;
+  rotation: RotationMode;
+  upstreamProxy: string | null;
+}
+
+export type Route = { kind: 'status' } | { kind: 'service'; target: ServiceTarget } | { kind: 'unknown' };
+
+export const STATUS_PATH = '/_keygate/status';
+
+/** `/openai/v1/models` → `['openai', '/v1/models']`; a bare `/openai` maps to `/`. */
+function splitPrefix(path: string, prefix: string): string | null {
+  if (path === prefix) return '/';
+  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : null;
+}
+
+export function resolveRoute(path: string, policy: Policy): Route {
+  if (path === STATUS_PATH) return { kind: 'status' };
+  const { openai, anthropic } = policy.services;
+  // Binance is not a plain key-injection service: it needs signing and default-deny rules first.
+  const builtins = [
+    { kind: 'openai', settings: openai, auth: { header: 'authorization', prefix: 'Bearer ' } },
+    { kind: 'anthropic', settings: anthropic, auth: { header: 'x-api-key', prefix: '' } },
+  ] as const;
+  for (const { kind, settings, auth } of builtins) {
+    const upstreamPath = splitPrefix(path, `/${kind}`);
+    if (upstreamPath === null) continue;
+    return {
+      kind: 'service',
+      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, upstreamProxy: settings.upstreamProxy },
+    };
+  }
+  const custom = /^\/custom\/([a-z0-9-]{1,40})(\/.*)?$/.exec(path);
+  const settings = custom ? policy.custom[custom[1]!] : undefined;
+  if (custom && settings && Object.hasOwn(policy.custom, custom[1]!)) {
+    return {
+      kind: 'service',
+      target: {
+        kind: 'custom',
+        service: settings.name,
+        scopeName: `custom:${settings.name}`,
+        baseUrl: settings.baseUrl,
+        upstreamPath: custom[2] ?? '/',
+        auth: { header: settings.authHeader.toLowerCase(), prefix: settings.authValuePrefix },
+        rules: settings,
+        rotation: settings.rotation,
+        upstreamProxy: settings.upstreamProxy,
+      },
+    };
+  }
+  const binancePath = splitPrefix(path, '/binance');
+  if (binancePath !== null) {
+    const settings = policy.services.binance;
+    return {
+      kind: 'service',
+      target: {
+        kind: 'binance',
+        service: 'binance',
+        scopeName: 'binance',
+        baseUrl: settings.baseUrl,
+        upstreamPath: binancePath,
+        // The API key travels as X-MBX-APIKEY and requests are signed: see native-host/src/binance.
+        auth: { header: 'x-mbx-apikey', prefix: '' },
+        rules: settings,
+        rotation: settings.rotation,
+        upstreamProxy: settings.upstreamProxy,
+      },
+    };
+  }
+  return { kind: 'unknown' };
+}
+
+/** Splits the service's base URL (origin plus optional path prefix) and appends path and query. */
+export function upstreamLocation(target: ServiceTarget, query: string): { origin: string; path: string } {
+  const base = new URL(target.baseUrl);
+  const prefix = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
+  return { origin: base.origin, path: `${prefix}${target.upstreamPath}${query ? `?${query}` : ''}` };
+}
