@@ -1,10 +1,12 @@
 /** `npm run bench`: runs every benchmark, prints the figures and writes bench/results/*.json. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { benchBinanceOrder } from './binance-order.bench';
 import { benchNativeRoundTrip } from './native-roundtrip.bench';
 import { benchProxyOverhead } from './proxy-overhead.bench';
 import { benchVaultUnlock } from './vault-unlock.bench';
 
+const BENCHMARKS = [benchNativeRoundTrip, benchVaultUnlock, benchProxyOverhead, benchBinanceOrder];
 
 await mkdir('bench/results', { recursive: true });
 for (const bench of BENCHMARKS) {
