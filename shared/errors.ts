@@ -231,6 +231,11 @@ export const ERRORS = {
     message: 'The Binance daily-volume ledger cannot be read, so trading is paused.',
     hint: 'The detail names the file; restore it from a backup or, if you accept losing today\'s count, move it aside.',
   },
+  CLIENT_DISCONNECTED: {
+    status: 499,
+    message: 'The agent closed the connection before the response was complete.',
+    hint: 'Nothing to fix on Keygate\'s side; the upstream request was closed too.',
+  },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
