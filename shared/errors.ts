@@ -236,6 +236,11 @@ export const ERRORS = {
     message: 'The agent closed the connection before the response was complete.',
     hint: 'Nothing to fix on Keygate\'s side; the upstream request was closed too.',
   },
+  HTTP_REQUEST_MALFORMED: {
+    status: 400,
+    message: 'The request is not valid HTTP/1.1 (for example a lower-case method or a broken header).',
+    hint: 'Send a standard HTTP request; SDKs and curl do.',
+  },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -11,6 +11,8 @@ import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuditRecord } from '../../native-host/src/audit/audit-record';
+import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { generateAgentKey } from '../../shared/agents/agent-keys';
 import { ERRORS, type ErrorCode, isErrorCode } from '../../shared/errors';
 import { DEFAULT_EXTENSION_ID } from '../../shared/identity';
@@ -50,6 +52,11 @@ export interface ProxyHostSetup {
   credentials: Array<{ service: string; name?: string; secret: string; kind?: CredentialRecord['kind'] }>;
   agents: Array<{ name: string; scopes: string[]; expiresAt?: number | null; enabled?: boolean }>;
   unlock?: boolean;
+  /**
+   * KEYGATE_DATA_DIR to use, e.g. the one a killed host left (audit log, Binance ledger); the caller
+   * owns it and `stop` leaves it. Default: a fresh temporary directory that `stop` removes.
+   */
+  dataDir?: string;
 }
 
 let nextId = 1;
@@ -68,7 +75,7 @@ export function sealedCredential(dataKey: Uint8Array, input: ProxyHostSetup['cre
 }
 
 export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'keygate-proxy-it-'));
+  const dataDir = setup.dataDir ?? (await mkdtemp(join(tmpdir(), 'keygate-proxy-it-')));
   const host = startHost(process.execPath, [requireHostBundle(), 'native', `chrome-extension://${DEFAULT_EXTENSION_ID}/`], {
     PATH: '/usr/bin:/bin',
     KEYGATE_DATA_DIR: dataDir,
@@ -119,11 +126,13 @@ export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> 
     fetch: (input, init) => recorder.fetch(input, init),
     transcript: () => recorder.text(),
     stop: async () => {
-      host.child.stdin.end();
+      // A host the test already killed has no stdin left to close (ending it would raise EPIPE).
+      const running = host.child.exitCode === null && host.child.signalCode === null;
+      if (running) host.child.stdin.end();
       const killer = setTimeout(() => host.child.kill('SIGKILL'), 5_000);
       await host.exited;
       clearTimeout(killer);
-      await rm(dataDir, { recursive: true, force: true });
+      if (setup.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -241,4 +250,51 @@ export function agentError(response: { status: number; body: string }): AgentErr
   const code = error.code as ErrorCode;
   if (ERRORS[code].status !== response.status) throw new Error(`${code} came with HTTP ${response.status}, the catalogue says ${ERRORS[code].status}`);
   return { code, message: error.message as string, hint: error.hint as string };
+}
+
+/**
+ * A policy for Binance tests: the proxy on a free port, `[services.binance]` pointed at a local mock
+ * (`environment = "custom"`), plus `settings` as TOML values (`max_order_value_usd = 500`, …).
+ */
+export function binancePolicy(baseUrl: string, settings: Record<string, string | number | boolean | string[]> = {}): string {
+  const lines = Object.entries(settings).map(([name, value]) => `${name} = ${JSON.stringify(value)}`);
+  return ['[proxy]', 'port = 0', '', '[services.binance]', 'environment = "custom"', `base_url = ${JSON.stringify(baseUrl)}`, ...lines, ''].join('\n');
+}
+
+/**
+ * The first event frame named `event` (and matching `predicate`) the host has sent so far or sends
+ * within `timeoutMs`. Reads every frame kept, so an event that arrived while a test awaited a reply
+ * is still found.
+ */
+export async function waitForHostEvent(
+  host: HostProcess,
+  event: string,
+  predicate: (frame: Record<string, unknown>) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (host.frames as Array<Record<string, unknown>>).find((frame) => frame.type === 'event' && frame.event === event && predicate(frame));
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`No "${event}" event within ${timeoutMs} ms; stderr: ${host.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The `x-keygate-request-id` of a response (every proxied answer has one; the audit line names it). */
+export function requestIdOf(response: RawResponse): string | null {
+  const id = response.headers['x-keygate-request-id'];
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/** The audit lines of `requestIds` in `dataDir`, once all are written (the log batches its writes). */
+export async function auditLinesFor(dataDir: string, requestIds: readonly string[], timeoutMs = 10_000): Promise<AuditRecord[]> {
+  const wanted = new Set(requestIds);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = (await readAuditLines(dataDir)).filter((line) => wanted.has(line.requestId));
+    if (lines.length >= wanted.size) return lines;
+    if (Date.now() > deadline) throw new Error(`only ${lines.length} of ${wanted.size} audit lines within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -19,13 +19,15 @@
  *   query's value wins, as Binance documents.
  * - Every response carries `X-MBX-USED-WEIGHT-1M`: the weight used over the rolling minute
  *   (1 a request, 20 for exchangeInfo). Past `weightLimitPerMinute` the answer is 429 (-1003) with
- *   `Retry-After`; `failNext` forces 429/418 answers.
+ *   `Retry-After`; `failNext` forces 429/418 answers (or a 503), on every path or on one.
+ * - `setOrderLatency` holds the answer to accepted order placements, so a client can die while an
+ *   order is on the exchange but not yet confirmed.
  * - Errors are `{"code": -1022, "msg": "..."}` with HTTP 400 (401 for -2015).
  *
  * Node's HTTP parser itself refuses a request line holding raw non-ASCII bytes or spaces (HTTP 400
  * before any handler runs), so an unencoded payload can only reach this server through the body.
  */
-import { createHmac, createPublicKey, randomBytes, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, randomBytes, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -94,11 +96,20 @@ export interface MockBinance {
   orders: MockBinanceRequest[];
   /** The next `count` order placements that pass authentication are refused (default -2010, insufficient balance). */
   rejectNextOrders(count: number, error?: MockBinanceError): void;
-  /** The next `count` requests, whatever they are, answer `status` with `Retry-After`. */
-  failNext(count: number, status: 429 | 418, retryAfterSeconds: number): void;
+  /**
+   * The next `count` requests, whatever they are (only those on `options.path` when given), answer
+   * `status` with `Retry-After` (429/418: -1003; 503: -1001, an internal error, no Retry-After).
+   */
+  failNext(count: number, status: MockBinanceFailureStatus, retryAfterSeconds: number, options?: { path?: string }): void;
+  /** Accepted order placements are recorded (in `received` and `orders`) at once, answered `ms` later. */
+  setOrderLatency(ms: number): void;
+  /** Called the instant an order placement is accepted, before it is answered (null: no listener). */
+  onOrderReceived(listener: ((request: MockBinanceRequest) => void) | null): void;
   setServerTimeOffset(ms: number): void;
   close(): Promise<void>;
 }
+
+export type MockBinanceFailureStatus = 429 | 418 | 503;
 
 export const DEFAULT_MOCK_BINANCE_SYMBOLS: readonly MockBinanceSymbol[] = Object.freeze([
   { symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT', price: '60000' },
@@ -344,7 +355,9 @@ export async function startMockBinance(options: MockBinanceOptions): Promise<Moc
   const stored = new Map<number, StoredOrder>();
   const weightLog: Array<{ at: number; weight: number }> = [];
   const orderLog: number[] = [];
-  let failures: { count: number; status: 429 | 418; retryAfterSeconds: number } = { count: 0, status: 429, retryAfterSeconds: 0 };
+  let failures: { count: number; status: MockBinanceFailureStatus; retryAfterSeconds: number; path: string | null } = { count: 0, status: 429, retryAfterSeconds: 0, path: null };
+  let orderLatencyMs = 0;
+  let orderListener: ((request: MockBinanceRequest) => void) | null = null;
   let rejections: { count: number; error: MockBinanceError } = { count: 0, error: insufficientBalance() };
   let nextOrderId = 1000;
   let nextOrderListId = 100;
@@ -970,9 +983,10 @@ export async function startMockBinance(options: MockBinanceOptions): Promise<Moc
     const answer = (status: number, value: unknown, headers: Record<string, string> = {}) => ({ record, answer: { status, body: value, headers: { ...weightHeaders, ...headers } } });
     const fail = (e: BinanceError, headers: Record<string, string> = {}) => answer(e.status, { code: e.code, msg: e.message }, headers);
 
-    if (failures.count > 0) {
+    if (failures.count > 0 && (failures.path === null || failures.path === path)) {
       failures.count--;
       const { status, retryAfterSeconds } = failures;
+      if (status === 503) return fail(new BinanceError(503, -1001, 'Internal error; unable to process your request. Please try again.'));
       const msg =
         status === 418
           ? `Way too much request weight used; IP banned until ${serverTime() + retryAfterSeconds * 1000}. Please use WebSocket Streams for live updates to avoid bans.`
@@ -998,7 +1012,11 @@ export async function startMockBinance(options: MockBinanceOptions): Promise<Moc
       if (path.startsWith('/api/') || path.startsWith('/sapi/')) {
         authenticate(ctx, query.duplicate || body.duplicate, true);
         const signed = signedAnswer(ctx);
-        if (isPlacement(ctx.method, path)) orders.push(record);
+        if (isPlacement(ctx.method, path)) {
+          orders.push(record);
+          orderListener?.(record);
+          if (orderLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, orderLatencyMs));
+        }
         return answer(signed.status, signed.body, signed.headers);
       }
       return { record, answer: { status: 404, body: null, headers: weightHeaders } };
@@ -1038,8 +1056,14 @@ export async function startMockBinance(options: MockBinanceOptions): Promise<Moc
     rejectNextOrders(count, error) {
       rejections = { count, error: error ?? insufficientBalance() };
     },
-    failNext(count, status, retryAfterSeconds) {
-      failures = { count, status, retryAfterSeconds };
+    failNext(count, status, retryAfterSeconds, failOptions) {
+      failures = { count, status, retryAfterSeconds, path: failOptions?.path ?? null };
+    },
+    setOrderLatency(ms) {
+      orderLatencyMs = ms;
+    },
+    onOrderReceived(listener) {
+      orderListener = listener;
     },
     setServerTimeOffset(ms) {
       serverTimeOffset = ms;
@@ -1054,4 +1078,45 @@ export async function startMockBinance(options: MockBinanceOptions): Promise<Moc
 
 function insufficientBalance(): MockBinanceError {
   return { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' };
+}
+
+/** One obviously fake Binance key: what the mock knows of it, and what a user would store in Keygate. */
+export interface FakeBinanceKey {
+  apiKey: string;
+  /** For `startMockBinance({ keys })`. */
+  mock: MockBinanceKey;
+  /** As the vault stores it (for `startProxyHost({ credentials })`): `{"api_key","secret_key"}` or `{"api_key","private_key_pem"}`. */
+  credential: { service: 'binance'; name: string; kind: 'binance_hmac' | 'binance_ed25519' | 'binance_rsa'; secret: string };
+  /** Private material (HMAC secret or PEM), to search transcripts and logs for. */
+  privateText: string;
+}
+
+/** 64 letters and digits, as Binance API keys and HMAC secrets are: `label` padded with `0`. */
+export function fakeBinanceKeyText(label: string): string {
+  if (!/^[A-Za-z0-9]{1,64}$/.test(label)) throw new Error(`fake key label must be letters and digits: ${label}`);
+  return label.padEnd(64, '0');
+}
+
+/** A fresh key of `kind` (Ed25519 and RSA pairs are generated; RSA takes ~100 ms). */
+export function fakeBinanceKey(kind: 'hmac' | 'ed25519' | 'rsa', label: string): FakeBinanceKey {
+  const apiKey = fakeBinanceKeyText(`FAKE${kind}API${label}`);
+  if (kind === 'hmac') {
+    const secret = fakeBinanceKeyText(`FAKEhmacSECRET${label}`);
+    const credential = { service: 'binance', name: `${kind} ${label}`, kind: 'binance_hmac', secret: JSON.stringify({ api_key: apiKey, secret_key: secret }) } as const;
+    return { apiKey, mock: { apiKey, kind, secret }, credential, privateText: secret };
+  }
+  const pair = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKeyPem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return {
+    apiKey,
+    mock: { apiKey, kind, publicKeyPem },
+    credential: {
+      service: 'binance',
+      name: `${kind} ${label}`,
+      kind: kind === 'ed25519' ? 'binance_ed25519' : 'binance_rsa',
+      secret: JSON.stringify({ api_key: apiKey, private_key_pem: privateKeyPem }),
+    },
+    privateText: privateKeyPem,
+  };
 }

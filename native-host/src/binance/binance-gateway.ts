@@ -24,7 +24,9 @@ import { BinanceMarketData } from './market-data';
 import { computeOrderValue, isOrderPlacing, USD_STABLE_QUOTES } from './order-value';
 import { LedgerCorruptError } from './ledger-file';
 import { PriceCache } from './price-cache';
-import { BinanceRateGuard } from './rate-guard';
+import { BinanceBackOff, BinanceRateGuard } from './rate-guard';
+
+export { BinanceBackOff } from './rate-guard';
 
 
 export interface BinanceRequest {
@@ -78,6 +80,9 @@ export class BinanceGateway {
   async handle(ctx: ProxyContext, request: BinanceRequest): Promise<void> {
     const policy = ctx.policy.services.binance;
     const method = (request.req.method ?? 'GET').toUpperCase();
+    // No Binance REST path needs percent-encoding; an encoded one is an attempt to smuggle a name past
+    // the lists (a lenient server could decode `withdraw%2Fapply`), so it is refused outright.
+    if (request.upstreamPath.includes('%')) throw new KeygateError('ENDPOINT_BLOCKED', 'Binance: percent-encoded paths are never forwarded.');
     const decision = decideBinanceEndpoint(method, request.upstreamPath, policy);
     if (!decision.allowed) throw new KeygateError('ENDPOINT_BLOCKED', `Binance: ${decision.reason}.`);
     if (!scopeAllows(request.agent.scopes, 'binance', decision.access)) throw new KeygateError('SCOPE_DENIED', `Needs scope "binance:${decision.access}".`);
@@ -96,6 +101,7 @@ export class BinanceGateway {
       throw new KeygateError('CREDENTIAL_NOT_FOUND', 'No Binance credential.');
     }
     request.meter.credentialId = credentialId;
+    let sentToBinance = false;
     try {
       await ctx.vault.withOpenCredential(credentialId, async (secret, record) => {
         if (record.kind === 'api_key') throw new KeygateError('CREDENTIAL_FORMAT_INVALID', 'The Binance credential holds a plain API key; add it again as key + secret or PEM key.');
@@ -103,6 +109,7 @@ export class BinanceGateway {
         try {
           const query = decision.signed ? buildSignedQuery(key, params, await exchange.clock.timestamp(), policy.recvWindowMs) : encodeParams(params);
           const base = new URL(policy.baseUrl);
+          sentToBinance = true;
           const response = await ctx.upstream.send({
             origin: base.origin,
             path: `${base.pathname.replace(/\/$/, '')}${request.upstreamPath}${query ? `?${query}` : ''}`,
@@ -140,8 +147,11 @@ export class BinanceGateway {
         }
       });
     } catch (error) {
-      // The order may or may not have reached Binance; keep the reservation (counting too much is safe).
-      if (reservation && !request.res.headersSent && error instanceof KeygateError && error.code !== 'UPSTREAM_TIMEOUT' && error.code !== 'UPSTREAM_UNREACHABLE') {
+      // An order that was never sent (the clock sync failed, say) cannot have executed: give its volume
+      // back. Once sent, a timeout or broken connection may hide an executed order: keep the
+      // reservation then (counting too much is safe).
+      const mayHaveExecuted = sentToBinance && !(error instanceof KeygateError && error.code !== 'UPSTREAM_TIMEOUT' && error.code !== 'UPSTREAM_UNREACHABLE');
+      if (reservation && !request.res.headersSent && !mayHaveExecuted) {
         await reservation.release();
       }
       throw error;
@@ -231,13 +241,6 @@ export class BinanceGateway {
     }
     request.detail.dailyVolumeUsedUsd = Math.round(reserved.usedUsd * 100) / 100;
     return { release: () => ledger.release(reserved.reservationId) };
-  }
-}
-
-/** A local refusal that carries Binance's back-off to the agent as Retry-After. */
-export class BinanceBackOff extends KeygateError {
-  constructor(readonly retryAfterSeconds: number, reason: string) {
-    super('RATE_LIMITED', `Binance: ${reason}.`);
   }
 }
 

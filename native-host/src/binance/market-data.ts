@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../../shared/errors';
 import type { UpstreamClient } from '../proxy/upstream-client';
-import type { BinanceRateGuard } from './rate-guard';
+import { BinanceBackOff, type BinanceRateGuard } from './rate-guard';
 
 export interface SymbolInfo {
   baseAsset: string;
@@ -67,13 +67,18 @@ export class BinanceMarketData {
   /** `allowMissing`: a 4xx (unknown symbol) answers null instead of failing. */
   private async getJson(pathAndQuery: string, allowMissing = false): Promise<unknown> {
     const { upstream, baseUrl, upstreamProxy, timeoutMs, guard, now } = this.options;
-    const check = guard.check(now());
-    if (!check.ok) throw new KeygateError('RATE_LIMITED', `${check.reason}.`);
+    const before = guard.check(now());
+    if (!before.ok) throw new BinanceBackOff(before.retryAfterSeconds, before.reason);
     const base = new URL(baseUrl);
     const prefix = base.pathname.replace(/\/$/, '');
     const response = await upstream.send({ origin: base.origin, path: `${prefix}${pathAndQuery}`, method: 'GET', headers: { accept: 'application/json' }, body: null, timeoutMs, upstreamProxy });
     guard.observe(response.statusCode, response.headers, now());
     const text = await response.body.text();
+    // A 429/418 says "back off", not "no such symbol" (which symbolInfo would cache for good).
+    if (response.statusCode === 429 || response.statusCode === 418) {
+      const backOff = guard.check(now());
+      throw new BinanceBackOff(backOff.ok ? 1 : backOff.retryAfterSeconds, `Binance answered ${response.statusCode} to ${pathAndQuery.split('?')[0]}`);
+    }
     if (response.statusCode >= 400 && response.statusCode < 500 && allowMissing) return null;
     if (response.statusCode !== 200) throw new KeygateError('UPSTREAM_UNREACHABLE', `Binance answered ${response.statusCode} to ${pathAndQuery.split('?')[0]}.`);
     try {

@@ -3,6 +3,8 @@
  * minute's weight runs out (Binance answers 429 past it, and bans the IP with 418 if pushed), and
  * after a 429/418 it refuses locally until the Retry-After has passed.
  */
+import { KeygateError } from '../../../shared/errors';
+
 export type RateGuardCheck = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
 
 const MINUTE_MS = 60_000;
@@ -44,6 +46,13 @@ export class BinanceRateGuard {
       const seconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : DEFAULT_BAN_SECONDS;
       this.bannedUntil = Math.max(this.bannedUntil, now + seconds * 1000);
     }
+  }
+}
+
+/** A local refusal that carries Binance's back-off to the agent as Retry-After. */
+export class BinanceBackOff extends KeygateError {
+  constructor(readonly retryAfterSeconds: number, reason: string) {
+    super('RATE_LIMITED', `Binance: ${reason}.`);
   }
 }
 

@@ -19,7 +19,7 @@ import { AgentRegistry } from './agent-registry';
 import { CredentialRotation } from './credential-rotation';
 import type { ProxyContext } from './proxy-context';
 import { allowedHosts } from './request-guard';
-import { handleProxyRequest } from './request-pipeline';
+import { answerMalformedRequest, handleProxyRequest } from './request-pipeline';
 import { RateLimiter } from './token-bucket';
 import { UpstreamClient } from './upstream-client';
 
@@ -115,6 +115,7 @@ export class ProxyRuntime {
   private async listen(port: number): Promise<void> {
     await this.stopListening();
     const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => void handleProxyRequest(this.context, req, res));
+    server.on('clientError', (error, socket) => answerMalformedRequest(this.context, error, socket));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ErrorCode, KeygateError } from '../../../shared/errors';
+import type { Duplex } from 'node:stream';
+import { type ErrorCode, errorBody, KeygateError } from '../../../shared/errors';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
 import type { AuditRecord } from '../audit/audit-record';
@@ -41,6 +42,20 @@ interface RequestState {
   /** Facts for the audit line (e.g. a Binance order's value); never a secret. */
   detail: Record<string, string | number | boolean | null>;
 }
+
+/** Codes that are Keygate saying no on purpose (the audit's "blocked"), wherever they are raised. */
+const POLICY_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ENDPOINT_BLOCKED',
+  'SCOPE_DENIED',
+  'RATE_LIMITED',
+  'REQUEST_TOO_LARGE',
+  'ORDER_VALUE_EXCEEDED',
+  'DAILY_VOLUME_EXCEEDED',
+  'ORDER_VALUE_UNKNOWN',
+  'BINANCE_PARAMETER_DUPLICATE',
+  'BINANCE_REQUEST_INVALID',
+  'VAULT_LOCKED',
+]);
 
 /** Patterns compile once per policy: a new policy brings new rule objects, so identity is the key. */
 const compiledRules = new WeakMap<EndpointRules, CompiledEndpointRules>();
@@ -122,7 +137,7 @@ function auditRecord(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
     method: req.method ?? '',
     path: state.path,
     status: res.statusCode,
-    decision: failure === null ? 'allowed' : failure instanceof Refusal ? 'blocked' : 'error',
+    decision: failure === null ? 'allowed' : failure instanceof Refusal || POLICY_REFUSALS.has(failure.code) ? 'blocked' : 'error',
     reason,
     credentialId: state.meter.credentialId,
     durationMs: Math.round((performance.now() - state.startedAt) * 10) / 10,
@@ -130,6 +145,32 @@ function auditRecord(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
     bytesOut: state.meter.bytesOut,
     ...(Object.keys(state.detail).length > 0 ? { detail: state.detail } : {}),
   };
+}
+
+/**
+ * Node's parser refuses some requests before any handler runs (a lower-case method, a broken
+ * header). They still get a catalogue answer and an audit line: a refused attempt leaves a trace.
+ */
+export function answerMalformedRequest(ctx: ProxyContext, error: Error & { code?: string }, socket: Duplex): void {
+  ctx.audit.append({
+    time: new Date(ctx.now()).toISOString(),
+    requestId: randomUUID(),
+    agent: null,
+    agentName: null,
+    service: null,
+    method: '',
+    path: '(refused)',
+    status: 400,
+    decision: 'blocked',
+    reason: `HTTP_REQUEST_MALFORMED: ${error.code ?? 'parse error'}`,
+    credentialId: null,
+    durationMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  });
+  if (!socket.writable) return;
+  const body = JSON.stringify({ error: errorBody('HTTP_REQUEST_MALFORMED') });
+  socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<void> {

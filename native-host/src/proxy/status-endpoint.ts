@@ -20,11 +20,14 @@ export function agentStatus(ctx: ProxyContext, agent: AgentKeyRecord) {
       trade: scopeAllows(agent.scopes, 'binance', 'trade'),
       credentials: credentialCount('binance'),
       // Loud on purpose: a key that can withdraw is one Keygate's blocks are the only thing guarding.
-      keyWarnings: ctx.binance.keyRestrictions().filter((key) => key.canWithdraw || key.canTransfer).map((key) => ({
+      keyWarnings: ctx.binance.keyRestrictions().filter((key) => key.canWithdraw || key.canTransfer || key.error !== null).map((key) => ({
         credentialId: key.credentialId,
         canWithdraw: key.canWithdraw,
         canTransfer: key.canTransfer,
-        warning: 'This Binance key can move funds out of the account; Keygate blocks those endpoints, but restrict the key on Binance too.',
+        warning:
+          key.error !== null
+            ? `Keygate could not ask Binance what this key may do (${key.error.code}); treat it as able to withdraw.`
+            : 'This Binance key can move funds out of the account; Keygate blocks those endpoints, but restrict the key on Binance too.',
       })),
     },
     services: services.map(({ name, path, scope, service }) => ({

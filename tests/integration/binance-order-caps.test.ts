@@ -1,0 +1,242 @@
+/**
+ * The policy's order caps, through the built host against the mock exchange: `max_order_value_usd`
+ * holds every single order (limit, market by quantity or by quote amount, non-USD quotes converted,
+ * test orders too), `daily_volume_usd` holds the day's total even when 100 orders race for it, an
+ * order Binance rejects (or that never left) gives its volume back, the ledger on disk shows the
+ * day's total, and the audit log names each decision with the value computed — never a signature,
+ * a timestamp or a query string.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../native-host/src/audit/audit-record';
+import { readAuditLines } from '../../native-host/src/audit/read-audit';
+import { BINANCE_LEDGER_FILE } from '../../native-host/src/proxy/proxy-runtime';
+import { fakeBinanceKey, type FakeBinanceKey, type MockBinance, startMockBinance } from '../support/mock-binance';
+import { agentError, auditLinesFor, binancePolicy, type ProxyHost, type RawResponse, requestIdOf, startProxyHost, waitForHostEvent } from './proxy-host';
+
+const CAPS = { max_order_value_usd: 500, daily_volume_usd: 5000 };
+
+interface Setup {
+  mock: MockBinance;
+  proxy: ProxyHost;
+  key: FakeBinanceKey;
+}
+
+/** `beforeUnlock` runs once the mock is up, before the host starts and vets the key. */
+async function startSetup(label: string, beforeUnlock: (mock: MockBinance) => void = () => undefined): Promise<Setup> {
+  const key = fakeBinanceKey('hmac', label);
+  const mock = await startMockBinance({ keys: [key.mock] });
+  beforeUnlock(mock);
+  const proxy = await startProxyHost({ policy: binancePolicy(mock.url, CAPS), credentials: [key.credential], agents: [{ name: 'trader', scopes: ['binance:trade'] }] });
+  await waitForHostEvent(proxy.host, 'binance.restrictions');
+  return { mock, proxy, key };
+}
+
+async function stopSetup(setup: Setup | undefined): Promise<void> {
+  await setup?.proxy.stop();
+  await setup?.mock.close();
+}
+
+function placeOrder(setup: Setup, params: string, path = '/api/v3/order'): Promise<RawResponse> {
+  return setup.proxy.raw({
+    method: 'POST',
+    path: `/binance${path}`,
+    headers: [['Authorization', `Bearer ${setup.proxy.agentKeys.trader}`], ['Content-Type', 'application/x-www-form-urlencoded']],
+    body: params,
+  });
+}
+
+/** The day's total in the ledger file, as written ("4980.00"); null when the file has no entry yet. */
+async function ledgerToday(dataDir: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dataDir, BINANCE_LEDGER_FILE), 'utf8');
+  } catch {
+    return null;
+  }
+  const ledger = JSON.parse(text) as { format: string; days: Record<string, string> };
+  expect(ledger.format).toBe('keygate-daily-volume');
+  return ledger.days[new Date().toISOString().slice(0, 10)] ?? null;
+}
+
+const orderArrivals = (mock: MockBinance, from: number, path = '/api/v3/order') =>
+  mock.received.slice(from).filter((request) => request.method === 'POST' && request.path === path);
+
+describe('max_order_value_usd = 500', () => {
+  let setup: Setup;
+  /** Every order sent here and what its audit line must say. */
+  const decisions: Array<{ requestId: string; status: number; reason: string | null; valueUsd: number | null }> = [];
+
+  beforeAll(async () => {
+    setup = await startSetup('caps');
+  });
+
+  afterAll(() => stopSetup(setup));
+
+  /** Sends an order; checks it reached Binance exactly when `expected` is 200; records it for the audit check. */
+  async function order(params: string, expected: { status: 200 } | { code: 'ORDER_VALUE_EXCEEDED' | 'ORDER_VALUE_UNKNOWN' }, valueUsd: number | null, path = '/api/v3/order') {
+    const from = setup.mock.received.length;
+    const response = await placeOrder(setup, params, path);
+    const requestId = requestIdOf(response)!;
+    if ('status' in expected) {
+      expect(response.status, response.body).toBe(200);
+      expect(orderArrivals(setup.mock, from, path)).toHaveLength(1);
+      decisions.push({ requestId, status: 200, reason: null, valueUsd });
+    } else {
+      expect(agentError(response).code).toBe(expected.code);
+      expect(orderArrivals(setup.mock, from, path)).toHaveLength(0);
+      decisions.push({ requestId, status: response.status, reason: expected.code, valueUsd });
+    }
+    return response;
+  }
+
+  it('passes a LIMIT BUY worth up to $500 (quantity × price) and refuses one worth more, which never reaches Binance', async () => {
+    await order('symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.008&price=60000', { status: 200 }, 480);
+    await order('symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000', { status: 200 }, 500);
+    const over = await order('symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.009&price=60000', { code: 'ORDER_VALUE_EXCEEDED' }, 540);
+    expect(agentError(over).message).toContain('$540.00');
+    // One cent over is over.
+    await order('symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.0100002&price=50000', { code: 'ORDER_VALUE_EXCEEDED' }, 500.01);
+  });
+
+  it('values a SELL below the market at the market price: a low limit price does not shrink it', async () => {
+    await order('symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=1', { code: 'ORDER_VALUE_EXCEEDED' }, 600);
+  });
+
+  it('values a MARKET order by quantity at the last price, and by quoteOrderQty', async () => {
+    await order('symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.005', { status: 200 }, 300);
+    await order('symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01', { code: 'ORDER_VALUE_EXCEEDED' }, 600);
+    await order('symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=450', { status: 200 }, 450);
+    await order('symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=500.01', { code: 'ORDER_VALUE_EXCEEDED' }, 500.01);
+  });
+
+  it('converts a BTC-quoted order (ETHBTC) to dollars through BTCUSDT', async () => {
+    await order('symbol=ETHBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&price=0.04', { status: 200 }, 240);
+    await order('symbol=ETHBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.01', { code: 'ORDER_VALUE_EXCEEDED' }, 600);
+  });
+
+  it('refuses an order whose quote asset has no dollar price (BTCEUR: no EURUSDT) with ORDER_VALUE_UNKNOWN', async () => {
+    const response = await order('symbol=BTCEUR&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=55000', { code: 'ORDER_VALUE_UNKNOWN' }, null);
+    expect(agentError(response).message).toContain('EURUSDT');
+  });
+
+  it('checks POST /api/v3/order/test against the max, but reserves nothing for it', async () => {
+    const before = await ledgerToday(setup.proxy.dataDir);
+    await order('symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.009&price=60000', { code: 'ORDER_VALUE_EXCEEDED' }, 540, '/api/v3/order/test');
+    await order('symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.008&price=60000', { status: 200 }, 480, '/api/v3/order/test');
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe(before);
+  });
+
+  it('keeps the day\'s total of the orders it let through in the ledger file', async () => {
+    // 480 + 500 + 300 + 450 + 240; refused and test orders count for nothing.
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('1970.00');
+  });
+
+  it('audits each decision with the value it computed, and no signature, timestamp or query string', async () => {
+    const lines = new Map((await auditLinesFor(setup.proxy.dataDir, decisions.map((decision) => decision.requestId))).map((line) => [line.requestId, line]));
+    for (const decision of decisions) {
+      const line = lines.get(decision.requestId)!;
+      expect(line, decision.requestId).toBeDefined();
+      expect(line.status).toBe(decision.status);
+      expect(line.reason).toBe(decision.reason);
+      if (decision.reason === null) expect(line.decision).toBe('allowed');
+      else expect(line.decision).toBe('blocked');
+      expect(line.path).toMatch(/^\/binance\/api\/v3\/order(\/test)?$/);
+      expect(line.detail?.orderValueUsd ?? null).toBe(decision.valueUsd);
+      expect(line.credentialId === null).toBe(decision.reason !== null);
+    }
+    const sent = setup.mock.received.filter((request) => request.params.signature !== undefined);
+    expect(sent.length).toBeGreaterThan(0);
+    const auditText = await readFile(join(setup.proxy.dataDir, 'audit.log'), 'utf8');
+    for (const request of sent) {
+      expect(auditText).not.toContain(request.params.signature!);
+      expect(auditText).not.toContain(request.params.timestamp!);
+      expect(auditText).not.toContain(request.rawQuery);
+    }
+    for (const fragment of ['signature', 'timestamp', 'recvWindow', 'symbol=', 'quantity=', '?', setup.key.apiKey, setup.key.privateText]) {
+      expect(auditText).not.toContain(fragment);
+    }
+  });
+});
+
+describe('daily_volume_usd = 5000', () => {
+  let setup: Setup;
+  const sixtyDollars = 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=60000';
+  const twentyDollars = 'symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=20';
+
+  beforeAll(async () => {
+    setup = await startSetup('race');
+  });
+
+  afterAll(() => stopSetup(setup));
+
+  it('lets exactly 83 of 100 concurrent $60 orders through; the rest are refused before reaching Binance', async () => {
+    const responses = await Promise.all(Array.from({ length: 100 }, () => placeOrder(setup, sixtyDollars)));
+    const placed = responses.filter((response) => response.status === 200);
+    const refused = responses.filter((response) => response.status !== 200).map((response) => agentError(response).code);
+    expect(placed).toHaveLength(83);
+    expect(refused).toEqual(Array.from({ length: 17 }, () => 'DAILY_VOLUME_EXCEEDED'));
+    // What Binance received is what the cap allows: 83 × $60 = $4980 ≤ $5000 < 84 × $60.
+    expect(setup.mock.orders).toHaveLength(83);
+    const total = setup.mock.orders.reduce((sum, request) => sum + Number(request.params.quantity) * Number(request.params.price), 0);
+    expect(total).toBeCloseTo(4980, 6);
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('4980.00');
+  });
+
+  it('gives back the reservation of an order Binance rejects: the next order fits again', async () => {
+    setup.mock.rejectNextOrders(1);
+    const rejected = await placeOrder(setup, twentyDollars);
+    expect(rejected.status).toBe(400);
+    expect(JSON.parse(rejected.body)).toMatchObject({ code: -2010 });
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('4980.00');
+
+    // $4980 + $20 = $5000: fits only because the rejected $20 was released.
+    const ordersBefore = setup.mock.orders.length;
+    const fits = await placeOrder(setup, twentyDollars);
+    expect(fits.status, fits.body).toBe(200);
+    expect(setup.mock.orders).toHaveLength(ordersBefore + 1);
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('5000.00');
+
+    const from = setup.mock.received.length;
+    const full = agentError(await placeOrder(setup, 'symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=0.01'));
+    expect(full.code).toBe('DAILY_VOLUME_EXCEEDED');
+    expect(full.message).toContain('$5000.00 of $5000');
+    expect(orderArrivals(setup.mock, from)).toHaveLength(0);
+
+    const lines = await readAuditLines(setup.proxy.dataDir);
+    const releasedLine = lines.find((line) => line.requestId === requestIdOf(rejected));
+    expect(releasedLine?.detail).toMatchObject({ orderValueUsd: 20, reservationReleased: true, binanceStatus: 400 });
+  });
+
+  it('audits every raced order with its value, and the refused ones with DAILY_VOLUME_EXCEEDED', async () => {
+    const lines: AuditRecord[] = (await readAuditLines(setup.proxy.dataDir)).filter((line) => line.method === 'POST' && line.detail?.orderValueUsd === 60);
+    expect(lines).toHaveLength(100);
+    expect(lines.filter((line) => line.status === 200)).toHaveLength(83);
+    expect(lines.filter((line) => line.reason === 'DAILY_VOLUME_EXCEEDED')).toHaveLength(17);
+    // Each allowed line says how much of the day was used once it was booked: $60, $120, … $4980.
+    const used = lines.filter((line) => line.status === 200).map((line) => line.detail?.dailyVolumeUsedUsd as number).sort((a, b) => a - b);
+    expect(used).toEqual(Array.from({ length: 83 }, (_, index) => (index + 1) * 60));
+  });
+});
+
+describe('an order that never left', () => {
+  let setup: Setup;
+
+  afterAll(() => stopSetup(setup));
+
+  it('gives its volume back when Keygate could not learn Binance\'s time to sign it', async () => {
+    // Binance's /api/v3/time fails when the key is vetted at unlock, and again for the first order,
+    // which therefore is never signed nor sent.
+    setup = await startSetup('unsent', (mock) => mock.failNext(2, 503, 0, { path: '/api/v3/time' }));
+    const { mock, proxy } = setup;
+    const failed = await placeOrder(setup, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.005&price=60000');
+    expect(agentError(failed).code).toBe('UPSTREAM_UNREACHABLE');
+    expect(orderArrivals(mock, 0)).toHaveLength(0);
+    expect(await ledgerToday(proxy.dataDir)).toBe('0.00');
+
+    const placed = await placeOrder(setup, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.005&price=60000');
+    expect(placed.status, placed.body).toBe(200);
+    expect(await ledgerToday(proxy.dataDir)).toBe('300.00');
+  });
+});
