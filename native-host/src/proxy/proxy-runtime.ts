@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorBody, KeygateError } from '../../../shared/errors';
+import { KeygateError } from '../../../shared/errors';
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { ProxyStatus } from '../../../shared/protocol';
 import type { BinanceKeyRestrictions } from '../../../shared/proxy-messages';
@@ -144,8 +144,4 @@ export class ProxyRuntime {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-export function proxyStatusError(error: unknown): ProxyStatus {
-  return { listening: false, port: null, error: error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR') };
 }
