@@ -134,7 +134,7 @@ describe('DailyVolumeLedger file', () => {
     expect(await readdir(directory)).toEqual([]);
   });
 
-  it.skipIf(process.platform === 'win32')('is readable by the user only, and leaves no temporary file', async () => {
+  it('is readable by the user only, and leaves no temporary file', async () => {
     const ledger = await DailyVolumeLedger.open(ledgerPath);
     await ledger.reserve(1, null, NOON);
     expect((await stat(ledgerPath)).mode & 0o777).toBe(0o600);
