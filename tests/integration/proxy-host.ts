@@ -6,7 +6,7 @@
  * Every response a test reads through `raw` or `fetch` is kept in `transcript`, so a test can prove
  * that no secret ever reached an agent.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,33 @@ export interface ProxyHostSetup {
 }
 
 let nextId = 1;
+
+/** The secret as stored, and each value inside a JSON secret (a Binance key pair, a PEM's lines). */
+function secretForms(secret: string): string[] {
+  const forms = [secret];
+  try {
+    const parsed: unknown = JSON.parse(secret);
+    if (parsed !== null && typeof parsed === 'object') {
+      for (const value of Object.values(parsed)) {
+        if (typeof value === 'string') forms.push(value, ...value.split('\n').filter((line) => line.length >= 40));
+      }
+    }
+  } catch {
+    // A plain API key.
+  }
+  return forms.filter((form) => form.length >= 8);
+}
+
+async function filesText(directory: string): Promise<string> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const texts = await Promise.all(names.map((name) => readFile(join(directory, name), 'utf8').catch(() => '')));
+  return texts.join('\n');
+}
+
+async function assertNoSecretLeaked(outputs: string[], secrets: string[]): Promise<void> {
+  const leaked = secrets.filter((secret) => outputs.some((output) => output.includes(secret)));
+  if (leaked.length > 0) throw new Error(`A secret or agent key leaked into stderr, the data dir or a response (${leaked.length} value(s), starting ${leaked.map((value) => JSON.stringify(value.slice(0, 6))).join(', ')}).`);
+}
 
 export function sealedCredential(dataKey: Uint8Array, input: ProxyHostSetup['credentials'][number], createdAt: number): CredentialRecord {
   const id = newRecordId();
@@ -132,6 +159,12 @@ export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> 
       const killer = setTimeout(() => host.child.kill('SIGKILL'), 5_000);
       await host.exited;
       clearTimeout(killer);
+      // Every host a test starts is checked on the way out: nothing it wrote (stderr, audit log,
+      // ledger) and nothing an agent received may contain a real secret or an agent key.
+      await assertNoSecretLeaked([host.stderr(), await filesText(dataDir), await recorder.text()], [
+        ...setup.credentials.flatMap((credential) => secretForms(credential.secret)),
+        ...Object.values(agentKeys),
+      ]);
       if (setup.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
