@@ -1,0 +1,104 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { EventFrame } from '../../shared/protocol';
+import { generateDataKey, sealSecret } from '../../shared/vault/envelope';
+import { newRecordId, type CredentialRecord } from '../../shared/vault/format';
+import type { HostState } from '../../lib/host-link/host-state';
+import { readActivePolicy } from '../../lib/policy/policy-store';
+import { HostSync } from '../../lib/session/host-sync';
+import { getCredential, openVaultDb, putCredential } from '../../lib/vault/vault-db';
+
+let dbCount = 0;
+
+/** The host link's surface, driven by the test: the browser and the host process are outside this unit. */
+type HostLinkSurface = ConstructorParameters<typeof HostSync>[1];
+
+function scriptedHost(answers: Record<string, unknown> = {}) {
+  const stateListeners: Array<(state: HostState) => void> = [];
+  const eventListeners: Array<(event: EventFrame) => void> = [];
+  const requests: Array<{ type: string; params: unknown }> = [];
+  let state: HostState = { status: 'connecting', attempt: 1 };
+  return {
+    requests,
+    get currentState() {
+      return state;
+    },
+    onStateChange: (listener: (state: HostState) => void) => (stateListeners.push(listener), () => {}),
+    onEvent: (listener: (event: EventFrame) => void) => (eventListeners.push(listener), () => {}),
+    request: (async (type: string, params: unknown) => {
+      requests.push({ type, params });
+      return answers[type] ?? { count: 0 };
+    }) as HostLinkSurface['request'],
+    connect() {
+      state = { status: 'connected', version: '0.1.0', pid: 1, capabilities: [], connectedAt: 0 };
+      stateListeners.forEach((listener) => listener(state));
+    },
+    emit: (event: EventFrame) => eventListeners.forEach((listener) => listener(event)),
+  };
+}
+
+async function storedCredential(db: Awaited<ReturnType<typeof openVaultDb>>): Promise<CredentialRecord> {
+  const id = newRecordId();
+  const record: CredentialRecord = {
+    id,
+    service: 'openai',
+    name: 'main',
+    kind: 'api_key',
+    createdAt: 1,
+    lastUsedAt: null,
+    sealed: sealSecret(generateDataKey(), id, new TextEncoder().encode('sk-test-FAKE-sync-0001')),
+  };
+  await putCredential(db, record);
+  return record;
+}
+
+const until = async (check: () => Promise<boolean>) => {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
+describe('host sync (policy, agents and last-used between the extension and the host)', () => {
+  it('records "last used" when the host reports a credential was used, never going backwards', async () => {
+    const db = await openVaultDb(`keygate-sync-${++dbCount}`);
+    const host = scriptedHost();
+    new HostSync(db, host);
+    const record = await storedCredential(db);
+    host.emit({ type: 'event', event: 'credential.used', credentialId: record.id, at: 5_000 });
+    await until(async () => (await getCredential(db, record.id))?.lastUsedAt === 5_000);
+    expect((await getCredential(db, record.id))?.lastUsedAt).toBe(5_000);
+
+    host.emit({ type: 'event', event: 'credential.used', credentialId: record.id, at: 4_000 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await getCredential(db, record.id)).toEqual({ ...record, lastUsedAt: 5_000 });
+  });
+
+  it('sends the stored policy and the agent keys each time the host connects', async () => {
+    const db = await openVaultDb(`keygate-sync-${++dbCount}`);
+    const host = scriptedHost({ 'policy.apply': { listening: true, port: 8472, error: null } });
+    const sync = new HostSync(db, host, () => 10);
+    await sync.applyPolicy('[proxy]\nport = 0\n');
+    host.connect();
+    await until(async () => host.requests.some((request) => request.type === 'agents.sync'));
+    expect(host.requests.map((request) => request.type)).toEqual(['policy.apply', 'agents.sync']);
+    expect(host.requests[0]?.params).toEqual({ toml: '[proxy]\nport = 0\n' });
+    expect(sync.proxyStatus).toEqual({ listening: true, port: 8472, error: null });
+  });
+
+  it('refuses an invalid policy with its line and keeps the stored one', async () => {
+    const db = await openVaultDb(`keygate-sync-${++dbCount}`);
+    const sync = new HostSync(db, scriptedHost(), () => 10);
+    await sync.applyPolicy('[proxy]\nport = 9000\n');
+    await expect(sync.applyPolicy('[proxy]\nport = "x"\n')).rejects.toMatchObject({ code: 'POLICY_INVALID', message: expect.stringContaining('line 2') });
+    expect((await readActivePolicy(db)).toml).toBe('[proxy]\nport = 9000\n');
+  });
+
+  it('keeps what Binance said of each key for the popup', async () => {
+    const db = await openVaultDb(`keygate-sync-${++dbCount}`);
+    const host = scriptedHost();
+    const sync = new HostSync(db, host);
+    let changes = 0;
+    sync.onChange(() => changes++);
+    host.emit({ type: 'event', event: 'binance.restrictions', credentialId: 'AAAAAAAAAAAAAAAAAAAAAA', checkedAt: 1, canWithdraw: true, canTransfer: false, error: null });
+    expect(sync.binanceKeyRestrictions).toEqual([{ credentialId: 'AAAAAAAAAAAAAAAAAAAAAA', checkedAt: 1, canWithdraw: true, canTransfer: false, error: null }]);
+    expect(changes).toBe(1);
+  });
+});
