@@ -77,6 +77,11 @@ describe('buildUpstreamHeaders', () => {
     expect(headers).toEqual({ 'x-trace': 't', 'accept-encoding': 'identity', authorization: INJECTED.value });
   });
 
+  it('drops method-override headers, so a rule judged on the real method cannot be sidestepped', () => {
+    const incoming: IncomingHttpHeaders = { 'x-http-method-override': 'DELETE', 'x-http-method': 'DELETE', 'x-method-override': 'DELETE', 'content-type': 'application/json' };
+    expect(buildUpstreamHeaders(incoming, INJECTED)).toEqual({ 'content-type': 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
+  });
+
   it('keeps the headers SDKs rely on', () => {
     const kept = {
       'anthropic-version': '2023-06-01',

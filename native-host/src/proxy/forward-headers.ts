@@ -29,6 +29,12 @@ const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'x-mbx-apikey'
  */
 const SET_BY_FORWARDER_OR_PRIVATE = new Set(['host', 'content-length', 'expect', 'origin', 'referer', 'forwarded']);
 
+/**
+ * Some servers let these headers replace the request's method; endpoint rules judge the method
+ * Keygate sees, so an agent could otherwise send "POST" past a rule that blocks "DELETE".
+ */
+const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
 type HeaderValue = string | string[] | undefined;
 
 /** Header names listed in `Connection:` are hop-by-hop for this message too (RFC 9110 §7.6.1). */
@@ -51,7 +57,7 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { 
     const name = rawName.toLowerCase();
     if (value === undefined) continue;
     if (HOP_BY_HOP.has(name) || listed.has(name) || CLIENT_CREDENTIALS.has(name)) continue;
-    if (SET_BY_FORWARDER_OR_PRIVATE.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (SET_BY_FORWARDER_OR_PRIVATE.has(name) || METHOD_OVERRIDES.has(name) || name.startsWith('x-forwarded-')) continue;
     // Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
