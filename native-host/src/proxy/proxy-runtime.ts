@@ -19,7 +19,8 @@ import { AgentRegistry } from './agent-registry';
 import { CredentialRotation } from './credential-rotation';
 import type { ProxyContext } from './proxy-context';
 import { allowedHosts } from './request-guard';
-import { answerMalformedRequest, handleProxyRequest } from './request-pipeline';
+import { answerMalformedRequest } from './request-audit';
+import { handleProxyRequest } from './request-pipeline';
 import { RateLimiter } from './token-bucket';
 import { UpstreamClient } from './upstream-client';
 
