@@ -33,7 +33,7 @@ const HANDLERS: Record<PageMessageType, Handler> = {
   // Loosening the policy or minting agent keys needs the vault unlocked, as a reveal would.
   'policy.apply': (message, { session, hostSync }) => (session.requireUnlocked(), hostSync.applyPolicy(str(message, 'toml'))),
   'agents.list': (_message, { db }) => listAgents(db),
-  'agents.create': async (message, { db, session, hostSync, }) => {
+  'agents.create': async (message, { db, session, hostSync }) => {
     session.requireUnlocked();
     const created = await createAgentKey(db, { name: str(message, 'name'), scopes: message.scopes as string[], expiresAt: message.expiresAt as number | null }, Date.now());
     await hostSync.syncAgents();
