@@ -10,6 +10,8 @@
  *
  * Three processes share the machine's cores, so CPU time per request of each (from /proc) is
  * recorded with the figures: it says whether the host, the load generator or the cores bound them.
+ * A third arm, a do-nothing node:http + undici pass-through (its own process), is measured the same
+ * way: it is the floor any Node proxy stands on here, so Keygate's own cost is the distance to it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -30,11 +32,12 @@ const THROUGHPUT_ROUNDS = 2;
 const GOALS = { addedP50Ms: 0.35, throughputRatio: 0.45 };
 
 const MOCK_SERVER = fileURLToPath(new URL('./mock-upstream-server.ts', import.meta.url));
+const PASSTHROUGH_SERVER = fileURLToPath(new URL('./passthrough-proxy-server.ts', import.meta.url));
 /** Obviously fake: the mock upstream never checks it. */
 const FAKE_UPSTREAM_KEY = 'sk-keygate-bench-FAKE-0000000000000000';
 
 interface Target {
-  label: 'direct' | 'proxy';
+  label: 'direct' | 'passthrough' | 'proxy';
   origin: string;
   path: string;
   headers: Record<string, string>;
@@ -59,13 +62,13 @@ function cpuPerRequest(cpu: CpuSnapshot, requests: number) {
   return { loadGenerator: per(cpu.bench), host: per(cpu.host), upstream: per(cpu.upstream) };
 }
 
-async function startMockUpstream(): Promise<{ child: ChildProcess; origin: string; stop: () => Promise<void> }> {
+async function startServerProcess(script: string, args: string[] = []): Promise<{ child: ChildProcess; origin: string; stop: () => Promise<void> }> {
   // fork() reuses this process's execArgv, so under tsx the child loads TypeScript too.
-  const child = fork(MOCK_SERVER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message) => resolve((message as { port: number }).port));
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`mock upstream exited early (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited early (${code})`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -111,12 +114,14 @@ async function saturate(pool: Pool, target: Target, concurrency: number, duratio
 }
 
 export async function benchProxyOverhead() {
-  const upstream = await startMockUpstream();
+  const upstream = await startServerProcess(MOCK_SERVER);
+  const passthroughServer = await startServerProcess(PASSTHROUGH_SERVER, [upstream.origin]);
   const keygate = await startProxyHost({
     policy: `[proxy]\nport = 0\n\n[services.openai]\nbase_url = "${upstream.origin}"\n`,
     credentials: [{ service: 'openai', secret: FAKE_UPSTREAM_KEY }],
     agents: [{ name: 'bench', scopes: ['openai'] }],
   }).catch(async (error: unknown) => {
+    await passthroughServer.stop();
     await upstream.stop();
     throw error;
   });
@@ -126,6 +131,7 @@ export async function benchProxyOverhead() {
 
   const direct: Target = { label: 'direct', origin: upstream.origin, path: '/v1/models', headers: { authorization: `Bearer ${FAKE_UPSTREAM_KEY}` } };
   const proxy: Target = { label: 'proxy', origin: keygate.baseUrl, path: '/openai/v1/models', headers: { authorization: `Bearer ${keygate.agentKeys.bench}` } };
+  const passthrough: Target = { label: 'passthrough', origin: passthroughServer.origin, path: '/openai/v1/models', headers: {} };
   const pools: Pool[] = [];
   const pool = (target: Target, connections: number) => {
     const created = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
@@ -140,13 +146,12 @@ export async function benchProxyOverhead() {
     const expectedBytes = (await (await probe.request({ path: direct.path, method: 'GET' })).body.arrayBuffer()).byteLength;
 
     // Latency at 1 connection: warm both, then alternate blocks (order flipped every round).
-    const single = { direct: pool(direct, 1), proxy: pool(proxy, 1) };
-    await sequential(single.direct, direct, LATENCY_WARMUP, expectedBytes);
-    await sequential(single.proxy, proxy, LATENCY_WARMUP, expectedBytes);
-    const latencySamples = { direct: [] as number[], proxy: [] as number[] };
+    const single = { direct: pool(direct, 1), passthrough: pool(passthrough, 1), proxy: pool(proxy, 1) };
+    for (const target of [direct, passthrough, proxy]) await sequential(single[target.label], target, LATENCY_WARMUP, expectedBytes);
+    const latencySamples = { direct: [] as number[], passthrough: [] as number[], proxy: [] as number[] };
     let latencyProxyCpu = NO_CPU;
     for (let block = 0; block < LATENCY_BLOCKS; block++) {
-      const order = block % 2 === 0 ? [direct, proxy] : [proxy, direct];
+      const order = block % 2 === 0 ? [direct, passthrough, proxy] : [proxy, passthrough, direct];
       for (const target of order) {
         const before = snapshot();
         latencySamples[target.label].push(...(await sequential(single[target.label], target, LATENCY_BLOCK, expectedBytes)));
@@ -154,16 +159,15 @@ export async function benchProxyOverhead() {
       }
     }
     const directLatency = summarizeLatency(latencySamples.direct);
+    const passthroughLatency = summarizeLatency(latencySamples.passthrough);
     const proxyLatency = summarizeLatency(latencySamples.proxy);
 
     // Throughput at 100 connections: direct, proxy, direct, proxy, each after an uncounted warm-up.
-    const wide = { direct: pool(direct, CONNECTIONS), proxy: pool(proxy, CONNECTIONS) };
-    const sides = {
-      direct: { requests: 0, seconds: 0, phasesRps: [] as number[], cpu: NO_CPU },
-      proxy: { requests: 0, seconds: 0, phasesRps: [] as number[], cpu: NO_CPU },
-    };
+    const wide = { direct: pool(direct, CONNECTIONS), passthrough: pool(passthrough, CONNECTIONS), proxy: pool(proxy, CONNECTIONS) };
+    const newSide = () => ({ requests: 0, seconds: 0, phasesRps: [] as number[], cpu: NO_CPU });
+    const sides = { direct: newSide(), passthrough: newSide(), proxy: newSide() };
     for (let pass = 0; pass < THROUGHPUT_ROUNDS; pass++) {
-      for (const target of [direct, proxy]) {
+      for (const target of [direct, passthrough, proxy]) {
         const connections = wide[target.label];
         await saturate(connections, target, CONNECTIONS, THROUGHPUT_WARMUP_MS, expectedBytes);
         const before = snapshot();
@@ -176,6 +180,7 @@ export async function benchProxyOverhead() {
       }
     }
     const directRps = sides.direct.requests / sides.direct.seconds;
+    const passthroughRps = sides.passthrough.requests / sides.passthrough.seconds;
     const proxyRps = sides.proxy.requests / sides.proxy.seconds;
     const directCpu = cpuPerRequest(sides.direct.cpu, sides.direct.requests);
     const proxyCpu = cpuPerRequest(sides.proxy.cpu, sides.proxy.requests);
@@ -194,6 +199,10 @@ export async function benchProxyOverhead() {
         proxy: proxyLatency,
         addedP50Ms,
         addedP99Ms: round(proxyLatency.p99Ms - directLatency.p99Ms),
+        passthrough: passthroughLatency,
+        /** What being any Node proxy costs here, and what Keygate adds on top of that. */
+        passthroughAddedP50Ms: round(passthroughLatency.p50Ms - directLatency.p50Ms),
+        keygateOverPassthroughP50Ms: round(proxyLatency.p50Ms - passthroughLatency.p50Ms),
         /** Proxied blocks only; at 1 connection the processes take turns, so these add up to the latency floor. */
         proxyCpuMsPerRequest: cpuPerRequest(latencyProxyCpu, latencySamples.proxy.length),
       },
@@ -204,7 +213,11 @@ export async function benchProxyOverhead() {
         directRps: round(directRps, 0),
         proxyRps: round(proxyRps, 0),
         ratio,
+        passthroughRps: round(passthroughRps, 0),
+        passthroughRatio: round(passthroughRps / directRps, 3),
+        keygateOverPassthroughRatio: round(proxyRps / passthroughRps, 3),
         directPhasesRps: sides.direct.phasesRps,
+        passthroughPhasesRps: sides.passthrough.phasesRps,
         proxyPhasesRps: sides.proxy.phasesRps,
         responseBytes: expectedBytes,
         /** CPU-ms per request of each process (user + system, /proc): what bounds the figures. */
@@ -224,6 +237,7 @@ export async function benchProxyOverhead() {
   } finally {
     await Promise.all(pools.map((p) => p.destroy()));
     await keygate.stop();
+    await passthroughServer.stop();
     await upstream.stop();
   }
 }

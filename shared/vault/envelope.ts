@@ -47,7 +47,13 @@ function seal(key: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): SealedBox
 
 type Opened = { ok: true; plaintext: Uint8Array } | { ok: false; reason: 'malformed' | 'unauthentic' };
 
-function open(key: Uint8Array, ad: Uint8Array, box: SealedBox): Opened {
+/** XChaCha20-Poly1305 decryption (ciphertext includes the tag); throws when the tag does not verify. */
+export type XChaChaDecrypt = (key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array) => Uint8Array;
+
+/** The portable implementation (browser and Node); the host may pass a native one of the same function. */
+export const nobleXChaChaDecrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad) => xchacha20poly1305(key, nonce, ad).decrypt(ciphertext);
+
+function open(key: Uint8Array, ad: Uint8Array, box: SealedBox, decrypt: XChaChaDecrypt = nobleXChaChaDecrypt): Opened {
   assertKey(key);
   let nonce: Uint8Array;
   let ciphertext: Uint8Array;
@@ -59,7 +65,7 @@ function open(key: Uint8Array, ad: Uint8Array, box: SealedBox): Opened {
   }
   if (nonce.length !== NONCE_BYTES || ciphertext.length < TAG_BYTES) return { ok: false, reason: 'malformed' };
   try {
-    return { ok: true, plaintext: xchacha20poly1305(key, nonce, ad).decrypt(ciphertext) };
+    return { ok: true, plaintext: decrypt(key, nonce, ciphertext, ad) };
   } catch {
     return { ok: false, reason: 'unauthentic' };
   }
@@ -91,8 +97,8 @@ export function sealSecret(dataKey: Uint8Array, recordId: string, plaintext: Uin
 }
 
 /** The caller owns the returned plaintext and should wipe it after use. */
-export function openSealedSecret(dataKey: Uint8Array, recordId: string, box: SealedBox): Uint8Array {
-  const opened = open(dataKey, credentialAd(recordId), box);
+export function openSealedSecret(dataKey: Uint8Array, recordId: string, box: SealedBox, decrypt?: XChaChaDecrypt): Uint8Array {
+  const opened = open(dataKey, credentialAd(recordId), box, decrypt);
   // Name the record, never the content: the message reaches the popup and the audit log.
   if (!opened.ok) throw new KeygateError('CREDENTIAL_TAMPERED', `Record ${JSON.stringify(recordId)}.`);
   return opened.plaintext;

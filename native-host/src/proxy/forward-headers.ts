@@ -37,11 +37,23 @@ const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-
 
 type HeaderValue = string | string[] | undefined;
 
+const NOTHING_LISTED: ReadonlySet<string> = new Set();
+
+/** The Connection field(s), whatever the case of the name; cheap, as this runs twice per request. */
+function connectionValues(headers: Record<string, HeaderValue>): string[] {
+  const values: string[] = [];
+  for (const name in headers) {
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    const value = headers[name];
+    if (value !== undefined) values.push(...(Array.isArray(value) ? value : [value]));
+  }
+  return values;
+}
+
 /** Header names listed in `Connection:` are hop-by-hop for this message too (RFC 9110 §7.6.1). */
-function connectionListed(headers: Record<string, HeaderValue>): Set<string> {
-  const values = Object.entries(headers)
-    .filter(([name]) => name.toLowerCase() === 'connection')
-    .flatMap(([, value]) => value ?? []);
+function connectionListed(headers: Record<string, HeaderValue>): ReadonlySet<string> {
+  const values = connectionValues(headers);
+  if (values.length === 0) return NOTHING_LISTED;
   return new Set(
     values
       .flatMap((value) => value.split(','))

@@ -23,7 +23,7 @@ function scrubHeaderValues(headers: Record<string, string | string[]>, secrets: 
     // A view, not a copy: a copy would land in Buffer's shared pool, where it can never be wiped.
     .map((secret) => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1'))
     .sort((a, b) => b.length - a.length);
-  const scrub = (value: string) => texts.reduce((text, secret) => text.split(secret).join('[REDACTED]'), value);
+  const scrub = (value: string) => texts.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join('[REDACTED]') : text), value);
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.map(scrub) : scrub(value)]));
 }
 

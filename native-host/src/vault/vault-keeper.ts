@@ -9,6 +9,7 @@ import { DATA_KEY_BYTES, openSealedSecret, wipe } from '../../../shared/vault/en
 import type { CredentialRecord } from '../../../shared/vault/format';
 import { checkSealedRecord } from './credential-check';
 import { IdleTimer, nodeTimers, type TimerFunctions } from './idle-timer';
+import { nativeXChaChaDecrypt } from './native-xchacha';
 
 /** `disconnect`: the browser closed the port, so nobody is left to tell. */
 export type VaultLockReason = 'idle' | 'request' | 'disconnect';
@@ -118,7 +119,7 @@ export class VaultKeeper {
     const record = session.records.get(id);
     if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND', `Record ${JSON.stringify(id)}.`);
     this.touch();
-    const secret = openSealedSecret(session.key, id, record.sealed);
+    const secret = openSealedSecret(session.key, id, record.sealed, nativeXChaChaDecrypt);
     try {
       return await use(secret, record);
     } finally {
