@@ -11,6 +11,7 @@ import {
   wrapDataKey,
 } from '../../shared/vault/envelope';
 import { deriveKeyEncryptionKey, MIN_KDF_COST, newKdfParams } from '../../shared/vault/kdf';
+import { XCHACHA_A31 } from '../support/xchacha-vector';
 
 const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -29,22 +30,7 @@ const RECORD_B = 'BBBBBBBBBBBBBBBBBBBBBB';
 const SECRET = utf8('sk-live-THIS-IS-THE-SECRET-0123456789');
 
 describe('XChaCha20-Poly1305 known answer (draft-irtf-cfrg-xchacha-03, Appendix A.3.1)', () => {
-  // Values copied from the draft's "Developer-Friendly Test Vectors", A.3.1 AEAD_XCHACHA20_POLY1305.
-  const plaintext = fromHex(
-    '4c616469657320616e642047656e746c656d656e206f662074686520636c6173' +
-      '73206f66202739393a204966204920636f756c64206f6666657220796f75206f' +
-      '6e6c79206f6e652074697020666f7220746865206675747572652c2073756e73' +
-      '637265656e20776f756c642062652069742e',
-  );
-  const aad = fromHex('50515253c0c1c2c3c4c5c6c7');
-  const key = fromHex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
-  const nonce = fromHex('404142434445464748494a4b4c4d4e4f5051525354555657');
-  const ciphertext =
-    'bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb' +
-    '731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b452' +
-    '2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9' +
-    '21f9664c97637da9768812f615c68b13b52e';
-  const tag = 'c0875924c1c7987947deafd8780acf49';
+  const { plaintext, aad, key, nonce, ciphertextHex: ciphertext, tagHex: tag } = XCHACHA_A31;
 
   it('encrypts to the published ciphertext and tag', () => {
     expect(toHex(xchacha20poly1305(key, nonce, aad).encrypt(plaintext))).toBe(ciphertext + tag);
