@@ -1,146 +1,148 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { createSecretScrubber } from '../../native-host/src/proxy/secret-scrubber';
+import { SecretScrubber } from '../../native-host/src/proxy/secret-scrubber';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-/** Streams the chunks through the scrubber (one write each) and returns everything it emitted. */
-async function runScrubber(scrubber: ReturnType<typeof createSecretScrubber>, chunks: Buffer[]): Promise<Buffer> {
-  const out: Buffer[] = [];
-  await pipeline(Readable.from(chunks), scrubber, async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) out.push(chunk);
-  });
-  return Buffer.concat(out);
+/** Feeds the chunks one push each, then finishes; returns everything the scrubber let out. */
+function runScrubber(scrubber: SecretScrubber, chunks: Buffer[]): Buffer {
+  return Buffer.concat([...chunks.map((chunk) => scrubber.push(chunk)), scrubber.finish()]);
 }
 
-async function scrubChunks(secrets: string[], chunks: (string | Buffer)[], replacement?: string): Promise<string> {
+function scrubChunks(secrets: string[], chunks: (string | Buffer)[], replacement?: string): string {
   const buffers = chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
-  return (await runScrubber(createSecretScrubber(secrets.map(bytes), replacement), buffers)).toString('utf8');
+  return runScrubber(new SecretScrubber(secrets.map(bytes), replacement), buffers).toString('utf8');
 }
 
-/** Everything the scrubber has pushed so far, read without ending the stream. */
-function collect(scrubber: ReturnType<typeof createSecretScrubber>): string[] {
-  const seen: string[] = [];
-  scrubber.on('data', (chunk: Buffer) => seen.push(chunk.toString('utf8')));
-  return seen;
-}
+const pushText = (scrubber: SecretScrubber, text: string) => scrubber.push(Buffer.from(text, 'utf8')).toString('utf8');
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-describe('createSecretScrubber', () => {
+describe('SecretScrubber', () => {
   const SECRET = 'sk-proj-Abc123XYZ';
   const BODY = `{"error":{"message":"Incorrect API key provided: ${SECRET}. You can find your key at…"}}`;
   const SCRUBBED = '{"error":{"message":"Incorrect API key provided: [REDACTED]. You can find your key at…"}}';
 
-  it('replaces a secret echoed in an error body', async () => {
-    expect(await scrubChunks([SECRET], [BODY])).toBe(SCRUBBED);
+  it('replaces a secret echoed in an error body', () => {
+    expect(scrubChunks([SECRET], [BODY])).toBe(SCRUBBED);
   });
 
-  it('replaces a secret split at every possible chunk boundary', async () => {
+  it('replaces a secret split at every possible chunk boundary', () => {
     const body = Buffer.from(BODY, 'utf8');
     for (let cut = 0; cut <= body.length; cut++) {
-      expect(await scrubChunks([SECRET], [body.subarray(0, cut), body.subarray(cut)]), `cut at ${cut}`).toBe(SCRUBBED);
+      expect(scrubChunks([SECRET], [body.subarray(0, cut), body.subarray(cut)]), `cut at ${cut}`).toBe(SCRUBBED);
     }
   });
 
-  it('replaces a secret split into three pieces at every pair of boundaries inside it', async () => {
+  it('replaces a secret split into three pieces at every pair of boundaries inside it', () => {
     const text = `a${SECRET}b`;
     for (let first = 1; first <= SECRET.length; first++) {
       for (let second = first; second <= SECRET.length; second++) {
         const pieces = [text.slice(0, first), text.slice(first, second + 1), text.slice(second + 1)];
-        expect(await scrubChunks([SECRET], pieces), pieces.join('|')).toBe('a[REDACTED]b');
+        expect(scrubChunks([SECRET], pieces), pieces.join('|')).toBe('a[REDACTED]b');
       }
     }
   });
 
-  it('replaces a secret delivered one byte at a time', async () => {
+  it('replaces a secret delivered one byte at a time', () => {
     const chunks = [...Buffer.from(BODY, 'utf8')].map((byte) => Buffer.from([byte]));
-    expect(await scrubChunks([SECRET], chunks)).toBe(SCRUBBED);
+    expect(scrubChunks([SECRET], chunks)).toBe(SCRUBBED);
   });
 
-  it('replaces every occurrence of every secret', async () => {
+  it('replaces every occurrence of every secret', () => {
     const text = 'k1=AAA111 k2=BBB222 again AAA111BBB222 end';
-    expect(await scrubChunks(['AAA111', 'BBB222'], [text])).toBe('k1=[REDACTED] k2=[REDACTED] again [REDACTED][REDACTED] end');
-    expect(await scrubChunks(['AAA111', 'BBB222'], text.split(''))).toBe('k1=[REDACTED] k2=[REDACTED] again [REDACTED][REDACTED] end');
+    expect(scrubChunks(['AAA111', 'BBB222'], [text])).toBe('k1=[REDACTED] k2=[REDACTED] again [REDACTED][REDACTED] end');
+    expect(scrubChunks(['AAA111', 'BBB222'], text.split(''))).toBe('k1=[REDACTED] k2=[REDACTED] again [REDACTED][REDACTED] end');
   });
 
-  it('handles secrets that overlap themselves', async () => {
-    expect(await scrubChunks(['abab'], ['ababab'])).toBe('[REDACTED]ab');
-    expect(await scrubChunks(['abab'], ['a', 'b', 'a', 'b', 'a', 'b'])).toBe('[REDACTED]ab');
-    expect(await scrubChunks(['abab'], ['abababab'])).toBe('[REDACTED][REDACTED]');
-    expect(await scrubChunks(['abab'], ['aba', 'abab'])).toBe('aba[REDACTED]');
-    expect(await scrubChunks(['aab'], ['a', 'a', 'a', 'a', 'b'])).toBe('aa[REDACTED]');
-    expect(await scrubChunks(['aab'], ['aaa', 'ab'])).toBe('aa[REDACTED]');
+  it('handles secrets that overlap themselves', () => {
+    expect(scrubChunks(['abab'], ['ababab'])).toBe('[REDACTED]ab');
+    expect(scrubChunks(['abab'], ['a', 'b', 'a', 'b', 'a', 'b'])).toBe('[REDACTED]ab');
+    expect(scrubChunks(['abab'], ['abababab'])).toBe('[REDACTED][REDACTED]');
+    expect(scrubChunks(['abab'], ['aba', 'abab'])).toBe('aba[REDACTED]');
+    expect(scrubChunks(['aab'], ['a', 'a', 'a', 'a', 'b'])).toBe('aa[REDACTED]');
+    expect(scrubChunks(['aab'], ['aaa', 'ab'])).toBe('aa[REDACTED]');
   });
 
-  it('never leaks the tail of a longer secret that starts with a shorter one', async () => {
+  it('never leaks the tail of a longer secret that starts with a shorter one', () => {
     // A key and a longer key that begins with it: redacting the short one early would leak "-TAIL".
-    expect(await scrubChunks(['KEY', 'KEY-TAIL'], ['xKEY', '-TAILx'])).toBe('x[REDACTED]x');
-    expect(await scrubChunks(['KEY', 'KEY-TAIL'], ['xKEY', '-TAxx'])).toBe('x[REDACTED]-TAxx');
-    expect(await scrubChunks(['KEY', 'KEY-TAIL'], ['xKEY'])).toBe('x[REDACTED]');
+    expect(scrubChunks(['KEY', 'KEY-TAIL'], ['xKEY', '-TAILx'])).toBe('x[REDACTED]x');
+    expect(scrubChunks(['KEY', 'KEY-TAIL'], ['xKEY', '-TAxx'])).toBe('x[REDACTED]-TAxx');
+    expect(scrubChunks(['KEY', 'KEY-TAIL'], ['xKEY'])).toBe('x[REDACTED]');
   });
 
-  it('pushes a chunk that cannot start a secret in full, at once', async () => {
-    const scrubber = createSecretScrubber([bytes(SECRET)]);
-    const seen = collect(scrubber);
-    scrubber.write('data: {"delta":"Hello"}\n\n');
-    await settle();
-    expect(seen).toEqual(['data: {"delta":"Hello"}\n\n']);
+  it('lets a chunk that cannot start a secret out in full, at once', () => {
+    const scrubber = new SecretScrubber([bytes(SECRET)]);
+    expect(pushText(scrubber, 'data: {"delta":"Hello"}\n\n')).toBe('data: {"delta":"Hello"}\n\n');
     // Containing the first byte of the secret is not enough to be held back.
-    scrubber.write('data: {"delta":"s"}\n\n');
-    await settle();
-    expect(seen).toEqual(['data: {"delta":"Hello"}\n\n', 'data: {"delta":"s"}\n\n']);
-    scrubber.end();
+    expect(pushText(scrubber, 'data: {"delta":"s"}\n\n')).toBe('data: {"delta":"s"}\n\n');
+    expect(scrubber.finish()).toHaveLength(0);
   });
 
-  it('holds back only the bytes that may begin a secret, and releases them when they do not', async () => {
-    const scrubber = createSecretScrubber([bytes(SECRET)]);
-    const seen = collect(scrubber);
-    scrubber.write('data: key sk-pr');
-    await settle();
-    expect(seen).toEqual(['data: key ']);
-    scrubber.write('ice\n\n');
-    await settle();
-    expect(seen.join('')).toBe('data: key sk-price\n\n');
-    scrubber.write('then sk-');
-    await settle();
-    expect(seen.join('')).toBe('data: key sk-price\n\nthen ');
-    const ended = new Promise((resolve) => scrubber.on('end', resolve));
-    scrubber.end();
-    await ended;
-    expect(seen.join('')).toBe('data: key sk-price\n\nthen sk-');
+  it('holds back only the bytes that may begin a secret, and releases them when they do not', () => {
+    const scrubber = new SecretScrubber([bytes(SECRET)]);
+    expect(pushText(scrubber, 'data: key sk-pr')).toBe('data: key ');
+    expect(pushText(scrubber, 'ice\n\n')).toBe('sk-price\n\n');
+    expect(pushText(scrubber, 'then sk-')).toBe('then ');
+    expect(scrubber.finish().toString('utf8')).toBe('sk-');
   });
 
-  it('flushes held-back bytes when the body ends inside a possible secret', async () => {
-    expect(await scrubChunks([SECRET], ['the end: sk-proj-Ab'])).toBe('the end: sk-proj-Ab');
+  it('flushes held-back bytes when the body ends inside a possible secret', () => {
+    expect(scrubChunks([SECRET], ['the end: sk-proj-Ab'])).toBe('the end: sk-proj-Ab');
   });
 
-  it('works on raw bytes, not text', async () => {
+  it('works on raw bytes, not text', () => {
     const secret = Uint8Array.from([0xff, 0x00, 0xfe, 0x01]);
     const chunks = [Buffer.from([0x10, 0xff, 0x00]), Buffer.from([0xfe, 0x01, 0xff, 0x00, 0x20])];
-    const out = await runScrubber(createSecretScrubber([secret], '**'), chunks);
+    const out = runScrubber(new SecretScrubber([secret], '**'), chunks);
     expect([...out]).toEqual([0x10, 0x2a, 0x2a, 0xff, 0x00, 0x20]);
   });
 
-  it('ignores empty secrets and passes the body through when there is nothing to hide', async () => {
-    expect(await scrubChunks(['', 'abc'], ['xx', 'abc', 'yy'])).toBe('xx[REDACTED]yy');
-    expect(await scrubChunks([''], ['plain ', 'body'])).toBe('plain body');
-    expect(await scrubChunks([], ['plain ', 'body'])).toBe('plain body');
+  it('ignores empty secrets and passes the body through when there is nothing to hide', () => {
+    expect(scrubChunks(['', 'abc'], ['xx', 'abc', 'yy'])).toBe('xx[REDACTED]yy');
+    expect(scrubChunks([''], ['plain ', 'body'])).toBe('plain body');
+    expect(scrubChunks([], ['plain ', 'body'])).toBe('plain body');
   });
 
-  it('uses the replacement it is given', async () => {
-    expect(await scrubChunks(['hunter2'], ['pw=hunter2'], '***')).toBe('pw=***');
+  it('uses the replacement it is given', () => {
+    expect(scrubChunks(['hunter2'], ['pw=hunter2'], '***')).toBe('pw=***');
   });
 
-  it('keeps its own copy of the secrets', async () => {
+  it('keeps no copy of the secrets: the bytes the caller wipes are the only ones', () => {
     const secret = bytes('topsecret');
-    const scrubber = createSecretScrubber([secret]);
+    const scrubber = new SecretScrubber([secret]);
+    expect(scrubber.push(Buffer.from('a topsecret b')).toString()).toBe('a [REDACTED] b');
     secret.fill(0);
-    expect((await runScrubber(scrubber, [Buffer.from('a topsecret b')])).toString()).toBe('a [REDACTED] b');
+    expect(scrubber.push(Buffer.from('a topsecret b')).toString()).toBe('a topsecret b');
   });
 
-  it('scrubs a large streamed body cut into uneven chunks', async () => {
+  it('gives the same output as scrubbing the whole body at once, for random bodies, secrets and cuts', () => {
+    // Leftmost, then longest: the plainest statement of what the streaming scrubber must produce.
+    const reference = (body: string, secrets: string[]) => {
+      let out = '';
+      for (let at = 0; at < body.length; ) {
+        const longest = secrets.filter((secret) => secret !== '' && body.startsWith(secret, at)).sort((a, b) => b.length - a.length)[0];
+        if (longest === undefined) out += body[at++];
+        else {
+          out += '[REDACTED]';
+          at += longest.length;
+        }
+      }
+      return out;
+    };
+    let seed = 42;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const text = (length: number) => Array.from({ length }, () => 'ab-'[random(3)]).join('');
+    for (let round = 0; round < 400; round++) {
+      const secrets = Array.from({ length: 1 + random(3) }, () => text(1 + random(6)));
+      const body = text(random(60));
+      const cuts = [0, ...Array.from({ length: random(6) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
+      const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
+      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, chunks })).toBe(reference(body, secrets));
+    }
+  });
+
+  it('scrubs a large streamed body cut into uneven chunks', () => {
     const secrets = ['sk-live-0123456789abcdef', 'sk-ant-api03-ZZZZ'];
     const parts: string[] = [];
     const expected: string[] = [];
@@ -159,7 +161,7 @@ describe('createSecretScrubber', () => {
       chunks.push(body.subarray(at, at + size + 1));
       at += size + 1;
     }
-    const scrubbed = await scrubChunks(secrets, chunks);
+    const scrubbed = scrubChunks(secrets, chunks);
     expect(scrubbed).toBe(expected.join(''));
     expect(scrubbed).not.toContain(secrets[0]);
     expect(scrubbed).not.toContain(secrets[1]);

@@ -42,7 +42,8 @@ export function sanitizeAuditPath(path: string): string {
   const text = String(path);
   const queryStart = text.search(/[?#]/);
   const withoutQuery = queryStart === -1 ? text : text.slice(0, queryStart);
-  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(withoutQuery);
+  // The usual origin-form path cannot hold a scheme; only look for one when it does not start with "/".
+  const origin = withoutQuery.startsWith('/') ? null : /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(withoutQuery);
   return origin === null ? withoutQuery : withoutQuery.slice(origin[0].length) || '/';
 }
 
@@ -64,6 +65,7 @@ export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
     bytesIn: finiteOrZero(record.bytesIn),
     bytesOut: finiteOrZero(record.bytesOut),
   };
+  if (record.detail === undefined) return normalised;
   const detail = isPlainObject(record.detail) ? cappedDetail(record.detail) : {};
   if (Object.keys(detail).length > 0) normalised.detail = detail;
   return normalised;

@@ -5,6 +5,7 @@
  */
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
 import type { ProxyContext } from '../proxy/proxy-context';
+import { locateUpstream } from '../proxy/service-routes';
 import type { UpstreamResponse } from '../proxy/upstream-client';
 import { BinanceClock } from './clock-offset';
 import { BinanceMarketData } from './market-data';
@@ -47,10 +48,10 @@ export async function sendWithKey(
   policy: BinancePolicy,
   call: { method: string; path: string; query: string; apiKey: string },
 ): Promise<UpstreamResponse> {
-  const base = new URL(policy.baseUrl);
+  const { origin, path } = locateUpstream(policy.baseUrl, call.path, call.query);
   const response = await ctx.upstream.send({
-    origin: base.origin,
-    path: `${base.pathname.replace(/\/$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
+    origin,
+    path,
     method: call.method,
     headers: { 'x-mbx-apikey': call.apiKey, accept: 'application/json', 'accept-encoding': 'identity' },
     body: null,

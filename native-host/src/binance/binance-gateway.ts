@@ -4,7 +4,6 @@
  * answer. Never retries an order: a request that reached Binance may have been executed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
 import { KeygateError } from '../../../shared/errors';
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
@@ -13,7 +12,7 @@ import type { AgentKeyRecord } from '../../../shared/vault/format';
 import { readBodyCapped } from '../proxy/body-limit';
 import type { ForwardMeter } from '../proxy/forward-with-rotation';
 import type { ProxyContext } from '../proxy/proxy-context';
-import { relayResponse } from '../proxy/response-relay';
+import { AgentResponse, relayResponse } from '../proxy/response-relay';
 import { type BinanceExchange, createExchange, sendWithKey } from './binance-exchange';
 import { type BinanceKey, parseBinanceSecret, wipeBinanceKey } from './binance-keys';
 import { encodeParams, type ParamList, parseAgentParams, withoutAgentSigning } from './binance-params';
@@ -130,18 +129,13 @@ export class BinanceGateway {
     call.progress.sent = true;
     const response = await sendWithKey(ctx, exchange, policy, { method: call.method, path: request.upstreamPath, query, apiKey: key.apiKey });
     request.detail.binanceStatus = response.statusCode;
-    const relay = {
-      status: response.statusCode,
-      upstreamHeaders: response.headers,
-      extraHeaders: request.extraHeaders,
-      secrets: secretsOf(key),
-      onBytes: (total: number) => (request.meter.bytesOut = total),
-    };
+    const relay = { extraHeaders: request.extraHeaders, secrets: secretsOf(key), onBytes: (total: number) => (request.meter.bytesOut = total) };
     if (response.statusCode < 400 || response.statusCode >= 500) {
-      await relayResponse(response.body, request.res, relay);
+      await relayResponse(response.body, request.res, response.statusCode, response.headers, relay);
       return;
     }
-    const text = await response.body.text();
+    const body = Buffer.from(await response.body.arrayBuffer());
+    const text = body.toString('utf8');
     // -1021: our clock drifted from Binance's; re-sync so the agent's retry succeeds.
     if (text.includes('"code":-1021')) void exchange.clock.resync().catch(() => undefined);
     if (hold && !placedDespiteError(request.upstreamPath, text)) {
@@ -149,7 +143,7 @@ export class BinanceGateway {
       await hold.release();
       request.detail.reservationReleased = true;
     }
-    await relayResponse(Readable.from([Buffer.from(text)]), request.res, relay);
+    await new AgentResponse(request.res, relay).sendWhole(response.statusCode, response.headers, body);
   }
 }
 

@@ -4,6 +4,7 @@
  * also feeds the shared weight guard.
  */
 import { KeygateError } from '../../../shared/errors';
+import { locateUpstream } from '../proxy/service-routes';
 import type { UpstreamClient } from '../proxy/upstream-client';
 import { BinanceBackOff, type BinanceRateGuard } from './rate-guard';
 
@@ -69,9 +70,8 @@ export class BinanceMarketData {
     const { upstream, baseUrl, upstreamProxy, timeoutMs, guard, now } = this.options;
     const before = guard.check(now());
     if (!before.ok) throw new BinanceBackOff(before.retryAfterSeconds, before.reason);
-    const base = new URL(baseUrl);
-    const prefix = base.pathname.replace(/\/$/, '');
-    const response = await upstream.send({ origin: base.origin, path: `${prefix}${pathAndQuery}`, method: 'GET', headers: { accept: 'application/json' }, body: null, timeoutMs, upstreamProxy });
+    const { origin, path } = locateUpstream(baseUrl, pathAndQuery);
+    const response = await upstream.send({ origin, path, method: 'GET', headers: { accept: 'application/json' }, body: null, timeoutMs, upstreamProxy });
     guard.observe(response.statusCode, response.headers, now());
     const text = await response.body.text();
     // A 429/418 says "back off", not "no such symbol" (which symbolInfo would cache for good).

@@ -3,7 +3,7 @@
  * time. There is deliberately no map from hash to record and no early exit, so the time taken does
  * not tell a local attacker how many keys exist or how close a guess came.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { looksLikeAgentKey } from '../../../shared/agents/agent-keys';
 import { KeygateError } from '../../../shared/errors';
 import { isKeyHash, type AgentKeyRecord } from '../../../shared/vault/format';
@@ -31,7 +31,7 @@ export class AgentRegistry {
   /** `now` is milliseconds since the epoch, like `expiresAt`; a key is expired from `expiresAt` on. */
   authenticate(presentedKey: string, now: number): AgentAuthentication {
     if (!looksLikeAgentKey(presentedKey)) return { ok: false, code: 'AGENT_KEY_INVALID', reason: 'malformed' };
-    const presented = createHash('sha256').update(presentedKey, 'utf8').digest();
+    const presented = hash('sha256', presentedKey, 'buffer');
     let found: AgentKeyRecord | null = null;
     for (const agent of this.#agents) {
       const equal = timingSafeEqual(presented, agent.digest);

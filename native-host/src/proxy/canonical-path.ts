@@ -57,7 +57,23 @@ function rawCharacterProblem(char: string, at: number): string | null {
   return null;
 }
 
-function pathProblem(path: string): string | null {
+/** The same set as PATH_CHARACTER, as a table: most paths are checked by this loop alone. */
+const PLAIN_PATH_CODE = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  const char = String.fromCharCode(code);
+  if (char !== '%' && PATH_CHARACTER.test(char)) PLAIN_PATH_CODE[code] = 1;
+}
+
+function isPlainPath(path: string): boolean {
+  for (let at = 0; at < path.length; at++) {
+    const code = path.charCodeAt(at);
+    if (code >= 128 || PLAIN_PATH_CODE[code] === 0) return false;
+  }
+  return true;
+}
+
+/** Which character is refused, and why; only called when `isPlainPath` found one. */
+function characterProblem(path: string): string | null {
   for (let at = 0; at < path.length; at++) {
     const char = path.charAt(at);
     const raw = rawCharacterProblem(char, at);
@@ -71,8 +87,14 @@ function pathProblem(path: string): string | null {
       return `character "${char}" at offset ${at} is not allowed in a path`;
     }
   }
+  return null;
+}
+
+function pathProblem(path: string): string | null {
+  const problem = isPlainPath(path) ? null : characterProblem(path);
+  if (problem !== null) return problem;
   if (path.includes('//')) return 'empty path segment ("//")';
-  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return 'dot segment ("." or "..")';
+  if (path.includes('/.') && path.split('/').some((segment) => segment === '.' || segment === '..')) return 'dot segment ("." or "..")';
   return null;
 }
 

@@ -37,42 +37,43 @@ const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-
 
 type HeaderValue = string | string[] | undefined;
 
-const NOTHING_LISTED: ReadonlySet<string> = new Set();
+/** Everything never copied to the upstream, in one set: this runs for every header of every request. */
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...CLIENT_CREDENTIALS, ...SET_BY_FORWARDER_OR_PRIVATE, ...METHOD_OVERRIDES]);
 
-/** The Connection field(s), whatever the case of the name; cheap, as this runs twice per request. */
-function connectionValues(headers: Record<string, HeaderValue>): string[] {
-  const values: string[] = [];
-  for (const name in headers) {
-    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
-    const value = headers[name];
-    if (value !== undefined) values.push(...(Array.isArray(value) ? value : [value]));
+/**
+ * The names a `Connection` field lists: hop-by-hop for this message too (RFC 9110 §7.6.1). Names
+ * that are hop-by-hop anyway are left out, so the usual `keep-alive` or `close` lists nothing.
+ */
+function connectionTokens(value: string | string[]): string[] {
+  const listed: string[] = [];
+  for (const field of Array.isArray(value) ? value : [value]) {
+    for (const token of field.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '' && name !== 'close' && !HOP_BY_HOP.has(name)) listed.push(name);
+    }
   }
-  return values;
+  return listed;
 }
 
-/** Header names listed in `Connection:` are hop-by-hop for this message too (RFC 9110 §7.6.1). */
-function connectionListed(headers: Record<string, HeaderValue>): ReadonlySet<string> {
-  const values = connectionValues(headers);
-  if (values.length === 0) return NOTHING_LISTED;
-  return new Set(
-    values
-      .flatMap((value) => value.split(','))
-      .map((token) => token.trim().toLowerCase())
-      .filter((token) => token !== ''),
-  );
+/** Removes what the message's Connection field(s) listed; run before anything is added on purpose. */
+function dropListed(headers: Record<string, unknown>, listed: readonly string[] | null): void {
+  if (listed !== null) for (const name of listed) if (Object.hasOwn(headers, name)) delete headers[name];
 }
 
+/** One pass over the names (lower-cased, whatever the source did); this runs twice per request. */
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }): Record<string, string> {
-  const listed = connectionListed(incoming);
   const headers: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(incoming)) {
-    const name = rawName.toLowerCase();
+  let listed: string[] | null = null;
+  for (const rawName in incoming) {
+    const value = incoming[rawName];
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || listed.has(name) || CLIENT_CREDENTIALS.has(name)) continue;
-    if (SET_BY_FORWARDER_OR_PRIVATE.has(name) || METHOD_OVERRIDES.has(name) || name.startsWith('x-forwarded-')) continue;
+    const name = rawName.toLowerCase();
+    if (name === 'connection') listed = [...(listed ?? []), ...connectionTokens(value)];
+    if (NOT_FORWARDED.has(name) || name.startsWith('x-forwarded-')) continue;
     // Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  dropListed(headers, listed);
   // The scrubber matches secrets byte for byte; in a gzip or brotli body an echoed key is invisible to it.
   headers['accept-encoding'] = 'identity';
   headers[injected.name.toLowerCase()] = injected.value;
@@ -81,14 +82,16 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { 
 
 /** `content-length` is dropped because scrubbing may change the body's length. */
 export function buildClientResponseHeaders(upstream: Record<string, HeaderValue>): Record<string, string | string[]> {
-  const listed = connectionListed(upstream);
   const headers: Record<string, string | string[]> = {};
-  for (const [rawName, value] of Object.entries(upstream)) {
-    const name = rawName.toLowerCase();
+  let listed: string[] | null = null;
+  for (const rawName in upstream) {
+    const value = upstream[rawName];
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || listed.has(name)) continue;
-    if (name === 'set-cookie' || name === 'content-length' || name.startsWith('access-control-')) continue;
+    const name = rawName.toLowerCase();
+    if (name === 'connection') listed = [...(listed ?? []), ...connectionTokens(value)];
+    if (HOP_BY_HOP.has(name) || name === 'set-cookie' || name === 'content-length' || name.startsWith('access-control-')) continue;
     headers[name] = Array.isArray(value) ? [...value] : value;
   }
+  dropListed(headers, listed);
   return headers;
 }

@@ -3,18 +3,17 @@
  * when the upstream says a key is dead (never after it may have acted on the request).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { KeygateError } from '../../../shared/errors';
 import { isDeadKeyAnswer, mayBeDeadKeyAnswer } from './credential-rotation';
 import { buildUpstreamHeaders } from './forward-headers';
 import { declaredLengthExceeds, limitBody, readBodyCapped } from './body-limit';
 import type { ProxyContext } from './proxy-context';
-import { relayResponse } from './response-relay';
-import { type ServiceTarget, upstreamLocation } from './service-routes';
+import { AgentResponse } from './response-relay';
+import { locateUpstream, type ServiceTarget } from './service-routes';
 
-/** Enough of an error body to see its code; dead-key answers are small JSON documents. */
-const MAX_INSPECTED_ERROR_BYTES = 64 * 1024;
 const utf8 = new TextDecoder();
+const holdNothing = () => false;
 
 export interface ForwardMeter {
   credentialId: string | null;
@@ -31,18 +30,6 @@ export interface ForwardInput {
   meter: ForwardMeter;
 }
 
-async function readCapped(body: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > maxBytes) break;
-    chunks.push(chunk as Buffer);
-  }
-  body.destroy();
-  return Buffer.concat(chunks);
-}
-
 export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput): Promise<void> {
   const { req, res, target, meter } = input;
   const maxBytes = ctx.policy.proxy.maxRequestBodyBytes;
@@ -54,14 +41,17 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   // Only a request that may be sent twice is held in memory; a single-key request streams.
   const body: Buffer | Readable | null = !hasBody ? null : order.length > 1 ? await readBodyCapped(req, maxBytes, countIn) : req.pipe(limitBody(maxBytes, countIn));
-  const { origin, path } = upstreamLocation(target, input.query);
+  const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, input.query);
+  // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
+  const holdWhen = order.length > 1 ? mayBeDeadKeyAnswer : holdNothing;
   const failures: string[] = [];
 
   for (const id of order) {
     meter.credentialId = id;
     const dead = await ctx.vault.withOpenCredential(id, async (secret) => {
       const headers = buildUpstreamHeaders(req.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` });
-      const response = await ctx.upstream.send({
+      const agent = new AgentResponse(res, { extraHeaders: input.extraHeaders, secrets: [secret], onBytes: (total) => (meter.bytesOut = total) });
+      const call = {
         origin,
         path,
         method: req.method ?? 'GET',
@@ -69,16 +59,15 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
         body,
         timeoutMs: ctx.policy.proxy.upstreamTimeoutSeconds * 1000,
         upstreamProxy: target.upstreamProxy ?? ctx.policy.proxy.upstreamProxy,
-      });
+      };
+      const outcome = await ctx.upstream.relay(call, { agent, holdWhen });
       ctx.onCredentialUsed(id);
-      const relay = { status: response.statusCode, upstreamHeaders: response.headers, extraHeaders: input.extraHeaders, secrets: [secret], onBytes: (total: number) => (meter.bytesOut = total) };
-      if (order.length > 1 && mayBeDeadKeyAnswer(response.statusCode)) {
-        const errorBody = await readCapped(response.body, MAX_INSPECTED_ERROR_BYTES);
-        if (isDeadKeyAnswer(response.statusCode, utf8.decode(errorBody))) return `HTTP ${response.statusCode}`;
-        await relayResponse(Readable.from([errorBody]), res, relay);
+      if (outcome.kind === 'relayed') {
+        await agent.settled;
         return null;
       }
-      await relayResponse(response.body, res, relay);
+      if (isDeadKeyAnswer(outcome.status, utf8.decode(outcome.body))) return `HTTP ${outcome.status}`;
+      await agent.sendWhole(outcome.status, outcome.headers, outcome.body);
       return null;
     });
     if (dead === null) return;

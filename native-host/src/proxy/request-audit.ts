@@ -42,7 +42,7 @@ const POLICY_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export function auditRecord(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, state: RequestState, failure: KeygateError | null): AuditRecord {
   const reason = failure === null ? null : failure instanceof Refusal && failure.rule ? `${failure.code}: ${failure.rule}` : failure.code;
-  return {
+  const record: AuditRecord = {
     time: new Date(state.receivedAt).toISOString(),
     requestId: state.requestId,
     agent: state.agent?.id ?? null,
@@ -57,8 +57,9 @@ export function auditRecord(ctx: ProxyContext, req: IncomingMessage, res: Server
     durationMs: Math.round((performance.now() - state.startedAt) * 10) / 10,
     bytesIn: state.meter.bytesIn,
     bytesOut: state.meter.bytesOut,
-    ...(Object.keys(state.detail).length > 0 ? { detail: state.detail } : {}),
   };
+  if (Object.keys(state.detail).length > 0) record.detail = state.detail;
+  return record;
 }
 
 /**

@@ -1,16 +1,22 @@
+/**
+ * Writes one upstream answer to the agent: the headers it may see (filtered, any echoed secret
+ * scrubbed), then the body as it arrives (SSE included), scrubbed, with back-pressure. Fed chunk by
+ * chunk by the upstream dispatch handler on the proxy's hot path, or by a Readable (Binance, which
+ * reads error bodies before answering).
+ */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { KeygateError } from '../../../shared/errors';
 import { buildClientResponseHeaders } from './forward-headers';
-import { createSecretScrubber } from './secret-scrubber';
+import { SecretScrubber } from './secret-scrubber';
 
 export interface RelayOptions {
-  status: number;
-  upstreamHeaders: Record<string, string | string[] | undefined>;
   extraHeaders: Record<string, string>;
   secrets: Uint8Array[];
   onBytes: (total: number) => void;
 }
+
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * An upstream may echo the key in a header too (`www-authenticate`, debug headers). Header values are
@@ -18,50 +24,105 @@ export interface RelayOptions {
  * so a secret that contains another is replaced whole.
  */
 function scrubHeaderValues(headers: Record<string, string | string[]>, secrets: Uint8Array[]): Record<string, string | string[]> {
-  const texts = secrets
-    .filter((secret) => secret.length > 0)
-    // A view, not a copy: a copy would land in Buffer's shared pool, where it can never be wiped.
-    .map((secret) => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1'))
-    .sort((a, b) => b.length - a.length);
-  const scrub = (value: string) => texts.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join('[REDACTED]') : text), value);
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.map(scrub) : scrub(value)]));
+  const live = secrets.filter((secret) => secret.length > 0);
+  if (live.length === 0) return headers;
+  const shortest = Math.min(...live.map((secret) => secret.length));
+  // Only made when some value is long enough to hold a secret (most answers have none).
+  let texts: string[] | null = null;
+  const scrub = (value: string) => {
+    if (value.length < shortest) return value;
+    texts ??= live
+      // A view, not a copy: a copy would land in Buffer's shared pool, where it can never be wiped.
+      .map((secret) => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1'))
+      .sort((a, b) => b.length - a.length);
+    return texts.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join('[REDACTED]') : text), value);
+  };
+  for (const name in headers) {
+    const value = headers[name]!;
+    headers[name] = Array.isArray(value) ? value.map(scrub) : scrub(value);
+  }
+  return headers;
 }
 
-/**
- * Streams an upstream response to the agent as it arrives (SSE included), with back-pressure both
- * ways, scrubbing any secret the upstream echoes. Resolves when the agent has the whole body;
- * rejects with CLIENT_DISCONNECTED when the agent goes away first (the upstream is closed then).
- * Hand-wired rather than stream.pipeline: this runs once per request and pipeline's bookkeeping
- * was a fifth of the proxy's CPU time.
- */
-export function relayResponse(body: Readable, res: ServerResponse, options: RelayOptions): Promise<void> {
-  res.writeHead(options.status, { ...scrubHeaderValues(buildClientResponseHeaders(options.upstreamHeaders), options.secrets), ...options.extraHeaders });
-  // An SSE client waits for the headers before the first event arrives; push them out now.
-  if (String(options.upstreamHeaders['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
-  const scrubber = createSecretScrubber(options.secrets);
-  let total = 0;
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error) => {
-      body.destroy();
-      scrubber.destroy();
-      res.destroy();
-      reject(error);
-    };
-    scrubber.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      options.onBytes(total);
-      if (!res.write(chunk)) {
-        scrubber.pause();
-        res.once('drain', () => scrubber.resume());
-      }
+export class AgentResponse {
+  /** Resolves when the agent has the whole body; rejects with CLIENT_DISCONNECTED when it left first. */
+  readonly settled: Promise<void>;
+  private readonly scrubber: SecretScrubber;
+  private total = 0;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly options: RelayOptions,
+  ) {
+    this.scrubber = new SecretScrubber(options.secrets);
+    this.settled = new Promise((resolve, reject) => {
+      res.once('close', () => (res.writableFinished ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED'))));
     });
-    scrubber.once('end', () => res.end());
-    res.once('finish', () => resolve());
-    res.once('close', () => {
-      if (!res.writableFinished) fail(new KeygateError('CLIENT_DISCONNECTED'));
+    // Whoever relays awaits this; an answer that was never relayed (a dead key's) must not be an unhandled rejection.
+    this.settled.catch(() => undefined);
+  }
+
+  start(status: number, upstreamHeaders: UpstreamHeaders): void {
+    const headers = scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.options.secrets);
+    Object.assign(headers, this.options.extraHeaders);
+    this.res.writeHead(status, headers);
+    // An SSE client waits for the headers before the first event arrives; push them out now.
+    if (String(upstreamHeaders['content-type'] ?? '').startsWith('text/event-stream')) this.res.flushHeaders();
+  }
+
+  /** False when the agent's socket is full: stop reading upstream until `onDrain`. */
+  write(chunk: Buffer): boolean {
+    const output = this.scrubber.push(chunk);
+    if (output.length === 0) return true;
+    this.total += output.length;
+    this.options.onBytes(this.total);
+    return this.res.write(output);
+  }
+
+  onDrain(resume: () => void): void {
+    this.res.once('drain', resume);
+  }
+
+  end(): void {
+    const tail = this.scrubber.finish();
+    if (tail.length > 0) {
+      this.total += tail.length;
+      this.options.onBytes(this.total);
+    }
+    this.res.end(tail);
+  }
+
+  /** A whole answer already in hand (an inspected error body); resolves when the agent has it. */
+  sendWhole(status: number, upstreamHeaders: UpstreamHeaders, body: Buffer): Promise<void> {
+    this.start(status, upstreamHeaders);
+    this.write(body);
+    this.end();
+    return this.settled;
+  }
+
+  /** The upstream broke mid-body: the agent must not take a truncated body for a whole one. */
+  destroy(): void {
+    this.res.destroy();
+  }
+}
+
+/** Relays a body streaming from a Readable; resolves when the agent has it all. */
+export function relayResponse(body: Readable, res: ServerResponse, status: number, upstreamHeaders: UpstreamHeaders, options: RelayOptions): Promise<void> {
+  const agent = new AgentResponse(res, options);
+  agent.settled.catch(() => body.destroy());
+  const broken = new Promise<never>((_resolve, reject) => {
+    body.once('error', () => {
+      agent.destroy();
+      reject(new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.'));
     });
-    body.once('error', () => fail(new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.')));
-    scrubber.once('error', fail);
-    body.pipe(scrubber);
   });
+  agent.start(status, upstreamHeaders);
+  body.on('data', (chunk: Buffer) => {
+    if (!agent.write(chunk)) {
+      body.pause();
+      agent.onDrain(() => body.resume());
+    }
+  });
+  body.once('end', () => agent.end());
+  return Promise.race([agent.settled, broken]);
 }

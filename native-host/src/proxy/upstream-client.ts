@@ -1,10 +1,14 @@
 /**
  * Outbound HTTP to the real APIs (undici): one keep-alive pool per upstream, optionally through an
- * egress proxy, with the policy's timeout. Maps transport failures to catalogue codes.
+ * egress proxy, with the policy's timeout. Maps transport failures to catalogue codes. `relay`
+ * streams an answer straight to the agent (the proxy's path); `send` returns it (Binance reads
+ * its answers before relaying them, and asks for prices and the time).
  */
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import { KeygateError } from '../../../shared/errors';
+import { upstreamError } from './upstream-errors';
+import { type RelayOutcome, type RelayPlan, UpstreamRelay } from './upstream-relay';
 
 export interface UpstreamCall {
   /** `https://api.openai.com`: from policy only. */
@@ -19,8 +23,6 @@ export interface UpstreamCall {
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class UpstreamClient {
   private readonly direct = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
@@ -40,20 +42,21 @@ export class UpstreamClient {
   }
 
   async send(call: UpstreamCall): Promise<UpstreamResponse> {
-    const dispatcher = this.dispatcherFor(call.upstreamProxy);
     try {
-      return await dispatcher.request({
-        origin: call.origin,
-        path: call.path,
-        method: call.method as Dispatcher.HttpMethod,
-        headers: call.headers,
-        body: call.body,
-        headersTimeout: call.timeoutMs,
-        bodyTimeout: call.timeoutMs,
-      });
+      return await this.dispatcherFor(call.upstreamProxy).request(dispatchOptions(call));
     } catch (error) {
       throw upstreamError(error);
     }
+  }
+
+  relay(call: UpstreamCall, plan: RelayPlan): Promise<RelayOutcome> {
+    const relay = new UpstreamRelay(plan);
+    try {
+      this.dispatcherFor(call.upstreamProxy).dispatch(dispatchOptions(call), relay);
+    } catch (error) {
+      return Promise.reject(upstreamError(error));
+    }
+    return relay.outcome;
   }
 
   async close(): Promise<void> {
@@ -61,10 +64,14 @@ export class UpstreamClient {
   }
 }
 
-/** Keeps our own errors (the body-size cap) and names transport failures without their details. */
-export function upstreamError(error: unknown): KeygateError {
-  if (error instanceof KeygateError) return error;
-  const code = (error as { code?: string }).code ?? '';
-  if (TIMEOUT_CODES.has(code)) return new KeygateError('UPSTREAM_TIMEOUT');
-  return new KeygateError('UPSTREAM_UNREACHABLE', code ? `(${code})` : undefined);
+function dispatchOptions(call: UpstreamCall): Dispatcher.DispatchOptions {
+  return {
+    origin: call.origin,
+    path: call.path,
+    method: call.method as Dispatcher.HttpMethod,
+    headers: call.headers,
+    body: call.body,
+    headersTimeout: call.timeoutMs,
+    bodyTimeout: call.timeoutMs,
+  };
 }
