@@ -53,22 +53,34 @@ export type XChaChaDecrypt = (key: Uint8Array, nonce: Uint8Array, ciphertext: Ui
 /** The portable implementation (browser and Node); the host may pass a native one of the same function. */
 export const nobleXChaChaDecrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad) => xchacha20poly1305(key, nonce, ad).decrypt(ciphertext);
 
-function open(key: Uint8Array, ad: Uint8Array, box: SealedBox, decrypt: XChaChaDecrypt = nobleXChaChaDecrypt): Opened {
-  assertKey(key);
-  let nonce: Uint8Array;
-  let ciphertext: Uint8Array;
+interface BoxBytes {
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+/** Null when the box is not canonical base64 of the right sizes. */
+function decodeBox(box: SealedBox): BoxBytes | null {
   try {
-    nonce = base64ToBytes(box.nonce);
-    ciphertext = base64ToBytes(box.ciphertext);
+    const nonce = base64ToBytes(box.nonce);
+    const ciphertext = base64ToBytes(box.ciphertext);
+    return nonce.length === NONCE_BYTES && ciphertext.length >= TAG_BYTES ? { nonce, ciphertext } : null;
   } catch {
-    return { ok: false, reason: 'malformed' };
+    return null;
   }
-  if (nonce.length !== NONCE_BYTES || ciphertext.length < TAG_BYTES) return { ok: false, reason: 'malformed' };
+}
+
+function openBytes(key: Uint8Array, ad: Uint8Array, bytes: BoxBytes, decrypt: XChaChaDecrypt): Opened {
   try {
-    return { ok: true, plaintext: decrypt(key, nonce, ciphertext, ad) };
+    return { ok: true, plaintext: decrypt(key, bytes.nonce, bytes.ciphertext, ad) };
   } catch {
     return { ok: false, reason: 'unauthentic' };
   }
+}
+
+function open(key: Uint8Array, ad: Uint8Array, box: SealedBox, decrypt: XChaChaDecrypt = nobleXChaChaDecrypt): Opened {
+  assertKey(key);
+  const bytes = decodeBox(box);
+  return bytes === null ? { ok: false, reason: 'malformed' } : openBytes(key, ad, bytes, decrypt);
 }
 
 export function wrapDataKey(kek: Uint8Array, dataKey: Uint8Array): SealedBox {
@@ -96,10 +108,30 @@ export function sealSecret(dataKey: Uint8Array, recordId: string, plaintext: Uin
   return seal(dataKey, credentialAd(recordId), plaintext);
 }
 
+/**
+ * A credential's sealed box as bytes, with the associated data that binds it to its record: decoded
+ * once by the host, which opens the same record for every request. Null when the box is malformed
+ * (opening it reports CREDENTIAL_TAMPERED, as for any other damage).
+ */
+export interface DecodedCredential extends BoxBytes {
+  ad: Uint8Array;
+}
+
+export function decodeCredential(recordId: string, box: SealedBox): DecodedCredential | null {
+  const bytes = decodeBox(box);
+  return bytes === null ? null : { ...bytes, ad: credentialAd(recordId) };
+}
+
 /** The caller owns the returned plaintext and should wipe it after use. */
-export function openSealedSecret(dataKey: Uint8Array, recordId: string, box: SealedBox, decrypt?: XChaChaDecrypt): Uint8Array {
-  const opened = open(dataKey, credentialAd(recordId), box, decrypt);
+export function openDecodedCredential(dataKey: Uint8Array, recordId: string, decoded: DecodedCredential | null, decrypt: XChaChaDecrypt = nobleXChaChaDecrypt): Uint8Array {
+  assertKey(dataKey);
+  const opened: Opened = decoded === null ? { ok: false, reason: 'malformed' } : openBytes(dataKey, decoded.ad, decoded, decrypt);
   // Name the record, never the content: the message reaches the popup and the audit log.
   if (!opened.ok) throw new KeygateError('CREDENTIAL_TAMPERED', `Record ${JSON.stringify(recordId)}.`);
   return opened.plaintext;
+}
+
+/** The caller owns the returned plaintext and should wipe it after use. */
+export function openSealedSecret(dataKey: Uint8Array, recordId: string, box: SealedBox, decrypt?: XChaChaDecrypt): Uint8Array {
+  return openDecodedCredential(dataKey, recordId, decodeCredential(recordId, box), decrypt);
 }

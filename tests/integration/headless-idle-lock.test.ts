@@ -36,7 +36,8 @@ it('locks after the idle time: requests get VAULT_LOCKED and stderr says so', as
   await writeFile(vaultFile.path, JSON.stringify(vaultFile.document), { mode: 0o600 });
 
   let idleTimer: { fire: () => void; ms: number } | null = null;
-  const vault = new VaultKeeper({ timers: { set: (fire, ms) => (idleTimer = { fire, ms }), clear: () => (idleTimer = null) } });
+  let clock = now;
+  const vault = new VaultKeeper({ now: () => clock, timers: { set: (fire, ms) => (idleTimer = { fire, ms }), clear: () => (idleTimer = null) } });
   const said: string[] = [];
   const proxy = await startHeadlessProxy({
     vaultPath: vaultFile.path,
@@ -53,6 +54,7 @@ it('locks after the idle time: requests get VAULT_LOCKED and stderr says so', as
     expect((await call()).status).toBe(200);
     expect(idleTimer).toMatchObject({ ms: 5 * 60_000 });
 
+    clock += 5 * 60_000;
     idleTimer!.fire();
     expect(said).toContain('keygate-host serve: vault locked after 5 idle minutes; requests now get VAULT_LOCKED. Restart keygate-host serve to unlock it.');
     const locked = await call();

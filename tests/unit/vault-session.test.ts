@@ -436,8 +436,9 @@ describe('locking', () => {
   });
 
   it('locks too when the host locked on its own after its idle time', async () => {
+    // From before the unlock: the host arms its idle timer once and reads the clock when it comes due.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldAdvanceTime: true });
     const { session } = await unlockedSession();
-    fakeTheClockFromNowOn();
     await session.addCredential(openaiKey); // restarts the host's idle clock
     vi.advanceTimersByTime(MINUTE);
     await session.touch(); // the user is still in the popup, so the extension's own clock is later

@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../../shared/errors';
 import type { CredentialCheck, VaultStatus } from '../../../shared/protocol';
-import { DATA_KEY_BYTES, openSealedSecret, wipe } from '../../../shared/vault/envelope';
+import { DATA_KEY_BYTES, type DecodedCredential, decodeCredential, openDecodedCredential, wipe } from '../../../shared/vault/envelope';
 import type { CredentialRecord } from '../../../shared/vault/format';
 import { checkSealedRecord } from './credential-check';
 import { IdleTimer, nodeTimers, type TimerFunctions } from './idle-timer';
@@ -27,6 +27,10 @@ export interface VaultKeeperOptions {
 interface Session {
   key: Uint8Array;
   records: Map<string, CredentialRecord>;
+  /** Each record's sealed box as bytes, decoded once rather than for every request that opens it. */
+  sealed: Map<string, DecodedCredential | null>;
+  /** Service → its credential ids in rotation order; rebuilt after any change to the records. */
+  idsByService: Map<string, string[]> | null;
   unlockedAt: number;
   idleLockMs: number;
 }
@@ -41,7 +45,7 @@ export class VaultKeeper {
 
   constructor(options: VaultKeeperOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.idleTimer = new IdleTimer(options.timers ?? nodeTimers, () => this.lock('idle'));
+    this.idleTimer = new IdleTimer(options.timers ?? nodeTimers, this.now, () => this.lock('idle'));
     this.allocateKeyBuffer = options.allocateKeyBuffer ?? (() => Buffer.alloc(DATA_KEY_BYTES));
   }
 
@@ -58,7 +62,14 @@ export class VaultKeeper {
     this.endSession();
     const key = this.allocateKeyBuffer();
     key.set(dataKey);
-    this.session = { key, records: new Map(records.map((record) => [record.id, record])), unlockedAt: this.now(), idleLockMs };
+    this.session = {
+      key,
+      records: new Map(records.map((record) => [record.id, record])),
+      sealed: new Map(records.map((record) => [record.id, decodeCredential(record.id, record.sealed)])),
+      idsByService: null,
+      unlockedAt: this.now(),
+      idleLockMs,
+    };
     this.touch();
     const checks = records.map((record) => checkSealedRecord(key, record));
     this.announceRecords(records);
@@ -83,6 +94,8 @@ export class VaultKeeper {
   putCredential(record: CredentialRecord): CredentialCheck {
     const session = this.requireSession();
     session.records.set(record.id, record);
+    session.sealed.set(record.id, decodeCredential(record.id, record.sealed));
+    session.idsByService = null;
     this.touch();
     const check = checkSealedRecord(session.key, record);
     this.announceRecords([record]);
@@ -100,17 +113,19 @@ export class VaultKeeper {
   }
 
   deleteCredential(id: string): boolean {
-    const deleted = this.requireSession().records.delete(id);
+    const session = this.requireSession();
+    const deleted = session.records.delete(id);
+    session.sealed.delete(id);
+    session.idsByService = null;
     this.touch();
     return deleted;
   }
 
   /** The credentials stored for a service, oldest first (the order rotation walks them in). */
-  credentialIdsFor(service: string): string[] {
-    return [...this.requireSession().records.values()]
-      .filter((record) => record.service === service)
-      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
-      .map((record) => record.id);
+  credentialIdsFor(service: string): readonly string[] {
+    const session = this.requireSession();
+    session.idsByService ??= idsByService(session.records);
+    return session.idsByService.get(service) ?? [];
   }
 
   /** Opens one secret for the duration of `use` only; its bytes are zeroed however `use` ends. */
@@ -119,7 +134,7 @@ export class VaultKeeper {
     const record = session.records.get(id);
     if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND', `Record ${JSON.stringify(id)}.`);
     this.touch();
-    const secret = openSealedSecret(session.key, id, record.sealed, nativeXChaChaDecrypt);
+    const secret = openDecodedCredential(session.key, id, session.sealed.get(id) ?? null, nativeXChaChaDecrypt);
     try {
       return await use(secret, record);
     } finally {
@@ -146,6 +161,19 @@ export class VaultKeeper {
     this.idleTimer.stop();
     wipe(session.key);
     session.records.clear();
+    session.sealed.clear();
+    session.idsByService = null;
     return true;
   }
+}
+
+function idsByService(records: ReadonlyMap<string, CredentialRecord>): Map<string, string[]> {
+  const sorted = [...records.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  const byService = new Map<string, string[]>();
+  for (const record of sorted) {
+    const ids = byService.get(record.service);
+    if (ids === undefined) byService.set(record.service, [record.id]);
+    else ids.push(record.id);
+  }
+  return byService;
 }
