@@ -204,8 +204,7 @@ describe('daily_volume_usd = 5000', () => {
     expect(full.message).toContain('$5000.00 of $5000');
     expect(orderArrivals(setup.mock, from)).toHaveLength(0);
 
-    const lines = await readAuditLines(setup.proxy.dataDir);
-    const releasedLine = lines.find((line) => line.requestId === requestIdOf(rejected));
+    const [releasedLine] = await auditLinesFor(setup.proxy.dataDir, [requestIdOf(rejected)!]);
     expect(releasedLine?.detail).toMatchObject({ orderValueUsd: 20, reservationReleased: true, binanceStatus: 400 });
   });
 
