@@ -46,6 +46,7 @@ const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...CLIENT_CRE
  */
 function connectionTokens(value: string | string[]): string[] {
   const listed: string[] = [];
+  if (value === 'keep-alive' || value === 'close') return listed;
   for (const field of Array.isArray(value) ? value : [value]) {
     for (const token of field.split(',')) {
       const name = token.trim().toLowerCase();
@@ -53,6 +54,11 @@ function connectionTokens(value: string | string[]): string[] {
     }
   }
   return listed;
+}
+
+function withConnectionTokens(listed: string[] | null, value: string | string[]): string[] | null {
+  const tokens = connectionTokens(value);
+  return tokens.length === 0 ? listed : [...(listed ?? []), ...tokens];
 }
 
 /** Removes what the message's Connection field(s) listed; run before anything is added on purpose. */
@@ -68,7 +74,7 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { 
     const value = incoming[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (name === 'connection') listed = [...(listed ?? []), ...connectionTokens(value)];
+    if (name === 'connection') listed = withConnectionTokens(listed, value);
     if (NOT_FORWARDED.has(name) || name.startsWith('x-forwarded-')) continue;
     // Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -88,7 +94,7 @@ export function buildClientResponseHeaders(upstream: Record<string, HeaderValue>
     const value = upstream[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (name === 'connection') listed = [...(listed ?? []), ...connectionTokens(value)];
+    if (name === 'connection') listed = withConnectionTokens(listed, value);
     if (HOP_BY_HOP.has(name) || name === 'set-cookie' || name === 'content-length' || name.startsWith('access-control-')) continue;
     headers[name] = Array.isArray(value) ? [...value] : value;
   }

@@ -3,7 +3,7 @@
  * from the key and the first 16 nonce bytes (noble's audited core), then OpenSSL does the AEAD with
  * the last 8 nonce bytes. Same function as the portable one (a test compares them), at a fraction of
  * the cost: the proxy opens a credential for every request, and the pure-JS path was a tenth of
- * its CPU time. Every intermediate key is zeroed.
+ * its CPU time. Every intermediate key is zeroed (the vault's cached subkeys when it locks).
  */
 import { createDecipheriv } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
@@ -20,18 +20,28 @@ function readWords(bytes: Uint8Array, count: number): Uint32Array {
   return words;
 }
 
-export const nativeXChaChaDecrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad) => {
-  if (key.length !== 32 || nonce.length !== 24 || ciphertext.length < TAG_BYTES) throw new RangeError('Bad XChaCha20-Poly1305 input sizes.');
+/** HChaCha20(key, nonce[0..16]) into a fresh buffer of its own (not Buffer's pool), so it can be zeroed. */
+function deriveSubkey(key: Uint8Array, nonce: Uint8Array): Buffer {
   const keyWords = readWords(key, 8);
   const subkeyWords = new Uint32Array(8);
   const subkey = Buffer.alloc(32);
-  let plaintext: Buffer | null = null;
   try {
     hchacha(SIGMA, keyWords, readWords(nonce, 4), subkeyWords);
     const subkeyView = new DataView(subkey.buffer, subkey.byteOffset, 32);
     for (let i = 0; i < 8; i++) subkeyView.setUint32(i * 4, subkeyWords[i]!, true);
-    const iv = Buffer.alloc(12);
-    iv.set(nonce.subarray(16, 24), 4);
+    return subkey;
+  } finally {
+    keyWords.fill(0);
+    subkeyWords.fill(0);
+  }
+}
+
+/** ChaCha20-Poly1305 with the derived subkey and the nonce's last 8 bytes; throws when the tag fails. */
+function openWithSubkey(subkey: Buffer, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array {
+  const iv = Buffer.alloc(12);
+  iv.set(nonce.subarray(16, 24), 4);
+  let plaintext: Buffer | null = null;
+  try {
     const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
     const body = ciphertext.subarray(0, ciphertext.length - TAG_BYTES);
     decipher.setAAD(ad, { plaintextLength: body.length });
@@ -43,8 +53,53 @@ export const nativeXChaChaDecrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad)
     return result;
   } finally {
     plaintext?.fill(0);
-    keyWords.fill(0);
-    subkeyWords.fill(0);
+  }
+}
+
+function checkSizes(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array): void {
+  if (key.length !== 32 || nonce.length !== 24 || ciphertext.length < TAG_BYTES) throw new RangeError('Bad XChaCha20-Poly1305 input sizes.');
+}
+
+export const nativeXChaChaDecrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad) => {
+  checkSizes(key, nonce, ciphertext);
+  const subkey = deriveSubkey(key, nonce);
+  try {
+    return openWithSubkey(subkey, nonce, ciphertext, ad);
+  } finally {
     subkey.fill(0);
   }
 };
+
+/**
+ * The same decryption for the unlocked vault, which opens the same few records over and over: the
+ * HChaCha20 subkey of each record's nonce is derived once and kept, like the data key it comes from,
+ * in a buffer of its own that `wipe` zeroes when the vault locks (`forget` when a record goes). A
+ * subkey opens only its own record. Cached by the nonce array's identity (the vault decodes each
+ * record once) and only for the vault's own key buffer.
+ */
+export class VaultXChaCha {
+  private readonly subkeys = new Map<Uint8Array, Buffer>();
+
+  constructor(private readonly vaultKey: Uint8Array) {}
+
+  readonly decrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad) => {
+    if (key !== this.vaultKey) return nativeXChaChaDecrypt(key, nonce, ciphertext, ad);
+    checkSizes(key, nonce, ciphertext);
+    let subkey = this.subkeys.get(nonce);
+    if (subkey === undefined) {
+      subkey = deriveSubkey(key, nonce);
+      this.subkeys.set(nonce, subkey);
+    }
+    return openWithSubkey(subkey, nonce, ciphertext, ad);
+  };
+
+  forget(nonce: Uint8Array): void {
+    this.subkeys.get(nonce)?.fill(0);
+    this.subkeys.delete(nonce);
+  }
+
+  wipe(): void {
+    for (const subkey of this.subkeys.values()) subkey.fill(0);
+    this.subkeys.clear();
+  }
+}

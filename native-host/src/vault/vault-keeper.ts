@@ -9,7 +9,7 @@ import { DATA_KEY_BYTES, type DecodedCredential, decodeCredential, openDecodedCr
 import type { CredentialRecord } from '../../../shared/vault/format';
 import { checkSealedRecord } from './credential-check';
 import { IdleTimer, nodeTimers, type TimerFunctions } from './idle-timer';
-import { nativeXChaChaDecrypt } from './native-xchacha';
+import { VaultXChaCha } from './native-xchacha';
 
 /** `disconnect`: the browser closed the port, so nobody is left to tell. */
 export type VaultLockReason = 'idle' | 'request' | 'disconnect';
@@ -29,6 +29,8 @@ interface Session {
   records: Map<string, CredentialRecord>;
   /** Each record's sealed box as bytes, decoded once rather than for every request that opens it. */
   sealed: Map<string, DecodedCredential | null>;
+  /** Opens the records with per-record subkeys derived once; wiped with the key. */
+  cipher: VaultXChaCha;
   /** Service → its credential ids in rotation order; rebuilt after any change to the records. */
   idsByService: Map<string, string[]> | null;
   unlockedAt: number;
@@ -66,6 +68,7 @@ export class VaultKeeper {
       key,
       records: new Map(records.map((record) => [record.id, record])),
       sealed: new Map(records.map((record) => [record.id, decodeCredential(record.id, record.sealed)])),
+      cipher: new VaultXChaCha(key),
       idsByService: null,
       unlockedAt: this.now(),
       idleLockMs,
@@ -94,6 +97,7 @@ export class VaultKeeper {
   putCredential(record: CredentialRecord): CredentialCheck {
     const session = this.requireSession();
     session.records.set(record.id, record);
+    this.forgetSealed(session, record.id);
     session.sealed.set(record.id, decodeCredential(record.id, record.sealed));
     session.idsByService = null;
     this.touch();
@@ -115,7 +119,7 @@ export class VaultKeeper {
   deleteCredential(id: string): boolean {
     const session = this.requireSession();
     const deleted = session.records.delete(id);
-    session.sealed.delete(id);
+    this.forgetSealed(session, id);
     session.idsByService = null;
     this.touch();
     return deleted;
@@ -134,7 +138,7 @@ export class VaultKeeper {
     const record = session.records.get(id);
     if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND', `Record ${JSON.stringify(id)}.`);
     this.touch();
-    const secret = openDecodedCredential(session.key, id, session.sealed.get(id) ?? null, nativeXChaChaDecrypt);
+    const secret = openDecodedCredential(session.key, id, session.sealed.get(id) ?? null, session.cipher.decrypt);
     try {
       return await use(secret, record);
     } finally {
@@ -153,6 +157,13 @@ export class VaultKeeper {
     return this.session;
   }
 
+  /** Drops a record's decoded box and wipes the subkey derived for it. */
+  private forgetSealed(session: Session, id: string): void {
+    const decoded = session.sealed.get(id);
+    if (decoded) session.cipher.forget(decoded.nonce);
+    session.sealed.delete(id);
+  }
+
   /** Zeroes the key and drops the records; false when there was nothing to end. */
   private endSession(): boolean {
     const session = this.session;
@@ -162,6 +173,7 @@ export class VaultKeeper {
     wipe(session.key);
     session.records.clear();
     session.sealed.clear();
+    session.cipher.wipe();
     session.idsByService = null;
     return true;
   }
