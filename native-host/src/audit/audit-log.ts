@@ -87,9 +87,10 @@ export class AuditLog {
     await this.flush();
   }
 
+  /** Lines queued while a batch was being written wait for the next window too, not for nothing. */
   private async drainPending(): Promise<void> {
-    await new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
     while (this.pending.length > 0) {
+      await new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
       const batch = this.pending;
       this.pending = [];
       await this.writeBatch(batch);
