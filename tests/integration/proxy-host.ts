@@ -57,6 +57,8 @@ export interface ProxyHostSetup {
    * owns it and `stop` leaves it. Default: a fresh temporary directory that `stop` removes.
    */
   dataDir?: string;
+  /** More environment for the host process (it otherwise gets only PATH and KEYGATE_DATA_DIR). */
+  env?: Record<string, string>;
 }
 
 let nextId = 1;
@@ -106,6 +108,7 @@ export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> 
   const host = startHost(process.execPath, [requireHostBundle(), 'native', `chrome-extension://${DEFAULT_EXTENSION_ID}/`], {
     PATH: '/usr/bin:/bin',
     KEYGATE_DATA_DIR: dataDir,
+    ...setup.env,
   });
   const request = async (type: string, params: Record<string, unknown> = {}) => {
     const id = nextId++;

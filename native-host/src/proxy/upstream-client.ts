@@ -1,12 +1,15 @@
 /**
- * Outbound HTTP to the real APIs (undici): one keep-alive pool per upstream, optionally through an
- * egress proxy, with the policy's timeout. Maps transport failures to catalogue codes. `relay`
- * streams an answer straight to the agent (the proxy's path); `send` returns it (Binance reads
- * its answers before relaying them, and asks for prices and the time).
+ * Outbound HTTP to the real APIs (undici): one keep-alive pool per upstream, with the policy's
+ * timeout, optionally through an egress proxy: the service's or the policy's `upstream_proxy`
+ * (http://, https:// or socks5://), else HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
+ * Maps transport failures to catalogue codes. `relay` streams an answer straight to the agent (the
+ * proxy's path); `send` returns it (Binance reads its answers before relaying them, and asks for
+ * prices and the time).
  */
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, Socks5ProxyAgent } from 'undici';
 import { KeygateError } from '../../../shared/errors';
+import { egressFromEnvironment } from './egress-environment';
 import { upstreamError } from './upstream-errors';
 import { type RelayOutcome, type RelayPlan, UpstreamRelay } from './upstream-relay';
 
@@ -24,18 +27,30 @@ export interface UpstreamCall {
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
+const POOL_OPTIONS = { keepAliveTimeout: 30_000, connections: 256, pipelining: 1 };
+
 export class UpstreamClient {
-  private readonly direct = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
-  private readonly proxied = new Map<string, ProxyAgent>();
+  /** Where a call goes when the policy names no egress proxy: direct, or as the environment says. */
+  private readonly byDefault: Dispatcher | KeygateError;
+  private readonly proxied = new Map<string, Dispatcher>();
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    const egress = egressFromEnvironment(env);
+    if (egress.kind === 'none') this.byDefault = new Agent(POOL_OPTIONS);
+    else if (egress.kind === 'proxies') this.byDefault = new EnvHttpProxyAgent({ ...POOL_OPTIONS, ...egress.settings });
+    // Failing closed: going direct would bypass the egress proxy the user set up.
+    else this.byDefault = new KeygateError('UPSTREAM_UNREACHABLE', `The egress proxy from the environment is unusable: ${egress.problem}`);
+  }
 
   private dispatcherFor(upstreamProxy: string | null): Dispatcher {
-    if (upstreamProxy === null) return this.direct;
-    if (upstreamProxy.startsWith('socks5:')) {
-      throw new KeygateError('UPSTREAM_UNREACHABLE', 'socks5 egress proxies are not supported yet; use an http:// or https:// proxy.');
+    if (upstreamProxy === null) {
+      if (this.byDefault instanceof KeygateError) throw this.byDefault;
+      return this.byDefault;
     }
     let agent = this.proxied.get(upstreamProxy);
     if (agent === undefined) {
-      agent = new ProxyAgent(upstreamProxy);
+      // The policy checked the URL: http://, https:// or socks5:// with a host and port, no credentials.
+      agent = upstreamProxy.startsWith('socks5:') ? new Socks5ProxyAgent(upstreamProxy) : new ProxyAgent({ ...POOL_OPTIONS, uri: upstreamProxy });
       this.proxied.set(upstreamProxy, agent);
     }
     return agent;
@@ -60,7 +75,8 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.direct.close(), ...[...this.proxied.values()].map((agent) => agent.close())]);
+    const dispatchers = [...(this.byDefault instanceof KeygateError ? [] : [this.byDefault]), ...this.proxied.values()];
+    await Promise.all(dispatchers.map((dispatcher) => dispatcher.close()));
   }
 }
 
