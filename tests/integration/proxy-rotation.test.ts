@@ -129,6 +129,19 @@ describe('a dead key is retried on the next one, transparently', () => {
     expect(JSON.parse(response.body)).toMatchObject({ answeredBy: 'B' });
     expect(keysSeen(upstream)).toEqual(['A', 'B']);
   });
+
+  it('a 401 with a long body (past the 64 KiB read to judge it) still moves on, and none of it reaches the agent', async () => {
+    const { upstream, call } = await startRotation('on_first_failed', {
+      A: (_request, res) => sendJson(res, 401, { error: { code: 'invalid_api_key', detail: 'x'.repeat(200 * 1024) } }),
+      B: ok,
+    });
+
+    const response = await call();
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ answeredBy: 'B' });
+    expect(keysSeen(upstream)).toEqual(['A', 'B']);
+  });
 });
 
 describe('answers that are not about the key reach the agent as they are', () => {
@@ -149,6 +162,20 @@ describe('answers that are not about the key reach the agent as they are', () =>
     limited = false;
     expect((await call()).status).toBe(200);
     expect(keysSeen(upstream)).toEqual(['A', 'A']);
+  });
+
+  it('a long 429 that is not about the quota is passed through whole, not cut at the part read to judge it', async () => {
+    const padding = 'y'.repeat(300 * 1024);
+    const { upstream, call } = await startRotation('on_first_failed', {
+      A: (_request, res) => sendJson(res, 429, { error: { code: 'rate_limit_exceeded', padding } }),
+      B: ok,
+    });
+
+    const response = await call();
+
+    expect(response.status).toBe(429);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'rate_limit_exceeded', padding } });
+    expect(keysSeen(upstream)).toEqual(['A']);
   });
 
   it('a 500 is passed through and not retried on another key', async () => {

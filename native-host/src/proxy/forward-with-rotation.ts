@@ -10,10 +10,15 @@ import { buildUpstreamHeaders } from './forward-headers';
 import { declaredLengthExceeds, limitBody, readBodyCapped } from './body-limit';
 import type { ProxyContext } from './proxy-context';
 import { AgentResponse } from './response-relay';
+import type { DeadKeyCheck } from './upstream-relay';
 import { locateUpstream, type ServiceTarget } from './service-routes';
 
 const utf8 = new TextDecoder();
-const holdNothing = () => false;
+
+const DEAD_KEY_CHECK: DeadKeyCheck = {
+  inspects: mayBeDeadKeyAnswer,
+  isDead: (status, bodyStart) => isDeadKeyAnswer(status, utf8.decode(bodyStart)),
+};
 
 export interface ForwardMeter {
   credentialId: string | null;
@@ -43,7 +48,7 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
   const body: Buffer | Readable | null = !hasBody ? null : order.length > 1 ? await readBodyCapped(req, maxBytes, countIn) : req.pipe(limitBody(maxBytes, countIn));
   const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, input.query);
   // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
-  const holdWhen = order.length > 1 ? mayBeDeadKeyAnswer : holdNothing;
+  const deadKey = order.length > 1 ? DEAD_KEY_CHECK : null;
   const failures: string[] = [];
 
   for (const id of order) {
@@ -60,14 +65,10 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
         timeoutMs: ctx.policy.proxy.upstreamTimeoutSeconds * 1000,
         upstreamProxy: target.upstreamProxy ?? ctx.policy.proxy.upstreamProxy,
       };
-      const outcome = await ctx.upstream.relay(call, { agent, holdWhen });
+      const outcome = await ctx.upstream.relay(call, { agent, deadKey });
       ctx.onCredentialUsed(id);
-      if (outcome.kind === 'relayed') {
-        await agent.settled;
-        return null;
-      }
-      if (isDeadKeyAnswer(outcome.status, utf8.decode(outcome.body))) return `HTTP ${outcome.status}`;
-      await agent.sendWhole(outcome.status, outcome.headers, outcome.body);
+      if (outcome.kind === 'dead') return `HTTP ${outcome.status}`;
+      await agent.settled;
       return null;
     });
     if (dead === null) return;

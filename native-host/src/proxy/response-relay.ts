@@ -73,7 +73,7 @@ export class AgentResponse {
   /** False when the agent's socket is full: stop reading upstream until `onDrain`. */
   write(chunk: Buffer): boolean {
     const output = this.scrubber.push(chunk);
-    if (output.length === 0) return true;
+    if (output.length === 0) return !this.res.writableNeedDrain;
     this.total += output.length;
     this.options.onBytes(this.total);
     return this.res.write(output);

@@ -2,7 +2,8 @@
  * The proxy's hot path out: one upstream call streamed straight into the agent's response through
  * undici's dispatch API. No response stream objects per request, back-pressure by pausing the
  * upstream connection, and a small answer's body and the end of the agent's response leave in one
- * write. An answer that may mean "this key is dead" can be held back for the caller to judge first.
+ * write. An answer that may mean "this key is dead" is read before the agent sees any of it: a dead
+ * key's answer never reaches the agent, so the caller can try the next key.
  */
 import type { Dispatcher } from 'undici';
 import { KeygateError } from '../../../shared/errors';
@@ -10,19 +11,25 @@ import type { AgentResponse, UpstreamHeaders } from './response-relay';
 import { upstreamError } from './upstream-errors';
 
 /** Enough of an error body to see its code; dead-key answers are small JSON documents. */
-const MAX_HELD_BODY_BYTES = 64 * 1024;
+const MAX_INSPECTED_BODY_BYTES = 64 * 1024;
+
+/** How to tell a dead key's answer: which statuses to inspect, and the verdict on one (body up to 64 KiB). */
+export interface DeadKeyCheck {
+  inspects: (status: number) => boolean;
+  isDead: (status: number, bodyStart: Buffer) => boolean;
+}
 
 export interface RelayPlan {
   agent: AgentResponse;
-  /** Statuses whose answer is held (body up to MAX_HELD_BODY_BYTES) and returned instead of relayed. */
-  holdWhen: (status: number) => boolean;
+  /** Null: every answer is the agent's (no other key to try). */
+  deadKey: DeadKeyCheck | null;
 }
 
 /**
  * `relayed`: the whole answer was handed to the agent's response (await `agent.settled` for the
- * agent to have it); `held`: nothing was sent to the agent, the caller decides.
+ * agent to have it); `dead`: the key is dead, nothing was sent to the agent.
  */
-export type RelayOutcome = { kind: 'relayed'; status: number } | { kind: 'held'; status: number; headers: UpstreamHeaders; body: Buffer };
+export type RelayOutcome = { kind: 'relayed'; status: number } | { kind: 'dead'; status: number };
 
 export class UpstreamRelay implements Dispatcher.DispatchHandler {
   readonly outcome: Promise<RelayOutcome>;
@@ -32,9 +39,11 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   private agentGone: KeygateError | null = null;
   private status = 0;
   private headers: UpstreamHeaders = {};
-  /** Chunks of a held answer; null while streaming (or before the status is known). */
+  /** Chunks of an answer being inspected; null while streaming (or before the status is known). */
   private held: Buffer[] | null = null;
   private heldBytes = 0;
+  /** Set once the outcome is known and the upstream's answer is of no further use. */
+  private discarded = false;
 
   constructor(private readonly plan: RelayPlan) {
     this.outcome = new Promise((resolve, reject) => {
@@ -58,34 +67,31 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     if (status < 200) return;
     this.status = status;
     this.headers = headers;
-    if (this.plan.holdWhen(status)) this.held = [];
+    if (this.plan.deadKey?.inspects(status)) this.held = [];
     else this.plan.agent.start(status, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.discarded) return;
     if (this.held !== null) {
       this.held.push(chunk);
       this.heldBytes += chunk.length;
-      // Too long for a dead-key answer: it is an answer like any other, relay it after all.
-      if (this.heldBytes > MAX_HELD_BODY_BYTES) this.stopHolding(controller);
+      // Enough to judge by: a long answer is judged on its start, and if the key is alive, relayed whole.
+      if (this.heldBytes > MAX_INSPECTED_BODY_BYTES) this.judge(controller, false);
       return;
     }
-    if (!this.plan.agent.write(chunk)) {
-      controller.pause();
-      this.plan.agent.onDrain(() => controller.resume());
-    }
+    this.writeOrPause(controller, chunk);
   }
 
-  onResponseEnd(): void {
-    if (this.held !== null) {
-      this.resolve({ kind: 'held', status: this.status, headers: this.headers, body: Buffer.concat(this.held) });
-      return;
-    }
+  onResponseEnd(controller: Dispatcher.DispatchController): void {
+    if (this.discarded) return;
+    if (this.held !== null && this.judge(controller, true) === 'dead') return;
     this.plan.agent.end();
     this.resolve({ kind: 'relayed', status: this.status });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.discarded) return;
     if (this.agentGone !== null) return this.reject(this.agentGone);
     if (this.status !== 0 && this.held === null) {
       // Mid-body: the agent has the headers and part of the body; it must see the break.
@@ -95,15 +101,29 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.reject(upstreamError(error));
   }
 
-  private stopHolding(controller: Dispatcher.DispatchController): void {
+  /** False when the agent's socket is full; the upstream is paused until it drains. */
+  private writeOrPause(controller: Dispatcher.DispatchController, chunk: Buffer): boolean {
+    if (this.plan.agent.write(chunk)) return true;
+    controller.pause();
+    this.plan.agent.onDrain(() => controller.resume());
+    return false;
+  }
+
+  /** The inspected answer's verdict: a dead key's answer is dropped (the rest not read); a live one streams. */
+  private judge(controller: Dispatcher.DispatchController, complete: boolean): 'dead' | 'alive' {
     const held = this.held ?? [];
     this.held = null;
-    this.plan.agent.start(this.status, this.headers);
-    let open = true;
-    for (const chunk of held) open = this.plan.agent.write(chunk) && open;
-    if (!open) {
-      controller.pause();
-      this.plan.agent.onDrain(() => controller.resume());
+    if (this.plan.deadKey?.isDead(this.status, Buffer.concat(held))) {
+      this.discarded = true;
+      this.resolve({ kind: 'dead', status: this.status });
+      if (!complete) controller.abort(new KeygateError('UPSTREAM_UNREACHABLE', 'A dead key’s answer is not read to the end.'));
+      return 'dead';
     }
+    this.plan.agent.start(this.status, this.headers);
+    // Whether the agent's socket is full shows after the last write; pausing once covers them all.
+    const last = held.pop();
+    for (const chunk of held) this.plan.agent.write(chunk);
+    if (last !== undefined) this.writeOrPause(controller, last);
+    return 'alive';
   }
 }
