@@ -231,6 +231,11 @@ export const ERRORS = {
     message: 'The Binance daily-volume ledger cannot be read, so trading is paused.',
     hint: 'The detail names the file; restore it from a backup or, if you accept losing today\'s count, move it aside.',
   },
+  LEDGER_IN_USE: {
+    status: 503,
+    message: 'Another Keygate process is trading with this data directory, so this one does not.',
+    hint: 'Its daily-volume ledger holds the cap, and only one process may keep it: stop the other one (the browser\'s host or keygate-host serve; the detail names its process id), then try again.',
+  },
   CLIENT_DISCONNECTED: {
     status: 499,
     message: 'The agent closed the connection before the response was complete.',

@@ -162,6 +162,8 @@ it('keeps every order Binance received through kill -9 of the host, and holds th
   expect(refused.message).toContain(`$${(usedNow / 100).toFixed(2)} of $${DAILY_CAP_USD} used today`);
   expect(mock.orders.length).toBe(ordersBefore + remainingOrders);
   expect(await ledgerCents()).toBe(usedNow);
-  // Opening the ledger cleared what the killed writers left behind: only the ledger and the audit log remain.
-  expect((await readdir(dataDir)).filter((name) => name.includes(BINANCE_LEDGER_FILE))).toEqual([BINANCE_LEDGER_FILE]);
+  // Opening the ledger cleared what the killed writers left behind: only the ledger and the audit log
+  // remain, and the ledger's lock, taken over from the killed hosts by the one now running.
+  expect((await readdir(dataDir)).filter((name) => name.includes(BINANCE_LEDGER_FILE)).sort()).toEqual([BINANCE_LEDGER_FILE, `${BINANCE_LEDGER_FILE}.lock`]);
+  expect((await readFile(join(dataDir, `${BINANCE_LEDGER_FILE}.lock`), 'utf8')).trim()).toBe(String(proxy.host.child.pid));
 });

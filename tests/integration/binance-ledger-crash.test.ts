@@ -85,11 +85,14 @@ it('keeps every confirmed reservation through repeated kill -9', async () => {
     // The file parses (never torn) and holds the last confirmed total, or that plus the reservation
     // that was written but not yet confirmed when the process died.
     JSON.parse(await readFile(ledgerPath, 'utf8'));
-    onDiskCents = cents((await DailyVolumeLedger.open(ledgerPath)).usedUsd(NOW));
+    const reopened = await DailyVolumeLedger.open(ledgerPath);
+    onDiskCents = cents(reopened.usedUsd(NOW));
+    // Closed again, so the next process may keep the ledger (and take over the killed one's lock).
+    await reopened.close();
     expect([lastConfirmed, lastConfirmed + AMOUNT_CENTS]).toContain(onDiskCents);
   }
   expect(onDiskCents).toBeGreaterThan(0);
   // A kill between creating a temporary file and renaming it leaves it behind; opening the ledger
-  // removes those of dead writers, so nothing but the ledger remains.
+  // removes those of dead writers (and takes over their locks), so nothing but the ledger remains.
   expect(await readdir(directory)).toEqual(['binance-volume.json']);
 });

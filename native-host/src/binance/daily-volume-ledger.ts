@@ -6,8 +6,12 @@
  * so any number of concurrent orders can never book past the cap together. It then resolves only
  * once the booking is on disk, so the proxy forwards an order only after its reservation would
  * survive a crash. Writes are serialised (one in flight); bookings made meanwhile share the next one.
+ * Only one process keeps a ledger file (a lock beside it): a second one would book against its own
+ * copy of the day and overwrite the first's, undercounting the day.
  */
 import { mkdir } from 'node:fs/promises';
+import { KeygateError } from '../../../shared/errors';
+import { ProcessLock } from '../files/process-lock';
 import { dirname } from 'node:path';
 import { type Decimal, centsRoundedDown, centsRoundedUp, centsToNumber, decimalFromNumber } from './order-decimal';
 import { removeLeftoverTemps, replaceFileDurably } from '../files/durable-write';
@@ -42,13 +46,30 @@ export class DailyVolumeLedger {
   private constructor(
     readonly filePath: string,
     private readonly days: LedgerDays,
+    private readonly lock: ProcessLock,
   ) {}
 
-  /** A missing file is an empty ledger; an unreadable one throws LedgerCorruptError. */
+  /**
+   * A missing file is an empty ledger; an unreadable one throws LedgerCorruptError; one another live
+   * process keeps throws LEDGER_IN_USE.
+   */
   static async open(filePath: string): Promise<DailyVolumeLedger> {
     await mkdir(dirname(filePath), { recursive: true, mode: 0o700 });
-    await removeLeftoverTemps(filePath);
-    return new DailyVolumeLedger(filePath, await readLedgerFile(filePath));
+    const lock = await ProcessLock.acquire(filePath);
+    if (!(lock instanceof ProcessLock)) throw new KeygateError('LEDGER_IN_USE', `Process ${lock.heldBy} holds ${filePath}.lock.`);
+    try {
+      await removeLeftoverTemps(filePath);
+      return new DailyVolumeLedger(filePath, await readLedgerFile(filePath), lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /** Waits for pending writes, then lets another process keep the ledger. */
+  async close(): Promise<void> {
+    await this.writer;
+    await this.lock.release();
   }
 
   /**

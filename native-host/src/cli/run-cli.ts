@@ -40,7 +40,7 @@ The master password comes from KEYGATE_PASSWORD, else a hidden prompt on the ter
   serve unlocks FILE, checks the policy (exit 2 with every problem, line and field), and prints
     "keygate listening on http://127.0.0.1:PORT" first on stdout (--port 0 picks a free port).
     The audit log and Binance's daily-volume ledger go to DIR (default: KEYGATE_DATA_DIR, else the
-    platform's data folder). After [proxy] idle_lock_minutes without requests the vault locks
+    platform's data folder, as for the browser's host); one process at a time trades on a DIR. After [proxy] idle_lock_minutes without requests the vault locks
     (VAULT_LOCKED) until serve restarts; SIGINT or SIGTERM locks it and exits 0. Restart serve to pick
     up changes to FILE. While serving, it writes each credential's last use back to FILE (at most once
     a minute; not if FILE is read-only).`;

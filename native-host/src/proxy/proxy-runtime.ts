@@ -46,14 +46,17 @@ export class ProxyRuntime {
   private lastError: KeygateError | null = null;
   private readonly lastReported = new Map<string, number>();
   private readonly context: ProxyContext;
+  private ledger: Promise<DailyVolumeLedger> | null = null;
 
   constructor(initialPolicy: Policy, options: ProxyRuntimeOptions) {
     const now = options.now ?? Date.now;
-    let ledger: Promise<DailyVolumeLedger> | null = null;
-    // Opened on the first order, so a corrupt ledger stops trading, not the whole proxy.
+    // Opened on the first order, so a corrupt or busy ledger stops trading, not the whole proxy; the
+    // next order tries again.
     const openLedgerOnce = () => {
-      ledger ??= DailyVolumeLedger.open(join(options.dataDir, BINANCE_LEDGER_FILE));
-      ledger.catch(() => (ledger = null));
+      const ledger = (this.ledger ??= DailyVolumeLedger.open(join(options.dataDir, BINANCE_LEDGER_FILE)));
+      ledger.catch(() => {
+        if (this.ledger === ledger) this.ledger = null;
+      });
       return ledger;
     };
     this.context = {
@@ -111,6 +114,8 @@ export class ProxyRuntime {
   async close(): Promise<void> {
     await this.stopListening();
     await this.context.upstream.close();
+    const ledger = await this.ledger?.catch(() => null);
+    await ledger?.close();
   }
 
   private async listen(port: number): Promise<void> {
