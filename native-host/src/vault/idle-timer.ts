@@ -46,7 +46,10 @@ export class IdleTimer {
 
   private comeDue(): void {
     this.handle = null;
-    const quiet = this.now() - this.lastActivity;
+    const now = this.now();
+    // A clock set back must not stretch the wait by the jump: count from now instead.
+    if (now < this.lastActivity) this.lastActivity = now;
+    const quiet = now - this.lastActivity;
     if (quiet < this.idleMs) this.arm(this.idleMs - quiet);
     else this.fire();
   }
