@@ -64,6 +64,16 @@ describe('ProcessLock', () => {
     await (fromGarbage as ProcessLock).release();
   });
 
+  it('goes with the process that held it when it exits without releasing', async () => {
+    const module = new URL('../../native-host/src/files/process-lock.ts', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { ProcessLock } = await import(${JSON.stringify(module)}); const lock = await ProcessLock.acquire(${JSON.stringify(file)}); if (!(lock instanceof ProcessLock)) process.exit(3); process.stdout.write('held'); process.exit(0);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    child.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    expect(said).toBe('held');
+    await expect(stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('is shared within the process: the file goes only with the last release', async () => {
     const first = (await ProcessLock.acquire(file)) as ProcessLock;
     const second = (await ProcessLock.acquire(file)) as ProcessLock;

@@ -44,13 +44,19 @@ async function createExclusively(lockPath: string): Promise<boolean> {
   return true;
 }
 
-function removeOnExit(lockPath: string): void {
+let removingOnExit = false;
+
+/** One exit handler for every lock still held when the process ends (a crash leaves them stale). */
+function removeHeldLocksOnExit(): void {
+  if (removingOnExit) return;
+  removingOnExit = true;
   process.once('exit', () => {
-    if (!heldHere.has(lockPath)) return;
-    try {
-      unlinkSync(lockPath);
-    } catch {
-      // Gone already; nothing to release.
+    for (const lockPath of heldHere.keys()) {
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // Gone already; nothing to release.
+      }
     }
   });
 }
@@ -71,7 +77,7 @@ export class ProcessLock {
     for (let attempt = 0; attempt < 2; attempt++) {
       if (await createExclusively(lockPath)) {
         heldHere.set(lockPath, 1);
-        removeOnExit(lockPath);
+        removeHeldLocksOnExit();
         return new ProcessLock(lockPath);
       }
       const holder = await holderOf(lockPath);
