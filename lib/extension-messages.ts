@@ -5,7 +5,7 @@
  */
 import type { ErrorBody } from '../shared/errors';
 import type { ProxyStatus } from '../shared/protocol';
-import type { BinanceKeyRestrictions } from '../shared/proxy-messages';
+import type { BinanceKeyRestrictions, CredentialHealth } from '../shared/proxy-messages';
 import { CREDENTIAL_KINDS } from '../shared/vault/format';
 import { isPlainObject, type Schema, schemaViolations } from '../shared/validate';
 import type { HostState } from './host-link/host-state';
@@ -52,6 +52,8 @@ export interface AppState {
   proxy: ProxyStatus | null;
   /** Binance keys as Binance describes them; a key that can withdraw or transfer gets a warning. */
   binanceKeys: BinanceKeyRestrictions[];
+  /** Credentials the upstream refused lately, as the host's rotation sees them. */
+  credentialHealth: CredentialHealth[];
 }
 
 export interface AppStateMessage {

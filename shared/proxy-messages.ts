@@ -6,7 +6,7 @@ import { type ErrorBody, isErrorBody } from './errors';
 import { isRecordId, type AgentKeyRecord } from './vault/format';
 import { validateAgentKeyRecord } from './vault/format-validators';
 import { MAX_POLICY_CHARS } from './policy/parse-policy';
-import type { Schema } from './validate';
+import { isPlainObject, type Schema, schemaViolations } from './validate';
 
 
 export function isAgentKeyRecordList(value: unknown): value is AgentKeyRecord[] {
@@ -48,7 +48,20 @@ export interface BinanceKeyRestrictions {
   error: ErrorBody | null;
 }
 
+/** How a stored credential has fared upstream (never the secret); rotation tries a failing one last. */
+export interface CredentialHealth {
+  credentialId: string;
+  /** Refusals of the key in a row (401, 403, a dead-key body); 0 once it worked again. */
+  failures: number;
+  lastFailure: { at: number; reason: string } | null;
+  /** Until when rotation tries it only after the service's other keys (ms since the epoch). */
+  coolingUntil: number | null;
+}
+
 const isErrorBodyOrNull = (value: unknown) => value === null || isErrorBody(value);
+const isTimeOrNull = (value: unknown) => value === null || (Number.isSafeInteger(value) && (value as number) >= 0);
+const FAILURE_SCHEMA: Schema = { at: { integer: true, min: 0 }, reason: { check: (value) => typeof value === 'string' && value.length <= 200, expected: 'a short text' } };
+const isFailureOrNull = (value: unknown) => value === null || (isPlainObject(value) && schemaViolations(value, FAILURE_SCHEMA).length === 0);
 
 export const PROXY_EVENT_SCHEMAS = {
   'credential.used': { credentialId: { check: isRecordId, expected: 'a record id' }, at: { integer: true, min: 0 } },
@@ -59,10 +72,18 @@ export const PROXY_EVENT_SCHEMAS = {
     canTransfer: 'boolean',
     error: { check: isErrorBodyOrNull, expected: 'an error body or null' },
   },
+  'credential.health': {
+    credentialId: { check: isRecordId, expected: 'a record id' },
+    failures: { integer: true, min: 0 },
+    lastFailure: { check: isFailureOrNull, expected: '{at, reason} or null' },
+    coolingUntil: { check: isTimeOrNull, expected: 'a time or null' },
+  },
 } as const satisfies Record<string, Schema>;
 
 export interface ProxyEventMap {
   /** Sent at most once a minute per credential, so the extension can show "last used". */
   'credential.used': { credentialId: string; at: number };
   'binance.restrictions': BinanceKeyRestrictions;
+  /** Sent whenever a credential's health changes (a refusal, or the first success after some). */
+  'credential.health': CredentialHealth;
 }

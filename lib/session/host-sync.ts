@@ -6,7 +6,7 @@
 import { errorBody, KeygateError } from '../../shared/errors';
 import { parsePolicy, policyInvalidError } from '../../shared/policy/parse-policy';
 import type { EventFrame, ProxyStatus } from '../../shared/protocol';
-import type { BinanceKeyRestrictions } from '../../shared/proxy-messages';
+import type { BinanceKeyRestrictions, CredentialHealth } from '../../shared/proxy-messages';
 import type { HostLink } from '../host-link/host-link';
 import { readActivePolicy, writeActivePolicy } from '../policy/policy-store';
 import * as store from '../vault/vault-db';
@@ -14,6 +14,8 @@ import * as store from '../vault/vault-db';
 export class HostSync {
   private proxy: ProxyStatus | null = null;
   private readonly binanceKeys = new Map<string, BinanceKeyRestrictions>();
+  /** The running host's view; a new host starts with none, so it is forgotten when the host goes. */
+  private readonly health = new Map<string, CredentialHealth>();
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -23,13 +25,21 @@ export class HostSync {
   ) {
     host.onStateChange((state) => {
       if (state.status === 'connected') void this.pushAll();
-      else this.setProxy(null);
+      else {
+        this.health.clear();
+        this.setProxy(null);
+      }
     });
     host.onEvent((event: EventFrame) => {
       if (event.event === 'credential.used') void this.recordUse(event.credentialId, event.at);
       if (event.event === 'binance.restrictions') {
         const { type: _type, event: _event, ...restrictions } = event;
         this.binanceKeys.set(restrictions.credentialId, restrictions);
+        this.notify();
+      }
+      if (event.event === 'credential.health') {
+        const { type: _type, event: _event, ...health } = event;
+        this.health.set(health.credentialId, health);
         this.notify();
       }
     });
@@ -42,6 +52,11 @@ export class HostSync {
   /** What Binance said each stored key may do (checked by the host at every unlock). */
   get binanceKeyRestrictions(): BinanceKeyRestrictions[] {
     return [...this.binanceKeys.values()];
+  }
+
+  /** How each credential has fared upstream since the host started (only those it has news of). */
+  get credentialHealth(): CredentialHealth[] {
+    return [...this.health.values()];
   }
 
   onChange(listener: () => void): () => void {

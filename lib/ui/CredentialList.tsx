@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import type { BinanceKeyRestrictions } from '../../shared/proxy-messages';
+import type { BinanceKeyRestrictions, CredentialHealth } from '../../shared/proxy-messages';
 import type { CredentialView } from '../session/vault-session';
 import { BinanceKeyWarning } from './BinanceKeyWarning';
+import { CredentialHealthLine } from './CredentialHealthLine';
 import { callBackground } from './background-call';
 import { DeleteConfirmation } from './DeleteConfirmation';
 import { ErrorNote } from './ErrorNote';
@@ -9,7 +10,7 @@ import { useAction } from './use-action';
 
 const formatTime = (time: number | null) => (time === null ? 'never' : new Date(time).toLocaleString());
 
-function CredentialRow({ credential, restrictions, onDeleted }: { credential: CredentialView; restrictions?: BinanceKeyRestrictions; onDeleted: () => void }) {
+function CredentialRow({ credential, restrictions, health, onDeleted }: { credential: CredentialView; restrictions?: BinanceKeyRestrictions; health?: CredentialHealth; onDeleted: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
   const remove = () => void run(() => callBackground('vault.credentials.delete', { id: credential.id })).then((ok) => ok && onDeleted());
@@ -22,6 +23,7 @@ function CredentialRow({ credential, restrictions, onDeleted }: { credential: Cr
         added {formatTime(credential.createdAt)} · last used {formatTime(credential.lastUsedAt)}
       </div>
       {credential.problem && <ErrorNote error={credential.problem} testId="credential-problem" />}
+      {health && <CredentialHealthLine health={health} />}
       {restrictions && <BinanceKeyWarning restrictions={restrictions} />}
       {confirming ? (
         <DeleteConfirmation
@@ -41,13 +43,26 @@ function CredentialRow({ credential, restrictions, onDeleted }: { credential: Cr
   );
 }
 
-export function CredentialList({ credentials, binanceKeys, onChanged }: { credentials: CredentialView[] | null; binanceKeys: BinanceKeyRestrictions[]; onChanged: () => void }) {
+export function CredentialList({
+  credentials,
+  binanceKeys,
+  health,
+  onChanged,
+}: {
+  credentials: CredentialView[] | null;
+  binanceKeys: BinanceKeyRestrictions[];
+  health: CredentialHealth[];
+  onChanged: () => void;
+}) {
   if (credentials === null) return <p class="hint">Loading credentials…</p>;
   if (credentials.length === 0) return <p class="hint" data-testid="no-credentials">No credentials yet. Add an API key below.</p>;
   return (
     <ul class="credentials" data-testid="credential-list">
       {credentials.map((credential) => (
-        <CredentialRow key={credential.id} credential={credential} restrictions={binanceKeys.find((key) => key.credentialId === credential.id)} onDeleted={onChanged} />
+        <CredentialRow key={credential.id} credential={credential} restrictions={binanceKeys.find((key) => key.credentialId === credential.id)}
+          health={health.find((entry) => entry.credentialId === credential.id)}
+          onDeleted={onChanged}
+        />
       ))}
     </ul>
   );

@@ -7,7 +7,7 @@ export function PopupApp() {
   return (
     <main>
       <h1>Keygate</h1>
-      {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state.vault} binanceKeys={state.binanceKeys} />}
+      {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state.vault} binanceKeys={state.binanceKeys} health={state.credentialHealth} />}
       <HostStatusCard state={state?.host ?? null} proxy={state?.proxy ?? null} />
     </main>
   );

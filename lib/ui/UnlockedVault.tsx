@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { CredentialView } from '../session/vault-session';
-import type { BinanceKeyRestrictions } from '../../shared/proxy-messages';
+import type { BinanceKeyRestrictions, CredentialHealth } from '../../shared/proxy-messages';
 import type { VaultState } from '../session/vault-state';
 import { AddCredentialForm } from './AddCredentialForm';
 import { callBackground } from './background-call';
@@ -25,7 +25,7 @@ function HandoffLine({ state }: { state: Unlocked }) {
   );
 }
 
-export function UnlockedVault({ state, binanceKeys }: { state: Unlocked; binanceKeys: BinanceKeyRestrictions[] }) {
+export function UnlockedVault({ state, binanceKeys, health }: { state: Unlocked; binanceKeys: BinanceKeyRestrictions[]; health: CredentialHealth[] }) {
   const [credentials, setCredentials] = useState<CredentialView[] | null>(null);
   const { error, run } = useAction();
   const reload = useCallback(() => void run(async () => setCredentials(await callBackground<CredentialView[]>('vault.credentials.list'))), []);
@@ -44,7 +44,7 @@ export function UnlockedVault({ state, binanceKeys }: { state: Unlocked; binance
       <section class="card">
         <h2>Credentials</h2>
         <ErrorNote error={error} />
-        <CredentialList credentials={credentials} binanceKeys={binanceKeys} onChanged={reload} />
+        <CredentialList credentials={credentials} binanceKeys={binanceKeys} health={health} onChanged={reload} />
       </section>
       <AddCredentialForm onAdded={reload} />
       <ChangePasswordForm />

@@ -1,10 +1,10 @@
-import type { BinanceKeyRestrictions } from '../../shared/proxy-messages';
+import type { BinanceKeyRestrictions, CredentialHealth } from '../../shared/proxy-messages';
 import type { VaultState } from '../session/vault-state';
 import { CreateVaultForm } from './CreateVaultForm';
 import { UnlockedVault } from './UnlockedVault';
 import { UnlockForm } from './UnlockForm';
 
-export function VaultPanel({ state, binanceKeys }: { state: VaultState; binanceKeys: BinanceKeyRestrictions[] }) {
+export function VaultPanel({ state, binanceKeys, health }: { state: VaultState; binanceKeys: BinanceKeyRestrictions[]; health: CredentialHealth[] }) {
   switch (state.status) {
     case 'loading':
       return <p class="hint">Opening the vault…</p>;
@@ -14,6 +14,6 @@ export function VaultPanel({ state, binanceKeys }: { state: VaultState; binanceK
     case 'unlocking':
       return <UnlockForm state={state} />;
     case 'unlocked':
-      return <UnlockedVault state={state} binanceKeys={binanceKeys} />;
+      return <UnlockedVault state={state} binanceKeys={binanceKeys} health={health} />;
   }
 }

@@ -125,4 +125,28 @@ describe('options page → host proxy → upstream, in headless Chromium', () =>
     await waitForTestId(options, 'no-agent-keys');
     expect((await listModels(port, agentKey)).status).toBe(401);
   });
+
+  it('shows in the popup a key the service refused, once the proxy has moved on to the other one', async () => {
+    const revokedKey = 'sk-test-FAKE-e2e-revoked-0002';
+    upstream!.setHandler((request, res) => {
+      const refused = request.headers.authorization === `Bearer ${revokedKey}`;
+      res.writeHead(refused ? 401 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(refused ? { error: { code: 'invalid_api_key', message: 'Incorrect API key provided.' } } : MODELS));
+    });
+    const popup = await keygate!.openExtensionPage('popup.html');
+    await addApiKey(popup, 'openai', 'revoked', revokedKey);
+    const options = await keygate!.openExtensionPage('options.html');
+    await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream!.url}"\nrotation = "round_robin"\n`);
+    const port = await proxyPort(options);
+    const { key: agentKey } = await createAgentKey(options, 'health agent', ['openai']);
+
+    // round_robin: the second call starts at the refused key and moves on; the agent sees 200 both times.
+    for (let call = 0; call < 2; call++) expect(await listModels(port, agentKey)).toEqual({ status: 200, body: MODELS });
+    expect(upstream!.received.filter((request) => request.headers.authorization === `Bearer ${revokedKey}`)).toHaveLength(1);
+
+    const line = await waitForTestId(popup, '[data-testid="credential"][data-name="revoked"] [data-testid="credential-health"][data-failing="true"]');
+    expect(await line.evaluate((el) => el.textContent)).toMatch(/Refused by the service at .+ \(HTTP 401\)\. Tried after your other keys until /);
+    expect(await popup.$('[data-testid="credential"][data-name="personal"] [data-testid="credential-health"]')).toBeNull();
+    expect(await popup.content()).not.toContain(revokedKey);
+  });
 });

@@ -79,6 +79,35 @@ describe('keygate-host serve', () => {
     expect(serve.stdout() + serve.stderr()).not.toContain(OPENAI_KEY);
   });
 
+  it('says on stderr when the upstream refuses a key, and when it works again', async () => {
+    let refuse = true;
+    upstream.setHandler((_request, res) => {
+      res.writeHead(refuse ? 401 : 200, { 'content-type': 'application/json' });
+      res.end(refuse ? '{"error":{"code":"invalid_api_key"}}' : '{"data":[]}');
+    });
+    const serve = startServe(['--vault', vaultPath, '--policy', policyPath, '--port', '0', '--data-dir', join(dir, 'data-health')]);
+    try {
+      const port = Number(LISTENING.exec(await serve.firstLine)?.[1]);
+      const call = () => fetch(`http://127.0.0.1:${port}/openai/v1/models`, { headers: { authorization: `Bearer ${agentKey}` } });
+      expect((await call()).status).toBe(401);
+      refuse = false;
+      expect((await call()).status).toBe(200);
+      // stderr is a pipe: the last line may arrive a moment after the answer.
+      for (let wait = 0; wait < 100 && !serve.stderr().includes('works again'); wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      const said = serve.stderr();
+      expect(said).toMatch(/credential \S+ \(openai "work"\) was refused by the upstream \(HTTP 401, 1 in a row\)/);
+      expect(said).toMatch(/credential \S+ \(openai "work"\) works again\./);
+      expect(said).not.toContain(OPENAI_KEY);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+      upstream.setHandler((_request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"data":[]}');
+      });
+    }
+  });
+
   it('exits 0 on SIGINT too, with the audit log in the platform data dir by default', async () => {
     const home = join(dir, 'home');
     const serve = startServe(['--vault', vaultPath, '--policy', policyPath, '--port', '0'], hostEnv({ HOME: home }));

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MockUpstream, type ReceivedRequest, sendJson, startMockUpstream } from './mock-upstream';
-import { agentError, type ProxyHost, startProxyHost } from './proxy-host';
+import { agentError, type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
 
 const KEY_A = 'sk-test-FAKE-rotation-first-5d1c8e2a9f37';
 const KEY_B = 'sk-test-FAKE-rotation-second-0e6b3f7c2d84';
@@ -220,5 +220,39 @@ describe('when every key is dead', () => {
       expect(response.body).not.toContain(secret);
       expect(response.rawHeaders.join('\n')).not.toContain(secret);
     }
+  });
+});
+
+describe('a refused key cools down, and the extension hears of its health', () => {
+  it('round_robin tries a key the upstream refused after the other one for a while, instead of every other request', async () => {
+    const before = Date.now();
+    const { proxy, upstream, call } = await startRotation('round_robin', { A: invalidKey, B: ok });
+
+    for (let i = 0; i < 4; i++) expect((await call()).status).toBe(200);
+
+    // Without the cool-down: A, B, B, A, B, B — a wasted call to the dead key every other request.
+    expect(keysSeen(upstream)).toEqual(['A', 'B', 'B', 'B', 'B']);
+    const health = await waitForHostEvent(proxy.host, 'credential.health');
+    expect(health).toMatchObject({ credentialId: proxy.credentialIds[0], failures: 1, lastFailure: { reason: 'HTTP 401' } });
+    expect(health.coolingUntil).toBeGreaterThanOrEqual(before + 60_000);
+    expect(JSON.stringify(proxy.host.frames)).not.toContain(KEY_A);
+  });
+
+  it('reports a lone key the upstream refuses, and that it works again once it does', async () => {
+    let refused = true;
+    const upstream = await startMockUpstream((request, res) => (refused ? invalidKey : ok)(request, res));
+    const proxy = await startProxyHost({
+      policy: `[proxy]\nport = 0\n\n[services.openai]\nbase_url = "${upstream.url}"\n`,
+      credentials: [{ service: 'openai', secret: KEY_A }],
+      agents: [{ name: 'agent', scopes: ['openai'] }],
+    });
+    running = { proxy, upstream };
+    const call = () => proxy.raw({ path: '/openai/v1/models', headers: [['Authorization', `Bearer ${proxy.agentKeys.agent}`]] });
+
+    expect((await call()).status).toBe(401);
+    expect(await waitForHostEvent(proxy.host, 'credential.health', (frame) => frame.failures === 1)).toMatchObject({ credentialId: proxy.credentialIds[0], lastFailure: { reason: 'HTTP 401' } });
+    refused = false;
+    expect((await call()).status).toBe(200);
+    expect(await waitForHostEvent(proxy.host, 'credential.health', (frame) => frame.failures === 0)).toMatchObject({ credentialId: proxy.credentialIds[0], coolingUntil: null, lastFailure: { reason: 'HTTP 401' } });
   });
 });

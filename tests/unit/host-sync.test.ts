@@ -33,6 +33,10 @@ function scriptedHost(answers: Record<string, unknown> = {}) {
       state = { status: 'connected', version: '0.1.0', pid: 1, capabilities: [], connectedAt: 0 };
       stateListeners.forEach((listener) => listener(state));
     },
+    disconnect() {
+      state = { status: 'connecting', attempt: 1 };
+      stateListeners.forEach((listener) => listener(state));
+    },
     emit: (event: EventFrame) => eventListeners.forEach((listener) => listener(event)),
   };
 }
@@ -100,5 +104,19 @@ describe('host sync (policy, agents and last-used between the extension and the 
     host.emit({ type: 'event', event: 'binance.restrictions', credentialId: 'AAAAAAAAAAAAAAAAAAAAAA', checkedAt: 1, canWithdraw: true, canTransfer: false, error: null });
     expect(sync.binanceKeyRestrictions).toEqual([{ credentialId: 'AAAAAAAAAAAAAAAAAAAAAA', checkedAt: 1, canWithdraw: true, canTransfer: false, error: null }]);
     expect(changes).toBe(1);
+  });
+
+  it('keeps each credential’s latest health from the host for the popup, and forgets it when the host goes', async () => {
+    const db = await openVaultDb(`keygate-sync-${++dbCount}`);
+    const host = scriptedHost();
+    const sync = new HostSync(db, host);
+    host.connect();
+    const refused = { credentialId: 'AAAAAAAAAAAAAAAAAAAAAA', failures: 1, lastFailure: { at: 5, reason: 'HTTP 401' }, coolingUntil: 60_005 };
+    host.emit({ type: 'event', event: 'credential.health', ...refused });
+    host.emit({ type: 'event', event: 'credential.health', ...refused, failures: 2, coolingUntil: 120_005 });
+    expect(sync.credentialHealth).toEqual([{ ...refused, failures: 2, coolingUntil: 120_005 }]);
+    // A new host process starts with no history: what the old one said no longer describes it.
+    host.disconnect();
+    expect(sync.credentialHealth).toEqual([]);
   });
 });

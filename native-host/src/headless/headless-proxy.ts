@@ -4,6 +4,7 @@
  * directory. Nothing here reads a password or a terminal; serve-command.ts does that.
  */
 import type { Policy } from '../../../shared/policy/policy-types';
+import type { CredentialHealth } from '../../../shared/proxy-messages';
 import type { VaultExport } from '../../../shared/vault/format';
 import { AuditLog } from '../audit/audit-log';
 import { ProxyRuntime } from '../proxy/proxy-runtime';
@@ -35,6 +36,15 @@ export interface HeadlessProxy {
   stop: () => Promise<void>;
 }
 
+/** serve has no popup: a key the upstream refuses (or that works again) is said on stderr. */
+function reportHealth(setup: HeadlessProxySetup, health: CredentialHealth): void {
+  const record = setup.document.credentials.find((credential) => credential.id === health.credentialId);
+  const named = `credential ${health.credentialId}${record ? ` (${record.service} "${record.name}")` : ''}`;
+  if (health.failures === 0) return setup.say(`keygate-host serve: ${named} works again.`);
+  const until = health.coolingUntil === null ? '' : `; tried after the service's other keys until ${new Date(health.coolingUntil).toISOString()}`;
+  setup.say(`keygate-host serve: ${named} was refused by the upstream (${health.lastFailure?.reason ?? 'unknown'}, ${health.failures} in a row)${until}.`);
+}
+
 function reportUnusableCredentials(setup: HeadlessProxySetup, checks: ReturnType<VaultKeeper['unlock']>): void {
   for (const check of checks) {
     if (check.ok) continue;
@@ -55,7 +65,7 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
     if (reason === 'idle') say(`keygate-host serve: vault locked after ${idleMinutes} idle minutes; requests now get VAULT_LOCKED. Restart keygate-host serve to unlock it.`);
   });
   const usage = new CredentialUseRecorder(setup.vaultPath, setup.document, say);
-  const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, onCredentialUsed: usage.record });
+  const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, onCredentialUsed: usage.record, onCredentialHealth: (health) => reportHealth(setup, health) });
   const stop = async () => {
     vault.lock('request');
     await proxy.close();

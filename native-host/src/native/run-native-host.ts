@@ -47,6 +47,7 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
     dataDir,
     onCredentialUsed: (credentialId, at) => sendEvent?.({ type: 'event', event: 'credential.used', credentialId, at }),
     onBinanceRestrictions: (restrictions) => sendEvent?.({ type: 'event', event: 'binance.restrictions', ...restrictions }),
+    onCredentialHealth: (health) => sendEvent?.({ type: 'event', event: 'credential.health', ...health }),
   });
   const port = serveNativePort({
     input: io.input,

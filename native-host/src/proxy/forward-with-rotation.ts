@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { KeygateError } from '../../../shared/errors';
-import { isDeadKeyAnswer, mayBeDeadKeyAnswer } from './credential-rotation';
+import { isDeadKeyAnswer, mayBeDeadKeyAnswer, refusesKey } from './credential-rotation';
 import { buildUpstreamHeaders } from './forward-headers';
 import { declaredLengthExceeds, limitBody, readBodyCapped } from './body-limit';
 import type { ProxyContext } from './proxy-context';
@@ -41,7 +41,7 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
   if (declaredLengthExceeds(req, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
   const ids = ctx.vault.credentialIdsFor(target.service);
   if (ids.length === 0) throw new KeygateError('CREDENTIAL_NOT_FOUND', `No credential for "${target.service}".`);
-  const order = ctx.rotation.order(target.service, ids, target.rotation);
+  const order = ctx.rotation.order(target.service, ids, target.rotation, ctx.now());
   const countIn = (total: number) => (meter.bytesIn = total);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   // Only a request that may be sent twice is held in memory; a single-key request streams.
@@ -68,12 +68,15 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
       const outcome = await ctx.upstream.relay(call, { agent, deadKey });
       ctx.onCredentialUsed(id);
       if (outcome.kind === 'dead') return `HTTP ${outcome.status}`;
+      // With no other key to try the answer went to the agent as it was; the refusal still counts.
+      const health = refusesKey(outcome.status) ? ctx.rotation.markFailed(target.service, ids, id, target.rotation, `HTTP ${outcome.status}`, ctx.now()) : ctx.rotation.markWorked(id);
+      if (health !== null) ctx.onCredentialHealth(health);
       await agent.settled;
       return null;
     });
     if (dead === null) return;
     failures.push(`credential ${id}: ${dead}`);
-    ctx.rotation.markFailed(target.service, ids, id, target.rotation);
+    ctx.onCredentialHealth(ctx.rotation.markFailed(target.service, ids, id, target.rotation, dead, ctx.now()));
   }
   throw new KeygateError('ALL_CREDENTIALS_FAILED', `${failures.join('; ')}.`);
 }

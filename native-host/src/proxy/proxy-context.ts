@@ -1,4 +1,5 @@
 import type { Policy } from '../../../shared/policy/policy-types';
+import type { CredentialHealth } from '../../../shared/proxy-messages';
 import type { AuditLog } from '../audit/audit-log';
 import type { BinanceGateway } from '../binance/binance-gateway';
 import type { VaultKeeper } from '../vault/vault-keeper';
@@ -20,5 +21,7 @@ export interface ProxyContext {
   upstream: UpstreamClient;
   audit: AuditLog;
   onCredentialUsed: (credentialId: string) => void;
+  /** A credential's health changed (refused upstream, or working again): news for the popup. */
+  onCredentialHealth: (health: CredentialHealth) => void;
   now: () => number;
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { KeygateError } from '../../../shared/errors';
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { ProxyStatus } from '../../../shared/protocol';
-import type { BinanceKeyRestrictions } from '../../../shared/proxy-messages';
+import type { BinanceKeyRestrictions, CredentialHealth } from '../../../shared/proxy-messages';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
 import { join } from 'node:path';
 import type { AuditLog } from '../audit/audit-log';
@@ -37,6 +37,7 @@ export interface ProxyRuntimeOptions {
   dataDir: string;
   onCredentialUsed?: (credentialId: string, at: number) => void;
   onBinanceRestrictions?: (restrictions: BinanceKeyRestrictions) => void;
+  onCredentialHealth?: (health: CredentialHealth) => void;
   now?: () => number;
 }
 
@@ -70,6 +71,7 @@ export class ProxyRuntime {
       upstream: new UpstreamClient(),
       audit: options.audit,
       now,
+      onCredentialHealth: (health) => options.onCredentialHealth?.(health),
       onCredentialUsed: (credentialId) => {
         const at = now();
         if (at - (this.lastReported.get(credentialId) ?? -Infinity) < CREDENTIAL_USE_REPORT_MS) return;
