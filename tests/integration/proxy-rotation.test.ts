@@ -236,6 +236,9 @@ describe('a refused key cools down, and the extension hears of its health', () =
     expect(health).toMatchObject({ credentialId: proxy.credentialIds[0], failures: 1, lastFailure: { reason: 'HTTP 401' } });
     expect(health.coolingUntil).toBeGreaterThanOrEqual(before + 60_000);
     expect(JSON.stringify(proxy.host.frames)).not.toContain(KEY_A);
+    // An agent can see it too: one of the two OpenAI keys is being tried last.
+    const status = JSON.parse((await proxy.raw({ path: '/_keygate/status', headers: [['Authorization', `Bearer ${proxy.agentKeys.agent}`]] })).body) as { services: Array<{ name: string }> };
+    expect(status.services.find((service) => service.name === 'openai')).toMatchObject({ credentials: 2, coolingDown: 1 });
   });
 
   it('reports a lone key the upstream refuses, and that it works again once it does', async () => {

@@ -42,6 +42,11 @@ export class CredentialRotation {
     return health;
   }
 
+  /** How many of `ids` are cooling down at `now` (tried only after the others). */
+  coolingCount(ids: readonly string[], now: number): number {
+    return ids.filter((id) => (this.health.get(id)?.coolingUntil ?? 0) > now).length;
+  }
+
   /** The key worked: its health, when that is news (it had failed); null when nothing changed. */
   markWorked(id: string): CredentialHealth | null {
     const before = this.health.get(id);

@@ -6,6 +6,8 @@ import type { ProxyContext } from './proxy-context';
 export function agentStatus(ctx: ProxyContext, agent: AgentKeyRecord) {
   const unlocked = ctx.vault.isUnlocked;
   const credentialCount = (service: string) => (unlocked ? ctx.vault.credentialIdsFor(service).length : null);
+  // Keys the upstream refused lately: the proxy tries them only after the others for a while.
+  const coolingDown = (service: string) => (unlocked ? ctx.rotation.coolingCount(ctx.vault.credentialIdsFor(service), ctx.now()) : null);
   const services = [
     { name: 'openai', path: '/openai', scope: 'openai', service: 'openai' },
     { name: 'anthropic', path: '/anthropic', scope: 'anthropic', service: 'anthropic' },
@@ -35,6 +37,7 @@ export function agentStatus(ctx: ProxyContext, agent: AgentKeyRecord) {
       path,
       allowed: scopeAllows(agent.scopes, scope, 'use'),
       credentials: credentialCount(service),
+      coolingDown: coolingDown(service),
     })),
   };
 }
