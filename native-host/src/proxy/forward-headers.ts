@@ -66,20 +66,31 @@ function dropListed(headers: Record<string, unknown>, listed: readonly string[] 
   if (listed !== null) for (const name of listed) if (Object.hasOwn(headers, name)) delete headers[name];
 }
 
-/** One pass over the names (lower-cased, whatever the source did); this runs twice per request. */
-export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }): Record<string, string> {
-  const headers: Record<string, string> = {};
+/**
+ * The fields of one message that may cross, under lower-cased names (whatever the source did), in one
+ * pass (this runs twice per request): `excluded` names are dropped, and so are the ones its
+ * Connection field lists.
+ */
+function crossingFields<T>(source: Record<string, HeaderValue>, excluded: (name: string) => boolean, convert: (value: string | string[]) => T): Record<string, T> {
+  const headers: Record<string, T> = {};
   let listed: string[] | null = null;
-  for (const rawName in incoming) {
-    const value = incoming[rawName];
+  for (const rawName in source) {
+    const value = source[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
     if (name === 'connection') listed = withConnectionTokens(listed, value);
-    if (NOT_FORWARDED.has(name) || name.startsWith('x-forwarded-')) continue;
-    // Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (!excluded(name)) headers[name] = convert(value);
   }
   dropListed(headers, listed);
+  return headers;
+}
+
+const notForwarded = (name: string) => NOT_FORWARDED.has(name) || name.startsWith('x-forwarded-');
+// Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
+const asOneField = (value: string | string[]) => (Array.isArray(value) ? value.join(', ') : value);
+
+export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }): Record<string, string> {
+  const headers = crossingFields(incoming, notForwarded, asOneField);
   // The scrubber matches secrets byte for byte; in a gzip or brotli body an echoed key is invisible to it.
   headers['accept-encoding'] = 'identity';
   headers[injected.name.toLowerCase()] = injected.value;
@@ -87,17 +98,9 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { 
 }
 
 /** `content-length` is dropped because scrubbing may change the body's length. */
+const notForTheAgent = (name: string) => HOP_BY_HOP.has(name) || name === 'set-cookie' || name === 'content-length' || name.startsWith('access-control-');
+const copied = (value: string | string[]) => (Array.isArray(value) ? [...value] : value);
+
 export function buildClientResponseHeaders(upstream: Record<string, HeaderValue>): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  let listed: string[] | null = null;
-  for (const rawName in upstream) {
-    const value = upstream[rawName];
-    if (value === undefined) continue;
-    const name = rawName.toLowerCase();
-    if (name === 'connection') listed = withConnectionTokens(listed, value);
-    if (HOP_BY_HOP.has(name) || name === 'set-cookie' || name === 'content-length' || name.startsWith('access-control-')) continue;
-    headers[name] = Array.isArray(value) ? [...value] : value;
-  }
-  dropListed(headers, listed);
-  return headers;
+  return crossingFields(upstream, notForTheAgent, copied);
 }
