@@ -157,6 +157,44 @@ describe('VaultKeeper', () => {
     await expect(keeper.withOpenCredential(good.id, (secret) => decoder.decode(secret))).resolves.toBe('sk-test-FAKE-0001');
   });
 
+  it('leaves a tampered record out of rotation, so the service\'s other keys keep working', () => {
+    const { keeper } = keeperWithVisibleKeys();
+    const dataKey = generateDataKey();
+    // The tampered record is the oldest: rotation would try it first.
+    const tampered = { ...withFlippedCiphertextByte(sealedRecord(dataKey, 'sk-test-FAKE-0001')), createdAt: 1 };
+    const good = sealedRecord(dataKey, 'sk-test-FAKE-0002');
+    const onlyTampered = { ...withFlippedCiphertextByte(sealedRecord(dataKey, 'sk-test-FAKE-0003')), service: 'anthropic' };
+    keeper.unlock(dataKey, [tampered, good, onlyTampered], IDLE_MS);
+
+    expect(keeper.credentialIdsFor('openai')).toEqual([good.id]);
+    expect(keeper.credentialIdsFor('anthropic')).toEqual([]);
+    expect(keeper.noUsableCredential('anthropic')).toMatchObject({ code: 'CREDENTIAL_TAMPERED' });
+    expect(keeper.noUsableCredential('github')).toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
+
+    // Replaced by a sound record under the same id, it is back in rotation; deleted, it is forgotten.
+    expect(keeper.putCredential({ ...sealedRecord(dataKey, 'sk-test-FAKE-0004', tampered.id), createdAt: 1 })).toMatchObject({ ok: true });
+    expect(keeper.credentialIdsFor('openai')).toEqual([tampered.id, good.id]);
+    expect(keeper.putCredential(withFlippedCiphertextByte(good))).toMatchObject({ ok: false });
+    expect(keeper.credentialIdsFor('openai')).toEqual([tampered.id]);
+    keeper.deleteCredential(onlyTampered.id);
+    expect(keeper.noUsableCredential('anthropic')).toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
+  });
+
+  it('takes a new idle time (a reloaded policy), counted from the change', () => {
+    const { keeper, clock, locks } = keeperWithVisibleKeys();
+    const dataKey = generateDataKey();
+    keeper.unlock(dataKey, [sealedRecord(dataKey, 'sk-test-FAKE-0001')], IDLE_MS);
+
+    clock.advance(IDLE_MS - 1_000);
+    keeper.setIdleLock(2 * IDLE_MS);
+    clock.advance(2 * IDLE_MS - 1);
+    expect(keeper.isUnlocked).toBe(true);
+    clock.advance(1);
+    expect(locks).toEqual(['idle']);
+    keeper.setIdleLock(IDLE_MS);
+    expect(keeper.isUnlocked).toBe(false);
+  });
+
   it('locks itself after the idle time and tells its listeners why', async () => {
     const { keeper, clock, keyBuffers, locks } = keeperWithVisibleKeys();
     const dataKey = generateDataKey();

@@ -69,7 +69,7 @@ export class BinanceGateway {
     const [credentialId] = ctx.vault.credentialIdsFor('binance');
     if (credentialId === undefined) {
       await hold?.release();
-      throw new KeygateError('CREDENTIAL_NOT_FOUND', 'No Binance credential.');
+      throw ctx.vault.noUsableCredential('binance');
     }
     request.meter.credentialId = credentialId;
     const progress = { sent: false };

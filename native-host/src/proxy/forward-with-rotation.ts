@@ -40,7 +40,7 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
   const maxBytes = ctx.policy.proxy.maxRequestBodyBytes;
   if (declaredLengthExceeds(req, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
   const ids = ctx.vault.credentialIdsFor(target.service);
-  if (ids.length === 0) throw new KeygateError('CREDENTIAL_NOT_FOUND', `No credential for "${target.service}".`);
+  if (ids.length === 0) throw ctx.vault.noUsableCredential(target.service);
   const order = ctx.rotation.order(target.service, ids, target.rotation, ctx.now());
   const countIn = (total: number) => (meter.bytesIn = total);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';

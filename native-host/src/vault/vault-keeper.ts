@@ -31,7 +31,9 @@ interface Session {
   sealed: Map<string, DecodedCredential | null>;
   /** Opens the records with per-record subkeys derived once; wiped with the key. */
   cipher: VaultXChaCha;
-  /** Service → its credential ids in rotation order; rebuilt after any change to the records. */
+  /** Records that failed their integrity check: reported and kept (they can still be deleted), never used. */
+  unusable: Set<string>;
+  /** Service → its usable credential ids in rotation order; rebuilt after any change to the records. */
   idsByService: Map<string, string[]> | null;
   unlockedAt: number;
   idleLockMs: number;
@@ -69,12 +71,14 @@ export class VaultKeeper {
       records: new Map(records.map((record) => [record.id, record])),
       sealed: new Map(records.map((record) => [record.id, decodeCredential(record.id, record.sealed)])),
       cipher: new VaultXChaCha(key),
+      unusable: new Set(),
       idsByService: null,
       unlockedAt: this.now(),
       idleLockMs,
     };
     this.touch();
     const checks = records.map((record) => checkSealedRecord(key, record));
+    for (const check of checks) if (!check.ok) this.session.unusable.add(check.id);
     this.announceRecords(records);
     return checks;
   }
@@ -93,7 +97,14 @@ export class VaultKeeper {
     if (this.session !== null) this.idleTimer.restart(this.session.idleLockMs);
   }
 
-  /** Adds or replaces a record; a tampered one is kept (as at unlock) and reported. */
+  /** A new idle timeout (a reloaded policy), counted from now; a no-op while locked. */
+  setIdleLock(idleLockMs: number): void {
+    if (this.session === null) return;
+    this.session.idleLockMs = idleLockMs;
+    this.touch();
+  }
+
+  /** Adds or replaces a record; a tampered one is kept (as at unlock), reported, and left out of rotation. */
   putCredential(record: CredentialRecord): CredentialCheck {
     const session = this.requireSession();
     session.records.set(record.id, record);
@@ -102,6 +113,8 @@ export class VaultKeeper {
     session.idsByService = null;
     this.touch();
     const check = checkSealedRecord(session.key, record);
+    if (check.ok) session.unusable.delete(record.id);
+    else session.unusable.add(record.id);
     this.announceRecords([record]);
     return check;
   }
@@ -119,17 +132,30 @@ export class VaultKeeper {
   deleteCredential(id: string): boolean {
     const session = this.requireSession();
     const deleted = session.records.delete(id);
+    session.unusable.delete(id);
     this.forgetSealed(session, id);
     session.idsByService = null;
     this.touch();
     return deleted;
   }
 
-  /** The credentials stored for a service, oldest first (the order rotation walks them in). */
+  /**
+   * The usable credentials stored for a service, oldest first (the order rotation walks them in).
+   * One that failed its integrity check is left out, so the service's other keys keep working.
+   */
   credentialIdsFor(service: string): readonly string[] {
     const session = this.requireSession();
-    session.idsByService ??= idsByService(session.records);
+    session.idsByService ??= idsByService(session.records, session.unusable);
     return session.idsByService.get(service) ?? [];
+  }
+
+  /** Why a service has no usable credential: none stored, or only ones that failed their integrity check. */
+  noUsableCredential(service: string): KeygateError {
+    const session = this.requireSession();
+    const tampered = [...session.unusable].some((id) => session.records.get(id)?.service === service);
+    return tampered
+      ? new KeygateError('CREDENTIAL_TAMPERED', `Every credential for "${service}" failed its integrity check.`)
+      : new KeygateError('CREDENTIAL_NOT_FOUND', `No credential for "${service}".`);
   }
 
   /** Opens one secret for the duration of `use` only; its bytes are zeroed however `use` ends. */
@@ -173,14 +199,16 @@ export class VaultKeeper {
     wipe(session.key);
     session.records.clear();
     session.sealed.clear();
+    session.unusable.clear();
     session.cipher.wipe();
     session.idsByService = null;
     return true;
   }
 }
 
-function idsByService(records: ReadonlyMap<string, CredentialRecord>): Map<string, string[]> {
-  const sorted = [...records.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+function idsByService(records: ReadonlyMap<string, CredentialRecord>, unusable: ReadonlySet<string>): Map<string, string[]> {
+  const usable = [...records.values()].filter((record) => !unusable.has(record.id));
+  const sorted = usable.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   const byService = new Map<string, string[]>();
   for (const record of sorted) {
     const ids = byService.get(record.service);
