@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isRunning } from './process-lock';
+import { isRunning } from './process-alive';
 
 function tempPrefix(path: string): string {
   return `.${basename(path)}.`;

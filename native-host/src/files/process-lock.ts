@@ -1,26 +1,20 @@
 /**
- * One process at a time for a file that holds state in memory as well as on disk (the Binance
- * daily-volume ledger: two processes each writing their own total would undercount the day). The
- * lock is a file beside it, `<file>.lock`, created exclusively and holding the owner's pid. A lock
- * whose process is gone (a crash, kill -9) is taken over; one held by a live process is refused.
- * Within the owning process the lock is shared; the last release, or the process's exit, removes it.
+ * One process at a time for a file: held for a process's life by the Binance daily-volume ledger
+ * (two processes each writing their own total would undercount the day), and for one read-edit-write
+ * by the headless vault file (two editors would each write back the file without the other's change).
+ * The lock is a file beside it, `<file>.lock`, holding the owner's pid. A lock whose process is gone
+ * (a crash, kill -9) is taken over; one held by a live process is refused. Within the owning process
+ * the lock is shared; the last release, or the process's exit, removes it.
  */
 import { unlinkSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, unlink } from 'node:fs/promises';
+import { writeTempBeside } from './durable-write';
+import { isRunning } from './process-alive';
 
 const LOCK_FILE_MODE = 0o600;
 
 /** Lock files this process holds, with how many holders each has. */
 const heldHere = new Map<string, number>();
-
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
 
 async function holderOf(lockPath: string): Promise<number | null> {
   const text = await readFile(lockPath, 'utf8').catch(() => '');
@@ -28,20 +22,21 @@ async function holderOf(lockPath: string): Promise<number | null> {
   return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
 }
 
+/**
+ * The pid is written to a temp file first and linked into place, so a lock file never exists empty:
+ * another process reading one mid-creation would take it for a crashed holder's and remove it.
+ */
 async function createExclusively(lockPath: string): Promise<boolean> {
-  let handle;
+  const temp = await writeTempBeside(lockPath, `${process.pid}\n`, LOCK_FILE_MODE);
   try {
-    handle = await open(lockPath, 'wx', LOCK_FILE_MODE);
+    await link(temp, lockPath);
+    return true;
   } catch (error) {
     if ((error as { code?: string }).code === 'EEXIST') return false;
     throw error;
-  }
-  try {
-    await handle.writeFile(`${process.pid}\n`);
   } finally {
-    await handle.close();
+    await unlink(temp).catch(() => undefined);
   }
-  return true;
 }
 
 let removingOnExit = false;

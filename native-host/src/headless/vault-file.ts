@@ -10,15 +10,21 @@ import { KeygateError } from '../../../shared/errors';
 import { validateVaultExport } from '../../../shared/vault/export-file';
 import type { VaultExport } from '../../../shared/vault/format';
 import { replaceFileDurably, syncDirectory, writeTempBeside } from '../files/durable-write';
+import { ProcessLock } from '../files/process-lock';
 import { CommandError, EXIT_USAGE } from './command-io';
 
 const FILE_MODE = 0o600;
+/** An edit holds the lock for a read, a small write and a rename: milliseconds, unless a disk stalls. */
+const EDIT_LOCK_WAIT_MS = 10_000;
+const EDIT_LOCK_RETRY_MS = 20;
 /** Far above any real vault (a thousand RSA keys); a larger file is not ours. */
 const MAX_VAULT_FILE_BYTES = 16 * 1024 * 1024;
 
 function errnoCode(error: unknown): string | undefined {
   return (error as { code?: string }).code;
 }
+
+const noVaultFile = (path: string) => new CommandError(`No vault file at ${path}; create one with \`keygate-host vault init --file ${path}\`.`, EXIT_USAGE);
 
 export async function readVaultFile(path: string): Promise<VaultExport> {
   let text: string;
@@ -31,8 +37,7 @@ export async function readVaultFile(path: string): Promise<VaultExport> {
       await handle.close();
     }
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw new CommandError(`No vault file at ${path}; create one with \`keygate-host vault init --file ${path}\`.`, EXIT_USAGE);
-    throw error;
+    throw errnoCode(error) === 'ENOENT' ? noVaultFile(path) : error;
   }
   let parsed: unknown;
   try {
@@ -67,21 +72,43 @@ export async function createVaultFile(path: string, document: VaultExport): Prom
   await syncDirectory(dirname(path));
 }
 
+/** Waits for another process's edit of the same file to finish; CommandError after EDIT_LOCK_WAIT_MS. */
+async function lockForEdit(path: string, target: string): Promise<ProcessLock> {
+  const deadline = Date.now() + EDIT_LOCK_WAIT_MS;
+  for (;;) {
+    const lock = await ProcessLock.acquire(target);
+    if (lock instanceof ProcessLock) return lock;
+    if (Date.now() >= deadline) {
+      throw new CommandError(`${path} has been locked for editing by process ${lock.heldBy} for ${EDIT_LOCK_WAIT_MS / 1000} s; nothing was changed. If that process is not a keygate-host, remove ${target}.lock.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, EDIT_LOCK_RETRY_MS));
+  }
+}
+
 /**
  * Reads, edits and replaces the vault file; an edit that returns its input unchanged writes
- * nothing, and a file without write permission is refused. The edit sees the file as it is now, so a slow step (deriving the key from the password)
- * belongs before this call, not inside it. A symlinked path is followed: the file it points to is
- * replaced, the link stays.
+ * nothing, and a file without write permission is refused. Edits from several processes (serve
+ * writing a last-use time while `agent remove` runs) take turns, so none writes back a file without
+ * the other's change. The edit sees the file as it is now, so a slow step (deriving the key from the
+ * password) belongs before this call, not inside it. A symlinked path is followed: the file it
+ * points to is replaced, the link stays.
  */
 export async function editVaultFile(path: string, edit: (document: VaultExport) => VaultExport): Promise<VaultExport> {
-  const current = await readVaultFile(path);
-  const target = await realpath(path);
-  const edited = edit(current);
-  if (edited === current) return current;
-  // A rename would replace even a read-only file; someone who made it read-only meant it.
-  await access(target, constants.W_OK).catch(() => {
-    throw new CommandError(`${path} is not writable; nothing was changed.`);
+  const target = await realpath(path).catch((error: unknown) => {
+    throw errnoCode(error) === 'ENOENT' ? noVaultFile(path) : error;
   });
-  await replaceFileDurably(target, serialize(edited), FILE_MODE);
-  return edited;
+  const lock = await lockForEdit(path, target);
+  try {
+    const current = await readVaultFile(path);
+    const edited = edit(current);
+    if (edited === current) return current;
+    // A rename would replace even a read-only file; someone who made it read-only meant it.
+    await access(target, constants.W_OK).catch(() => {
+      throw new CommandError(`${path} is not writable; nothing was changed.`);
+    });
+    await replaceFileDurably(target, serialize(edited), FILE_MODE);
+    return edited;
+  } finally {
+    await lock.release();
+  }
 }
