@@ -1,8 +1,9 @@
 /**
  * The vault as one document in the export file's shape, with no storage behind it: create one,
- * unlock it, add and remove sealed credentials and agent records. The headless host keeps its vault
- * in such a file (`keygate-host vault …`, `keygate-host serve`); the extension's IndexedDB vault
- * makes its records with the same helpers (master-password.ts, new-credential.ts).
+ * unlock it, add and remove sealed credentials and agent records, switch an agent key off and on.
+ * The headless host keeps its vault in such a file (`keygate-host vault …`, `agent …`, `serve`); the
+ * extension's IndexedDB vault makes its records with the same helpers (master-password.ts,
+ * new-credential.ts).
  *
  * Every edit returns a new document and leaves its input alone; `exportedAt` says when the document
  * last changed. Key ownership: a data key returned here belongs to the caller, who wipes it.
@@ -82,4 +83,20 @@ export function addAgentRecord(document: VaultExport, record: AgentKeyRecord, no
   // The file's validator refuses duplicate ids: one here would make the whole vault unreadable.
   if (document.agents.some((agent) => agent.id === record.id)) throw new KeygateError('MESSAGE_INVALID', 'An agent key with this id already exists.');
   return { ...document, exportedAt: now, agents: [...document.agents, record] };
+}
+
+/** MESSAGE_INVALID, as the options page says for an agent id it does not have (lib/agents/agent-service.ts). */
+function requireAgentId(document: VaultExport, id: string): void {
+  if (!document.agents.some((agent) => agent.id === id)) throw new KeygateError('MESSAGE_INVALID', `No agent key with id ${JSON.stringify(id)}.`);
+}
+
+export function removeAgentRecord(document: VaultExport, id: string, now: number): VaultExport {
+  requireAgentId(document, id);
+  return { ...document, exportedAt: now, agents: document.agents.filter((agent) => agent.id !== id) };
+}
+
+/** A disabled key is refused by the proxy but kept, so it can be enabled again without handing the agent a new one. */
+export function setAgentEnabled(document: VaultExport, id: string, enabled: boolean, now: number): VaultExport {
+  requireAgentId(document, id);
+  return { ...document, exportedAt: now, agents: document.agents.map((agent) => (agent.id === id ? { ...agent, enabled } : agent)) };
 }

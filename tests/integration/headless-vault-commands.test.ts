@@ -1,5 +1,5 @@
 /**
- * `keygate-host vault …` and `agent create` against real files in a temp dir, with the default
+ * `keygate-host vault …` and `agent …` against real files in a temp dir, with the default
  * Argon2id cost (~1.2 s a derivation). The vault is created once through the CLI; each test works
  * on a copy, and the test unlocks it once itself to check what the commands sealed.
  */
@@ -8,10 +8,11 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintAgentKey } from '../../shared/agents/new-agent-key';
 import { openSealedSecret } from '../../shared/vault/envelope';
 import { validateVaultExport } from '../../shared/vault/export-file';
-import type { VaultExport } from '../../shared/vault/format';
-import { addSealedCredential, markCredentialUsed, unlockVaultDocument } from '../../shared/vault/vault-document';
+import type { AgentKeyRecord, VaultExport } from '../../shared/vault/format';
+import { addAgentRecord, addSealedCredential, markCredentialUsed, unlockVaultDocument } from '../../shared/vault/vault-document';
 import { type CommandResult, hostEnv, runHostCommand, TEST_PASSWORD } from './headless-host';
 
 const OPENAI_KEY = 'sk-proj-HEADLESS-FAKE-0123456789abcdef';
@@ -39,6 +40,16 @@ async function vaultCopy(edit: (vault: VaultExport) => VaultExport = (vault) => 
 
 function withCredential(vault: VaultExport, service: string, name: string): VaultExport {
   return addSealedCredential(vault, dataKey, { service, name, kind: 'api_key', secret: utf8(`${service}-${name}-SECRET`) }, Date.now()).document;
+}
+
+/** Minted in-process (no Argon2id derivation, unlike `agent create`); `createdAt` is `now`. */
+async function mintAgent(name: string, scopes: string[], options: { expiresAt?: number; now?: number; enabled?: boolean } = {}) {
+  const { key, record } = await mintAgentKey({ name, scopes, expiresAt: options.expiresAt ?? null }, options.now ?? Date.now());
+  return { key, record: { ...record, enabled: options.enabled ?? true } };
+}
+
+function withAgents(...records: AgentKeyRecord[]): (vault: VaultExport) => VaultExport {
+  return (vault) => records.reduce((document, record) => addAgentRecord(document, record, Date.now()), vault);
 }
 
 beforeAll(async () => {
@@ -204,5 +215,110 @@ describe('agent create', () => {
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toContain('Unknown scope "github"');
     expect((await readVault(path)).agents).toEqual([]);
+  });
+});
+
+describe('agent list', () => {
+  it('shows name, scopes, state and expiry without a password, never a key or its hash', async () => {
+    const created = Date.UTC(2026, 0, 15, 10, 0, 0);
+    const ci = await mintAgent('ci', ['openai', 'custom:github'], { expiresAt: Date.UTC(2099, 0, 1), now: created });
+    const bot = await mintAgent('bot', ['anthropic'], { now: created, enabled: false });
+    const old = await mintAgent('old', ['binance:read'], { expiresAt: Date.UTC(2020, 0, 1), now: Date.UTC(2019, 5, 1, 8, 30, 15) });
+    const path = await vaultCopy(withAgents(old.record, ci.record, bot.record));
+    const result = await runHostCommand(['agent', 'list', '--file', path], { env: { PATH: '/usr/bin:/bin' } });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^NAME\s+ID\s+SCOPES\s+STATE\s+EXPIRES\s+CREATED$/),
+      expect.stringMatching(new RegExp(`^bot\\s+${bot.record.id}\\s+anthropic\\s+disabled\\s+never\\s+2026-01-15T10:00:00Z$`)),
+      expect.stringMatching(new RegExp(`^ci\\s+${ci.record.id}\\s+custom:github,openai\\s+enabled\\s+2099-01-01T00:00:00Z\\s+2026-01-15T10:00:00Z$`)),
+      expect.stringMatching(new RegExp(`^old\\s+${old.record.id}\\s+binance:read\\s+expired\\s+2020-01-01T00:00:00Z\\s+2019-06-01T08:30:15Z$`)),
+    ]);
+    for (const { key, record } of [ci, bot, old]) {
+      expect(result.stdout).not.toContain(record.keyHash);
+      expect(result.stdout).not.toContain(key);
+    }
+    expect(result.stdout).not.toContain('pk_');
+  });
+
+  it('prints only the heading for a vault without agent keys, and says how to make one', async () => {
+    const result = await runHostCommand(['agent', 'list', '--file', await vaultCopy()], { env: { PATH: '/usr/bin:/bin' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^NAME\s+ID\s+SCOPES\s+STATE\s+EXPIRES\s+CREATED\n$/);
+    expect(result.stderr).toContain('keygate-host agent create');
+  });
+});
+
+describe('agent remove', () => {
+  it('asks for --id when a name is ambiguous and changes nothing, then removes just the one named', async () => {
+    const [first, second, bot] = await Promise.all([mintAgent('ci', ['openai']), mintAgent('ci', ['anthropic']), mintAgent('bot', ['openai'])]);
+    const path = await vaultCopy(withAgents(first!.record, second!.record, bot!.record));
+    const before = await readFile(path, 'utf8');
+    const ambiguous = await runHostCommand(['agent', 'remove', '--file', path, '--name', 'ci']);
+    expect(ambiguous).toMatchObject({ code: 2, stdout: '' });
+    expect(ambiguous.stderr).toContain('2 agent keys are named "ci"; choose one with --id');
+    expect(ambiguous.stderr).toContain(first!.record.id);
+    expect(ambiguous.stderr).toContain(second!.record.id);
+    expect(await readFile(path, 'utf8')).toBe(before);
+
+    const removed = await runHostCommand(['agent', 'remove', '--file', path, '--name', 'bot']);
+    expect(removed).toMatchObject({ code: 0, stdout: `removed agent key "bot" (id ${bot!.record.id})\n` });
+    expect((await readVault(path)).agents).toEqual([first!.record, second!.record]);
+
+    const byId = await runHostCommand(['agent', 'remove', '--file', path, '--id', second!.record.id]);
+    expect(byId).toMatchObject({ code: 0, stdout: `removed agent key "ci" (id ${second!.record.id})\n` });
+    expect((await readVault(path)).agents).toEqual([first!.record]);
+  });
+
+  it('refuses without the right password and leaves the file byte for byte', async () => {
+    const ci = await mintAgent('ci', ['openai']);
+    const path = await vaultCopy(withAgents(ci.record));
+    const before = await readFile(path, 'utf8');
+    const wrong = hostEnv({ KEYGATE_PASSWORD: 'correct horse battery staple 43' });
+    for (const command of ['remove', 'disable']) {
+      const result = await runHostCommand(['agent', command, '--file', path, '--name', 'ci'], { env: wrong });
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toContain('The master password does not open this vault.');
+    }
+    expect(await readFile(path, 'utf8')).toBe(before);
+  });
+});
+
+describe('agent disable and enable', () => {
+  it('switches one key off and on again, as the file and agent list show', async () => {
+    const [ci, bot] = await Promise.all([mintAgent('ci', ['openai']), mintAgent('bot', ['anthropic'])]);
+    const path = await vaultCopy(withAgents(ci.record, bot.record));
+    const stateOf = async (name: string) => {
+      const list = await runHostCommand(['agent', 'list', '--file', path]);
+      return list.stdout.split('\n').find((line) => line.startsWith(`${name} `))?.split(/\s+/)[3];
+    };
+
+    const disabled = await runHostCommand(['agent', 'disable', '--file', path, '--name', 'ci']);
+    expect(disabled).toMatchObject({ code: 0, stdout: `disabled agent key "ci" (id ${ci.record.id})\n` });
+    expect(disabled.stderr).toContain('restart it, or send it SIGHUP');
+    expect((await readVault(path)).agents).toEqual([{ ...ci.record, enabled: false }, bot.record]);
+    expect([await stateOf('ci'), await stateOf('bot')]).toEqual(['disabled', 'enabled']);
+
+    const enabled = await runHostCommand(['agent', 'enable', '--file', path, '--id', ci.record.id]);
+    expect(enabled).toMatchObject({ code: 0, stdout: `enabled agent key "ci" (id ${ci.record.id})\n` });
+    expect((await readVault(path)).agents).toEqual([ci.record, bot.record]);
+    expect(await stateOf('ci')).toBe('enabled');
+  });
+
+  it('leaves a key already in that state alone, without asking for the password', async () => {
+    const ci = await mintAgent('ci', ['openai']);
+    const path = await vaultCopy(withAgents(ci.record));
+    const before = await readFile(path, 'utf8');
+    const result = await runHostCommand(['agent', 'enable', '--file', path, '--name', 'ci'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(result).toMatchObject({ code: 0, stdout: `agent key "ci" (id ${ci.record.id}) is already enabled; nothing changed\n` });
+    expect(await readFile(path, 'utf8')).toBe(before);
+  });
+
+  it('says that enabling an expired key does not bring it back', async () => {
+    const old = await mintAgent('old', ['openai'], { expiresAt: Date.UTC(2020, 0, 1), now: Date.UTC(2019, 0, 1), enabled: false });
+    const path = await vaultCopy(withAgents(old.record));
+    const result = await runHostCommand(['agent', 'enable', '--file', path, '--name', 'old']);
+    expect(result).toMatchObject({ code: 0, stdout: `enabled agent key "old" (id ${old.record.id})\n` });
+    expect(result.stderr).toContain('It expired at 2020-01-01T00:00:00Z, so the proxy still refuses it');
+    expect((await readVault(path)).agents[0]?.enabled).toBe(true);
   });
 });

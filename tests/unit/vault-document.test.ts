@@ -12,7 +12,9 @@ import {
   createVaultDocument,
   isSameVault,
   markCredentialUsed,
+  removeAgentRecord,
   removeCredential,
+  setAgentEnabled,
   unlockVaultDocument,
 } from '../../shared/vault/vault-document';
 import { openVaultDb } from '../../lib/vault/vault-db';
@@ -86,6 +88,29 @@ describe('editing a vault document', () => {
     expect(document.agents).toEqual([{ ...record, keyHash: await hashAgentKey(key) }]);
     expect(JSON.stringify(document)).not.toContain(key);
     expect(() => addAgentRecord(document, record, NOW)).toThrow(expect.objectContaining({ code: 'MESSAGE_INVALID' }));
+  });
+
+  it('removes one agent key by id, leaving the others and the input document as they were', async () => {
+    const { record: ci } = await mintAgentKey({ name: 'ci', scopes: ['openai'], expiresAt: null }, NOW);
+    const { record: bot } = await mintAgentKey({ name: 'bot', scopes: ['anthropic'], expiresAt: null }, NOW);
+    const both = addAgentRecord(addAgentRecord(empty, ci, NOW), bot, NOW);
+    const snapshot = structuredClone(both);
+    expect(removeAgentRecord(both, ci.id, NOW + 5)).toEqual({ ...both, exportedAt: NOW + 5, agents: [bot] });
+    expect(both).toEqual(snapshot);
+    expect(() => removeAgentRecord(empty, ci.id, NOW)).toThrow(expect.objectContaining({ code: 'MESSAGE_INVALID', detail: `No agent key with id "${ci.id}".` }));
+  });
+
+  it('disables and enables one agent key by id, leaving the input document as it was', async () => {
+    const { record: ci } = await mintAgentKey({ name: 'ci', scopes: ['openai'], expiresAt: null }, NOW);
+    const { record: bot } = await mintAgentKey({ name: 'bot', scopes: ['anthropic'], expiresAt: null }, NOW);
+    const both = addAgentRecord(addAgentRecord(empty, ci, NOW), bot, NOW);
+    const snapshot = structuredClone(both);
+    const disabled = setAgentEnabled(both, ci.id, false, NOW + 5);
+    expect(disabled).toEqual({ ...both, exportedAt: NOW + 5, agents: [{ ...ci, enabled: false }, bot] });
+    expect(both).toEqual(snapshot);
+    expect(setAgentEnabled(disabled, ci.id, true, NOW + 9)).toEqual({ ...both, exportedAt: NOW + 9 });
+    expect(validateVaultExport(JSON.parse(JSON.stringify(disabled)))).toEqual(disabled);
+    expect(() => setAgentEnabled(empty, ci.id, false, NOW)).toThrow(expect.objectContaining({ code: 'MESSAGE_INVALID' }));
   });
 
   it('tells its own edits apart from another vault', async () => {

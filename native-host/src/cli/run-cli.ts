@@ -18,7 +18,11 @@ Headless mode (no browser; for servers and CI agents):
   keygate-host vault add    --file FILE --service SERVICE --name NAME [--kind KIND]   < secret
   keygate-host vault list   --file FILE
   keygate-host vault remove --file FILE (--name NAME | --id ID)
-  keygate-host agent create --file FILE --name NAME --scopes SCOPE,... [--expires ISO-DATE]
+  keygate-host agent create  --file FILE --name NAME --scopes SCOPE,... [--expires ISO-DATE]
+  keygate-host agent list    --file FILE
+  keygate-host agent remove  --file FILE (--name NAME | --id ID)
+  keygate-host agent disable --file FILE (--name NAME | --id ID)
+  keygate-host agent enable  --file FILE (--name NAME | --id ID)
   keygate-host serve --vault FILE --policy FILE.toml [--port N] [--data-dir DIR]
 
 --browser defaults to every browser whose profile folder exists (install) or to all (uninstall, doctor).
@@ -32,18 +36,24 @@ The master password comes from KEYGATE_PASSWORD, else a hidden prompt on the ter
     {"api_key": "...", "secret_key": "..."} (kind binance_hmac) or {"api_key": "...", "private_key_pem": "..."}
     (binance_ed25519 or binance_rsa, told from the PEM). --kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
   list needs no password: it shows only metadata (service, name, kind, id, created, last used),
-    which the file holds in cleartext anyway. add, remove and agent create ask for the password: it
-    proves the file is yours before it changes. It does not shield the cleartext metadata: anyone who
-    can write FILE can edit its JSON (add an agent key, say), so keep FILE private.
+    which the file holds in cleartext anyway. add, remove and the agent commands that change FILE
+    ask for the password: it proves the file is yours before it changes. It does not shield the
+    cleartext metadata: anyone who can write FILE can edit its JSON (add an agent key, say), so keep
+    FILE private. Edits from several processes take turns (a FILE.lock beside it).
   agent create prints only the new pk_ key on stdout (shown once; the file keeps its SHA-256).
     Scopes: openai, anthropic, custom:NAME, binance:read, binance:trade.
+  agent list needs no password: name, id, scopes, state (enabled, disabled or expired), expiry and
+    creation time; never a key or its hash. agent disable keeps the key so agent enable can restore
+    it; agent remove deletes it.
   serve unlocks FILE, checks the policy (exit 2 with every problem, line and field), and prints
     "keygate listening on http://127.0.0.1:PORT" first on stdout (--port 0 picks a free port).
     The audit log and Binance's daily-volume ledger go to DIR (default: KEYGATE_DATA_DIR, else the
-    platform's data folder, as for the browser's host); one process at a time trades on a DIR. After [proxy] idle_lock_minutes without requests the vault locks
-    (VAULT_LOCKED) until serve restarts; SIGINT or SIGTERM locks it and exits 0. Restart serve to pick
-    up changes to FILE. While serving, it writes each credential's last use back to FILE (at most once
-    a minute; not if FILE is read-only).`;
+    platform's data folder, as for the browser's host); one process at a time trades on a DIR.
+    After [proxy] idle_lock_minutes without requests the vault locks (VAULT_LOCKED) until serve
+    restarts; SIGINT or SIGTERM locks it and exits 0. SIGHUP re-reads FILE and the policy without
+    the password: agent keys, credentials and rules as they are now (the port stays); a file that
+    does not pass changes nothing, and serve says why on stderr. While serving, it writes each
+    credential's last use back to FILE (at most once a minute; not if FILE is read-only).`;
 
 /** A browser that starts the host directly (not through the wrapper) passes its caller first. */
 function isBrowserInvocation(args: readonly string[]): boolean {

@@ -1,37 +1,33 @@
 /**
- * `keygate-host agent create`: mints a `pk_` key for an agent and stores only its SHA-256 in the
- * vault file. stdout carries the key and nothing else, so `KEY=$(keygate-host agent create …)`
- * works; everything said to the person goes to stderr.
+ * `keygate-host agent create|list|remove|disable|enable`: the agent keys of a headless vault file.
+ * `create` mints a `pk_` key and stores only its SHA-256; stdout carries the key and nothing else,
+ * so `KEY=$(keygate-host agent create …)` works, and everything said to the person goes to stderr.
+ * `list` needs no password (agent metadata is cleartext in the file); every change asks for it.
  */
-import { AGENT_SCOPES, isValidScope } from '../../../shared/agents/agent-keys';
 import { mintAgentKey } from '../../../shared/agents/new-agent-key';
-import { addAgentRecord } from '../../../shared/vault/vault-document';
-import { type CommandIo, readOptions, requireOption, usageError } from './command-io';
+import type { AgentKeyRecord } from '../../../shared/vault/format';
+import { addAgentRecord, removeAgentRecord, setAgentEnabled } from '../../../shared/vault/vault-document';
+import { parseExpiry, parseScopes } from './agent-create-options';
+import { agentState, agentTable } from './agent-table';
+import { tableTime } from './aligned-table';
+import { type CommandIo, readOptions, requireOption } from './command-io';
 import { editAsOwner } from './owner-edit';
+import { chooseRecord, type RecordKind } from './record-choice';
 import { readVaultFile } from './vault-file';
 
-/** A date (`2026-12-31`, midnight UTC) or a date-time with a zone; Date.parse alone accepts too much. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const FILE_OPTION = { file: { type: 'string' } } as const;
 
-function parseExpiry(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const time = ISO_TIME.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(time)) throw usageError(`--expires must be an ISO 8601 date or date-time with a zone (2026-12-31 or 2026-12-31T18:00:00Z), not "${text}".`);
-  return time;
-}
+const AGENT_KEY: RecordKind<AgentKeyRecord> = {
+  noun: 'agent key',
+  listCommand: 'agent list',
+  describe: (agent) => `${agent.scopes.join(',')}; created ${tableTime(agent.createdAt)}`,
+};
 
-function parseScopes(text: string): string[] {
-  const scopes = text.split(',').map((scope) => scope.trim()).filter(Boolean);
-  const unknown = scopes.filter((scope) => !isValidScope(scope));
-  if (scopes.length === 0 || unknown.length > 0) {
-    const known = AGENT_SCOPES.map(({ scope }) => scope).join(', ');
-    throw usageError(`${unknown.length > 0 ? `Unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}` : 'No scope given'}; --scopes takes a comma-separated list of: ${known}.`);
-  }
-  return scopes;
-}
+/** Said after a change: serve reads the agent keys when it starts, so an operator revoking a leaked key must know to make it re-read. */
+const RUNNING_SERVE_NOTE = 'A `keygate-host serve` already running on this file goes on with the keys it read: restart it, or send it SIGHUP to re-read the file.';
 
 async function agentCreate(args: readonly string[], io: CommandIo): Promise<void> {
-  const options = readOptions(args, { file: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' } });
+  const options = readOptions(args, { ...FILE_OPTION, name: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' } });
   const path = requireOption(options.file, '--file');
   const name = requireOption(options.name, '--name');
   const input = { name, scopes: parseScopes(requireOption(options.scopes, '--scopes')), expiresAt: parseExpiry(options.expires) };
@@ -43,6 +39,55 @@ async function agentCreate(args: readonly string[], io: CommandIo): Promise<void
   io.say(`agent key "${record.name}" created (id ${record.id}; scopes ${record.scopes.join(', ')}; ${expiry}). It is shown only this once.`);
 }
 
+async function agentList(args: readonly string[], io: CommandIo): Promise<void> {
+  const path = requireOption(readOptions(args, FILE_OPTION).file, '--file');
+  const { agents } = await readVaultFile(path);
+  for (const line of agentTable(agents, Date.now())) io.print(line);
+  if (agents.length === 0) io.say(`no agent keys in ${path} yet; create one with \`keygate-host agent create\`.`);
+}
+
+/** The vault file as read and the one agent key the command line names (--name or --id). */
+async function readChosenAgent(args: readonly string[]) {
+  const options = readOptions(args, { ...FILE_OPTION, name: { type: 'string' }, id: { type: 'string' } });
+  const path = requireOption(options.file, '--file');
+  const read = await readVaultFile(path);
+  return { path, read, agent: chooseRecord(read.agents, AGENT_KEY, options.name, options.id) };
+}
+
+async function agentRemove(args: readonly string[], io: CommandIo): Promise<void> {
+  const { path, read, agent } = await readChosenAgent(args);
+  await editAsOwner(io, path, read, (current) => removeAgentRecord(current, agent.id, Date.now()));
+  io.print(`removed agent key "${agent.name}" (id ${agent.id})`);
+  io.say(RUNNING_SERVE_NOTE);
+}
+
+/**
+ * `agent disable` (the proxy refuses the key but keeps it, to enable again without handing the agent
+ * a new one) and `agent enable`. A key already in that state is left alone without asking for the
+ * password: nothing changes, and the file shows the state to anyone anyway. Enabling an expired key
+ * is said not to bring it back.
+ */
+function agentSwitch(enabled: boolean): (args: readonly string[], io: CommandIo) => Promise<void> {
+  const state = enabled ? 'enabled' : 'disabled';
+  return async (args, io) => {
+    const { path, read, agent } = await readChosenAgent(args);
+    if (agent.enabled === enabled) {
+      io.print(`agent key "${agent.name}" (id ${agent.id}) is already ${state}; nothing changed`);
+    } else {
+      await editAsOwner(io, path, read, (current) => setAgentEnabled(current, agent.id, enabled, Date.now()));
+      io.print(`${state} agent key "${agent.name}" (id ${agent.id})`);
+      io.say(RUNNING_SERVE_NOTE);
+    }
+    if (agentState({ ...agent, enabled }, Date.now()) === 'expired') {
+      io.say(`It expired at ${tableTime(agent.expiresAt)}, so the proxy still refuses it; \`keygate-host agent create\` makes a new one.`);
+    }
+  };
+}
+
 export const AGENT_COMMANDS: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<void>>> = {
   create: agentCreate,
+  list: agentList,
+  remove: agentRemove,
+  disable: agentSwitch(false),
+  enable: agentSwitch(true),
 };

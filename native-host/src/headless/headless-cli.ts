@@ -5,6 +5,7 @@
 import { AGENT_COMMANDS } from './agent-commands';
 import { type CommandIo, describeFailure, exitCodeOf, usageError } from './command-io';
 import { serve } from './serve-command';
+import { listenForServeSignals } from './serve-signals';
 import { VAULT_COMMANDS } from './vault-commands';
 
 export type HeadlessGroup = 'vault' | 'agent' | 'serve';
@@ -23,18 +24,6 @@ function processIo(): CommandIo {
   };
 }
 
-function nextSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 /** Runs `keygate-host GROUP [SUBCOMMAND] ARGS…`; resolves to the exit code, failures said on stderr. */
 export async function runHeadlessCommand(group: HeadlessGroup, args: readonly string[], usage: string): Promise<number> {
   const io = processIo();
@@ -42,7 +31,7 @@ export async function runHeadlessCommand(group: HeadlessGroup, args: readonly st
   const label = group === 'serve' ? 'keygate-host serve' : `keygate-host ${group} ${subcommand}`.trimEnd();
   try {
     if (group === 'serve') {
-      await serve(args, io, nextSignal);
+      await serve(args, io, listenForServeSignals);
       return 0;
     }
     const commands = GROUPS[group];

@@ -1,15 +1,20 @@
 /**
  * `serve`'s proxy: the same ProxyRuntime the browser mode runs, with a VaultKeeper unlocked from
  * the vault file instead of from the extension, the file's agent keys, and an audit log in the data
- * directory. Nothing here reads a password or a terminal; serve-command.ts does that.
+ * directory. It can take the files again while running (serve reloads them on SIGHUP) without
+ * the password: the data key it holds opens the reloaded records. Nothing here reads a password, a
+ * terminal or a file; serve-command.ts does that.
  */
 import type { Policy } from '../../../shared/policy/policy-types';
+import type { CredentialCheck } from '../../../shared/protocol';
 import type { CredentialHealth } from '../../../shared/proxy-messages';
-import type { VaultExport } from '../../../shared/vault/format';
+import type { CredentialRecord, VaultExport } from '../../../shared/vault/format';
+import { isSameVault } from '../../../shared/vault/vault-document';
 import { AuditLog } from '../audit/audit-log';
 import { ProxyRuntime } from '../proxy/proxy-runtime';
 import { VaultKeeper } from '../vault/vault-keeper';
 import { CommandError } from './command-io';
+import { credentialChanges } from './credential-changes';
 import { CredentialUseRecorder } from './credential-use-recorder';
 
 const MS_PER_MINUTE = 60_000;
@@ -32,40 +37,52 @@ export interface HeadlessProxySetup {
 export interface HeadlessProxy {
   port: number;
   auditPath: string;
+  /**
+   * Applies a vault file and policy read again (both already validated): agent keys, credentials
+   * and rules as they are now in the files. The port stays; a file that holds another vault is
+   * refused whole (CommandError) and nothing changes. Resolves to one line saying what changed.
+   */
+  reload: (document: VaultExport, policy: Policy) => Promise<string>;
   /** Locks (wipes the key), stops listening, then finishes the audit and last-used writes. */
   stop: () => Promise<void>;
 }
 
-/** serve has no popup: a key the upstream refuses (or that works again) is said on stderr. */
-function reportHealth(setup: HeadlessProxySetup, health: CredentialHealth): void {
-  const record = setup.document.credentials.find((credential) => credential.id === health.credentialId);
-  const named = `credential ${health.credentialId}${record ? ` (${record.service} "${record.name}")` : ''}`;
-  if (health.failures === 0) return setup.say(`keygate-host serve: ${named} works again.`);
-  const until = health.coolingUntil === null ? '' : `; tried after the service's other keys until ${new Date(health.coolingUntil).toISOString()}`;
-  setup.say(`keygate-host serve: ${named} was refused by the upstream (${health.lastFailure?.reason ?? 'unknown'}, ${health.failures} in a row)${until}.`);
+function describeCredential(records: readonly CredentialRecord[], id: string): string {
+  const record = records.find((credential) => credential.id === id);
+  return `credential ${id}${record ? ` (${record.service} "${record.name}")` : ''}`;
 }
 
-function reportUnusableCredentials(setup: HeadlessProxySetup, checks: ReturnType<VaultKeeper['unlock']>): void {
+/** serve has no popup: a key the upstream refuses (or that works again) is said on stderr. */
+function reportHealth(say: (line: string) => void, records: readonly CredentialRecord[], health: CredentialHealth): void {
+  const named = describeCredential(records, health.credentialId);
+  if (health.failures === 0) return say(`keygate-host serve: ${named} works again.`);
+  const until = health.coolingUntil === null ? '' : `; tried after the service's other keys until ${new Date(health.coolingUntil).toISOString()}`;
+  say(`keygate-host serve: ${named} was refused by the upstream (${health.lastFailure?.reason ?? 'unknown'}, ${health.failures} in a row)${until}.`);
+}
+
+function reportUnusableCredentials(say: (line: string) => void, records: readonly CredentialRecord[], checks: readonly CredentialCheck[]): void {
   for (const check of checks) {
-    if (check.ok) continue;
-    const record = setup.document.credentials.find((credential) => credential.id === check.id)!;
-    setup.say(`keygate-host serve: credential ${check.id} (${record.service} "${record.name}") failed its integrity check (${check.error}) and will not be used.`);
+    if (!check.ok) say(`keygate-host serve: ${describeCredential(records, check.id)} failed its integrity check (${check.error}) and will not be used.`);
   }
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<HeadlessProxy> {
-  const { policy, say } = setup;
+  const { say } = setup;
+  let policy = setup.policy;
+  /** The credentials the keeper holds, as last read from the file. */
+  let held = setup.document.credentials;
   // Before the unlock: a key held by a process that failed to start would keep it alive until the idle lock.
   const audit = await AuditLog.open({ directory: setup.dataDir, log: say });
   const vault = setup.vault ?? new VaultKeeper();
-  const idleMinutes = policy.proxy.idleLockMinutes;
-  reportUnusableCredentials(setup, vault.unlock(setup.dataKey, setup.document.credentials, idleMinutes * MS_PER_MINUTE));
+  reportUnusableCredentials(say, held, vault.unlock(setup.dataKey, held, policy.proxy.idleLockMinutes * MS_PER_MINUTE));
   vault.onLocked((reason) => {
     // Nobody can type the password into a running server: only a restart unlocks it again.
-    if (reason === 'idle') say(`keygate-host serve: vault locked after ${idleMinutes} idle minutes; requests now get VAULT_LOCKED. Restart keygate-host serve to unlock it.`);
+    if (reason === 'idle') say(`keygate-host serve: vault locked after ${policy.proxy.idleLockMinutes} idle minutes; requests now get VAULT_LOCKED. Restart keygate-host serve to unlock it.`);
   });
   const usage = new CredentialUseRecorder(setup.vaultPath, setup.document, say);
-  const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, onCredentialUsed: usage.record, onCredentialHealth: (health) => reportHealth(setup, health) });
+  const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, onCredentialUsed: usage.record, onCredentialHealth: (health) => reportHealth(say, held, health) });
   const stop = async () => {
     vault.lock('request');
     await proxy.close();
@@ -78,5 +95,27 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
     await stop();
     throw new CommandError(`Cannot listen on 127.0.0.1: ${status.error?.message ?? 'unknown error'}`);
   }
-  return { port: status.port, auditPath: audit.path, stop };
+  const port = status.port;
+
+  const reload = async (document: VaultExport, reloadedPolicy: Policy): Promise<string> => {
+    if (!isSameVault(document, setup.document)) throw new CommandError(`${setup.vaultPath} now holds another vault (another password); restart keygate-host serve to use it.`);
+    const notes: string[] = [];
+    await proxy.applyPolicy(reloadedPolicy, port);
+    if (setup.port === undefined && reloadedPolicy.proxy.port !== policy.proxy.port) notes.push(`the port stays ${port} until restart`);
+    if (reloadedPolicy.proxy.idleLockMinutes !== policy.proxy.idleLockMinutes) vault.setIdleLock(reloadedPolicy.proxy.idleLockMinutes * MS_PER_MINUTE);
+    policy = reloadedPolicy;
+    proxy.replaceAgents(document.agents);
+    let credentialsSaid: string;
+    if (vault.isUnlocked) {
+      const changes = credentialChanges(held, document.credentials);
+      for (const record of changes.removed) vault.deleteCredential(record.id);
+      held = document.credentials;
+      reportUnusableCredentials(say, held, [...changes.added, ...changes.replaced].map((record) => vault.putCredential(record)));
+      credentialsSaid = `${plural(held.length, 'credential')} (${changes.added.length} added, ${changes.replaced.length} replaced, ${changes.removed.length} removed)`;
+    } else {
+      credentialsSaid = 'credentials not reloaded: the vault is locked until restart';
+    }
+    return [`${credentialsSaid}, ${plural(document.agents.length, 'agent key')}, policy applied`, ...notes].join('; ');
+  };
+  return { port, auditPath: audit.path, reload, stop };
 }

@@ -2,7 +2,9 @@
  * `keygate-host serve`: the proxy without a browser, for servers and CI agents. The policy is
  * checked first (a bad one costs no password), then the vault file is unlocked with the password
  * from KEYGATE_PASSWORD or a prompt. The first stdout line says where the proxy listens, so a
- * script can start it and read the port (`--port 0` picks a free one).
+ * script can start it and read the port (`--port 0` picks a free one). SIGHUP reads both files
+ * again and applies them without the password; a file that does not pass is refused whole and the
+ * running policy, credentials and agent keys stay.
  */
 import { readFile } from 'node:fs/promises';
 import { formatPolicyProblem, parsePolicy } from '../../../shared/policy/parse-policy';
@@ -10,9 +12,10 @@ import type { Policy } from '../../../shared/policy/policy-types';
 import { wipe } from '../../../shared/vault/envelope';
 import { unlockVaultDocument } from '../../../shared/vault/vault-document';
 import { hostDataDir } from '../native/host-data-dir';
-import { CommandError, type CommandIo, EXIT_USAGE, readOptions, requireOption, usageError } from './command-io';
+import { CommandError, type CommandIo, describeFailure, EXIT_USAGE, readOptions, requireOption, usageError } from './command-io';
 import { type HeadlessProxy, startHeadlessProxy } from './headless-proxy';
 import { readMasterPassword } from './master-password-input';
+import type { ServeSignals } from './serve-signals';
 import { readVaultFile } from './vault-file';
 
 async function readPolicyFile(path: string): Promise<Policy> {
@@ -35,12 +38,23 @@ function parsePort(text: string | undefined): number | undefined {
   return port;
 }
 
+/** Both files read and checked before anything is applied: a reload is all or nothing. */
+async function reloadFiles(proxy: HeadlessProxy, vaultPath: string, policyPath: string, io: CommandIo): Promise<void> {
+  try {
+    const policy = await readPolicyFile(policyPath);
+    const document = await readVaultFile(vaultPath);
+    io.say(`keygate-host serve: SIGHUP; reloaded ${vaultPath} and ${policyPath}: ${await proxy.reload(document, policy)}.`);
+  } catch (error) {
+    io.say(`keygate-host serve: SIGHUP; nothing reloaded, still serving as before: ${describeFailure(error)}`);
+  }
+}
+
 /**
- * Serves until the promise from `waitForStop` resolves (on SIGINT or SIGTERM), then locks and
- * resolves. It is asked for only once the proxy listens: a signal before that ends the process the
+ * Serves until SIGINT or SIGTERM, then locks and resolves; SIGHUP reloads the files meanwhile.
+ * Signals are listened for only once the proxy listens: one before that ends the process the
  * default way, with nothing on disk to clean up.
  */
-export async function serve(args: readonly string[], io: CommandIo, waitForStop: () => Promise<string>): Promise<void> {
+export async function serve(args: readonly string[], io: CommandIo, listenForSignals: () => ServeSignals): Promise<void> {
   const options = readOptions(args, { vault: { type: 'string' }, policy: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } });
   const vaultPath = requireOption(options.vault, '--vault');
   const policyPath = requireOption(options.policy, '--policy');
@@ -55,14 +69,25 @@ export async function serve(args: readonly string[], io: CommandIo, waitForStop:
   } finally {
     wipe(dataKey);
   }
-  const stopRequested = waitForStop();
+  const signals = listenForSignals();
   io.print(`keygate listening on http://127.0.0.1:${proxy.port}`);
   io.say(
     `keygate-host serve: ${document.credentials.length} credential(s), ${document.agents.length} agent key(s) from ${vaultPath}; ` +
-      `audit log ${proxy.auditPath}; locks after ${policy.proxy.idleLockMinutes} idle minutes. Stop with Ctrl-C or SIGTERM.`,
+      `audit log ${proxy.auditPath}; locks after ${policy.proxy.idleLockMinutes} idle minutes. Reload the files with SIGHUP; stop with Ctrl-C or SIGTERM.`,
   );
   if (document.agents.length === 0) io.say('keygate-host serve: the vault has no agent keys, so every request is refused (401); add one with `keygate-host agent create`.');
-  const signal = await stopRequested;
-  io.say(`keygate-host serve: ${signal}; locking the vault and stopping.`);
-  await proxy.stop();
+  try {
+    for (;;) {
+      const signal = await signals.next();
+      if (signal === 'SIGHUP') {
+        await reloadFiles(proxy, vaultPath, policyPath, io);
+        continue;
+      }
+      io.say(`keygate-host serve: ${signal}; locking the vault and stopping.`);
+      break;
+    }
+    await proxy.stop();
+  } finally {
+    signals.close();
+  }
 }

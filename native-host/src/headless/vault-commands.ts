@@ -8,15 +8,17 @@ import { wipe } from '../../../shared/vault/envelope';
 import { type CredentialRecord, isDisplayName, isServiceName } from '../../../shared/vault/format';
 import { addSealedCredential, createVaultDocument, removeCredential } from '../../../shared/vault/vault-document';
 import { CommandError, type CommandIo, readOptions, requireOption, usageError } from './command-io';
-import { chooseCredential } from './credential-choice';
 import { credentialTable } from './credential-table';
 import { parseCredentialSecret } from './credential-secret';
 import { readNewMasterPassword } from './master-password-input';
 import { editAsOwner } from './owner-edit';
+import { chooseRecord, type RecordKind } from './record-choice';
 import { readSecretInput } from './secret-input';
 import { createVaultFile, readVaultFile } from './vault-file';
 
 const FILE_OPTION = { file: { type: 'string' } } as const;
+
+const CREDENTIAL: RecordKind<CredentialRecord> = { noun: 'credential', listCommand: 'vault list', describe: (record) => `${record.service}, ${record.kind}` };
 
 async function vaultInit(args: readonly string[], io: CommandIo): Promise<void> {
   const path = requireOption(readOptions(args, FILE_OPTION).file, '--file');
@@ -62,7 +64,7 @@ async function vaultRemove(args: readonly string[], io: CommandIo): Promise<void
   const options = readOptions(args, { ...FILE_OPTION, name: { type: 'string' }, id: { type: 'string' } });
   const path = requireOption(options.file, '--file');
   const read = await readVaultFile(path);
-  const record = chooseCredential(read.credentials, options.name, options.id);
+  const record = chooseRecord(read.credentials, CREDENTIAL, options.name, options.id);
   await editAsOwner(io, path, read, (current) => removeCredential(current, record.id, Date.now()));
   io.print(`removed ${record.service} credential "${record.name}" (id ${record.id})`);
 }
