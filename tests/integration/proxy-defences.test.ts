@@ -278,6 +278,19 @@ describe('paths', () => {
 });
 
 describe('headers sent upstream', () => {
+  it('hands an upstream redirect to the agent instead of following it: the key never reaches the Location', async () => {
+    for (const [status, method] of [[302, 'GET'], [307, 'POST'], [308, 'GET']] as const) {
+      upstream.setHandler((_request, res) => {
+        res.writeHead(status, { location: `${evil.url}/collect?from=keygate`, 'content-length': '0' });
+        res.end();
+      });
+      const response = await proxy.raw({ method, path: '/openai/v1/chat/completions', headers: [...bearer(), ['Content-Type', 'application/json']], body: method === 'POST' ? '{}' : undefined });
+      expect({ status: response.status, location: response.headers.location }).toEqual({ status, location: `${evil.url}/collect?from=keygate` });
+    }
+    expect(upstream.received).toHaveLength(3);
+    expect(evil.received).toEqual([]);
+  });
+
   it('strips every client credential and hop-by-hop header, keeps ordinary ones, injects only the real key', async () => {
     const response = await proxy.raw({
       method: 'POST',
