@@ -166,6 +166,11 @@ export const ERRORS = {
     message: 'Keygate could not reach the upstream API.',
     hint: 'Check the network and the service base_url in the policy, then retry.',
   },
+  UPSTREAM_CERTIFICATE_INVALID: {
+    status: 502,
+    message: 'The TLS certificate of the upstream API (or of the egress proxy) could not be verified, so nothing was sent.',
+    hint: 'Check the service base_url and upstream_proxy in the policy. If your network inspects TLS with its own CA, give Node that CA with NODE_EXTRA_CA_CERTS.',
+  },
   UPSTREAM_TIMEOUT: {
     status: 504,
     message: 'The upstream API did not answer in time.',

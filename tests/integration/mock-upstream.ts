@@ -1,5 +1,6 @@
-/** A real HTTP server on loopback standing in for an upstream API; it records what reached it. */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+/** A real HTTP(S) server on loopback standing in for an upstream API; it records what reached it. */
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
@@ -37,10 +38,15 @@ async function readBody(req: IncomingMessage): Promise<{ body: string; complete:
   }
 }
 
-export async function startMockUpstream(handle: MockHandler): Promise<MockUpstream> {
+export interface MockUpstreamOptions {
+  /** Serve HTTPS with this key and certificate (`https://` URL) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
+}
+
+export async function startMockUpstream(handle: MockHandler, options: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const received: ReceivedRequest[] = [];
   let handler = handle;
-  const server = createServer(async (req, res) => {
+  const listener: RequestListener = async (req, res) => {
     const { body, complete } = await readBody(req);
     const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, complete };
     received.push(request);
@@ -52,10 +58,11 @@ export async function startMockUpstream(handle: MockHandler): Promise<MockUpstre
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`mock upstream handler failed: ${String(error)}`);
     }
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
     setHandler: (next) => (handler = next),
     reset: () => received.splice(0),

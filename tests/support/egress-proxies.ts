@@ -1,13 +1,15 @@
 /**
  * Egress proxies on loopback, as a company network would put in front of the internet: an HTTP
- * proxy that tunnels with CONNECT, and a SOCKS5 proxy (no authentication, RFC 1928 CONNECT). Each
- * records the destinations it was asked for, then relays bytes both ways untouched.
+ * proxy that tunnels with CONNECT (reached over plain HTTP, or over TLS for an `https://` proxy),
+ * and a SOCKS5 proxy (no authentication, RFC 1928 CONNECT). Each records the destinations it was
+ * asked for, then relays bytes both ways untouched.
  */
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 
 export interface EgressProxy {
-  /** `http://127.0.0.1:PORT` or `socks5://127.0.0.1:PORT`. */
+  /** `http://`, `https://` or `socks5://127.0.0.1:PORT`. */
   url: string;
   /** `host:port` of every tunnel opened through it, in order. */
   tunnels: string[];
@@ -36,13 +38,13 @@ async function listening(server: Server, scheme: string, tunnels: string[], sock
   };
 }
 
-export async function startConnectProxy(): Promise<EgressProxy> {
+/** With `tls`, the proxy itself is reached over TLS: an `https://` proxy URL. */
+export async function startConnectProxy(options: { tls?: { key: string; cert: string } } = {}): Promise<EgressProxy> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
-  const server = createHttpServer((_req, res) => {
-    // Only tunnels: a proxy that would also forward plain requests could hide a missing CONNECT.
-    res.writeHead(405).end();
-  });
+  // Only tunnels: a proxy that would also forward plain requests could hide a missing CONNECT.
+  const refusePlainRequests: RequestListener = (_req, res) => void res.writeHead(405).end();
+  const server = options.tls ? createHttpsServer(options.tls, refusePlainRequests) : createHttpServer(refusePlainRequests);
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const target = req.url ?? '';
     tunnels.push(target);
@@ -55,7 +57,7 @@ export async function startConnectProxy(): Promise<EgressProxy> {
     sockets.add(client).add(upstream);
     upstream.once('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
   });
-  return listening(server, 'http', tunnels, sockets);
+  return listening(server, options.tls ? 'https' : 'http', tunnels, sockets);
 }
 
 /** Reads exactly `count` bytes from a socket in paused mode. */
