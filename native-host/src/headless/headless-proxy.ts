@@ -101,7 +101,8 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
     if (!isSameVault(document, setup.document)) throw new CommandError(`${setup.vaultPath} now holds another vault (another password); restart keygate-host serve to use it.`);
     const notes: string[] = [];
     await proxy.applyPolicy(reloadedPolicy, port);
-    if (setup.port === undefined && reloadedPolicy.proxy.port !== policy.proxy.port) notes.push(`the port stays ${port} until restart`);
+    const wantedPort = reloadedPolicy.proxy.port;
+    if (setup.port === undefined && wantedPort !== 0 && wantedPort !== port) notes.push(`port ${wantedPort} takes effect at restart; serving on ${port}`);
     if (reloadedPolicy.proxy.idleLockMinutes !== policy.proxy.idleLockMinutes) vault.setIdleLock(reloadedPolicy.proxy.idleLockMinutes * MS_PER_MINUTE);
     policy = reloadedPolicy;
     proxy.replaceAgents(document.agents);
