@@ -180,7 +180,8 @@ describe('keygate-host serve on SIGHUP', () => {
     expect(serve.child.exitCode).toBeNull();
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toBe(0);
-    expect(serve.stdout() + serve.stderr()).not.toContain(OPENAI_KEY);
-    expect(serve.stdout() + serve.stderr()).not.toContain(ANTHROPIC_KEY);
+    const written = [serve.stdout(), serve.stderr(), await readFile(join(dir, 'data', 'audit.log'), 'utf8'), await readFile(vaultPath, 'utf8')].join('\n');
+    expect(written).toContain('"agentName":"reviewer"');
+    for (const secret of [OPENAI_KEY, ANTHROPIC_KEY, ...Object.values(agentKeys)]) expect(written).not.toContain(secret);
   });
 });
