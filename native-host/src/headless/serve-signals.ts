@@ -1,7 +1,9 @@
 /**
  * The signals a running `serve` acts on: SIGHUP reloads its files, SIGINT and SIGTERM stop it.
  * Listening starts once and stays on until the stop, so a second SIGHUP sent while a reload is still
- * running is queued rather than left to Node's default action (which ends the process).
+ * running is queued rather than left to Node's default action (which ends the process). On
+ * Windows, Node raises SIGHUP when the console window closes and ends the process seconds later
+ * whatever it does: there it means stop, not reload.
  */
 export type ServeSignal = 'SIGHUP' | 'SIGINT' | 'SIGTERM';
 
@@ -14,11 +16,11 @@ export interface ServeSignals {
 
 const HANDLED: readonly ServeSignal[] = ['SIGHUP', 'SIGINT', 'SIGTERM'];
 
-export function listenForServeSignals(target: Pick<NodeJS.Process, 'on' | 'off'> = process): ServeSignals {
+export function listenForServeSignals(target: Pick<NodeJS.Process, 'on' | 'off'> = process, platform: NodeJS.Platform = process.platform): ServeSignals {
   const received: ServeSignal[] = [];
   let waiting: ((signal: ServeSignal) => void) | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
-    const handled = signal as ServeSignal;
+    const handled: ServeSignal = signal === 'SIGHUP' && platform === 'win32' ? 'SIGTERM' : (signal as ServeSignal);
     if (waiting === null) return void received.push(handled);
     const resolve = waiting;
     waiting = null;
