@@ -1,6 +1,7 @@
 /**
  * The vault as one document in the export file's shape, with no storage behind it: create one,
- * unlock it, add and remove sealed credentials and agent records, switch an agent key off and on.
+ * unlock it, change its password, add and remove sealed credentials and agent records, switch an
+ * agent key off and on.
  * The headless host keeps its vault in such a file (`keygate-host vault …`, `agent …`, `serve`); the
  * extension's IndexedDB vault makes its records with the same helpers (master-password.ts,
  * new-credential.ts).
@@ -45,6 +46,20 @@ export async function createVaultDocument(password: string, options: DocumentOpt
 /** Wrong password → VAULT_PASSWORD_WRONG; the caller owns the returned data key. */
 export function unlockVaultDocument(document: VaultExport, password: string): Promise<Uint8Array> {
   return unwrapWithPassword(password, document.meta.kdf, document.meta.wrappedDataKey);
+}
+
+/**
+ * The data key wrapped under another password: a fresh salt, the document's own KDF cost. The
+ * records stay sealed under the same data key, so nothing else changes. Slow: one derivation.
+ */
+export async function wrapForNewPassword(document: VaultExport, dataKey: Uint8Array, newPassword: string): Promise<Pick<VaultExport['meta'], 'kdf' | 'wrappedDataKey'>> {
+  requireStrongPassword(newPassword);
+  const { algorithm, memoryKiB, iterations, parallelism } = document.meta.kdf;
+  return wrapWithPassword(newPassword, { algorithm, memoryKiB, iterations, parallelism }, dataKey);
+}
+
+export function withWrappedKey(document: VaultExport, wrapped: Pick<VaultExport['meta'], 'kdf' | 'wrappedDataKey'>, now: number): VaultExport {
+  return { ...document, exportedAt: now, meta: { ...document.meta, ...wrapped } };
 }
 
 /**

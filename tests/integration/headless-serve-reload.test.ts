@@ -13,7 +13,7 @@ import { validateVaultExport } from '../../shared/vault/export-file';
 import type { VaultExport } from '../../shared/vault/format';
 import { addAgentRecord, addSealedCredential, createVaultDocument } from '../../shared/vault/vault-document';
 import { editVaultFile } from '../../native-host/src/headless/vault-file';
-import { type ServeProcess, startServe, TEST_PASSWORD } from './headless-host';
+import { hostEnv, runHostCommand, type ServeProcess, startServe, TEST_PASSWORD } from './headless-host';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
 
 const OPENAI_KEY = 'sk-proj-RELOAD-FAKE-OPENAI-0000000000';
@@ -171,6 +171,25 @@ describe('keygate-host serve on SIGHUP', () => {
     expect(await reload()).toContain(`${vaultPath} now holds another vault`);
     expect((await call('anthropic', 'reviewer')).status).toBe(200);
     await writeFile(vaultPath, good);
+  }, 20_000);
+
+  it('takes the file after `vault passwd` as the same vault: the reload applies and last use is still written', async () => {
+    const secondOpenai = 'sk-proj-RELOAD-FAKE-AFTER-PASSWD-0000';
+    await editVault((vault) => withCredential(vault, 'openai', secondOpenai));
+    const changed = await runHostCommand(['vault', 'passwd', '--file', vaultPath], { env: hostEnv({ KEYGATE_NEW_PASSWORD: 'purple elephant marmalade 1999' }) });
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(await reload()).toContain('(1 added, 0 replaced, 0 removed)');
+
+    upstream.reset();
+    expect((await call('openai', 'reviewer')).status).toBe(200);
+    expect(upstream.received.at(-1)?.headers.authorization).toBe(`Bearer ${secondOpenai}`);
+    // serve writes the last use back to the re-wrapped file (a moment after the answer).
+    let used: number | null | undefined = null;
+    for (let wait = 0; wait < 100 && !used; wait++) {
+      used = (await readVault()).credentials.find((record) => record.service === 'openai')?.lastUsedAt;
+      if (!used) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(used).toEqual(expect.any(Number));
   }, 20_000);
 
   it('survives SIGHUPs in quick succession and still stops cleanly on SIGTERM', async () => {

@@ -187,6 +187,42 @@ describe('vault remove', () => {
   });
 });
 
+describe('vault passwd', () => {
+  const NEW_PASSWORD = 'purple elephant marmalade 1999';
+
+  it('re-wraps the data key under the new password; the records and agent keys stay as they were', async () => {
+    const path = await vaultCopy((vault) => withCredential(vault, 'openai', 'work'));
+    const before = await readVault(path);
+    const result = await runHostCommand(['vault', 'passwd', '--file', path], { env: hostEnv({ KEYGATE_NEW_PASSWORD: NEW_PASSWORD }) });
+    expect(result).toMatchObject({ code: 0, stdout: `changed the master password of ${path}\n` });
+    expect(result.stderr).toContain('still open with the old password');
+
+    const after = await readVault(path);
+    expect(after.credentials).toEqual(before.credentials);
+    expect(after.agents).toEqual(before.agents);
+    expect(after.meta.kdf.salt).not.toBe(before.meta.kdf.salt);
+    expect({ ...after.meta.kdf, salt: '' }).toEqual({ ...before.meta.kdf, salt: '' });
+    expect(Buffer.from(await unlockVaultDocument(after, NEW_PASSWORD)).equals(Buffer.from(dataKey))).toBe(true);
+    await expect(unlockVaultDocument(after, TEST_PASSWORD)).rejects.toMatchObject({ code: 'VAULT_PASSWORD_WRONG' });
+    expect(openSecret(after, 0)).toBe('openai-work-SECRET');
+  });
+
+  it('refuses a wrong old password or a weak new one, and leaves the file byte for byte', async () => {
+    const path = await vaultCopy();
+    const before = await readFile(path, 'utf8');
+    const wrongOld = await runHostCommand(['vault', 'passwd', '--file', path], { env: hostEnv({ KEYGATE_PASSWORD: 'correct horse battery staple 43', KEYGATE_NEW_PASSWORD: NEW_PASSWORD }) });
+    expect(wrongOld.code).toBe(1);
+    expect(wrongOld.stderr).toContain('The master password does not open this vault.');
+    const weakNew = await runHostCommand(['vault', 'passwd', '--file', path], { env: hostEnv({ KEYGATE_NEW_PASSWORD: 'password123' }) });
+    expect(weakNew.code).toBe(1);
+    expect(weakNew.stderr).toContain('too easy to guess');
+    const noNew = await runHostCommand(['vault', 'passwd', '--file', path]);
+    expect(noNew.code).toBe(2);
+    expect(noNew.stderr).toContain('set KEYGATE_NEW_PASSWORD or run the command in a terminal');
+    expect(await readFile(path, 'utf8')).toBe(before);
+  });
+});
+
 describe('agent create', () => {
   it('prints only the new pk_ key; the file keeps its SHA-256', async () => {
     const path = await vaultCopy();

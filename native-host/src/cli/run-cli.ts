@@ -18,6 +18,7 @@ Headless mode (no browser; for servers and CI agents):
   keygate-host vault add    --file FILE --service SERVICE --name NAME [--kind KIND]   < secret
   keygate-host vault list   --file FILE
   keygate-host vault remove --file FILE (--name NAME | --id ID)
+  keygate-host vault passwd --file FILE
   keygate-host agent create  --file FILE --name NAME --scopes SCOPE,... [--expires ISO-DATE]
   keygate-host agent list    --file FILE
   keygate-host agent remove  --file FILE (--name NAME | --id ID)
@@ -35,6 +36,8 @@ The master password comes from KEYGATE_PASSWORD, else a hidden prompt on the ter
   add reads the secret from stdin: an API key as one line, or for --service binance the JSON
     {"api_key": "...", "secret_key": "..."} (kind binance_hmac) or {"api_key": "...", "private_key_pem": "..."}
     (binance_ed25519 or binance_rsa, told from the PEM). --kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
+  passwd asks the current password, then the new one (KEYGATE_NEW_PASSWORD, else typed twice), and
+    re-wraps the data key; the records stay. Copies made before still open with the old password.
   list needs no password: it shows only metadata (service, name, kind, id, created, last used),
     which the file holds in cleartext anyway. add, remove and the agent commands that change FILE
     ask for the password: it proves the file is yours before it changes. It does not shield the

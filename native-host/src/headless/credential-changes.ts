@@ -12,7 +12,8 @@ export interface CredentialChanges {
   removed: CredentialRecord[];
 }
 
-function sameContent(a: CredentialRecord, b: CredentialRecord): boolean {
+/** Everything but the last-use time: the same sealed secret under the same name. */
+export function sameCredentialContent(a: CredentialRecord, b: CredentialRecord): boolean {
   return (
     a.service === b.service &&
     a.name === b.name &&
@@ -30,7 +31,7 @@ export function credentialChanges(held: readonly CredentialRecord[], reloaded: r
   for (const record of reloaded) {
     const before = heldById.get(record.id);
     if (before === undefined) changes.added.push(record);
-    else if (!sameContent(before, record)) changes.replaced.push(record);
+    else if (!sameCredentialContent(before, record)) changes.replaced.push(record);
   }
   return changes;
 }

@@ -4,8 +4,8 @@
  * once a minute. Best effort: the file may be read-only (a mounted secret), and an agent's request
  * must never fail over bookkeeping, so the first failure is reported and recording stops.
  */
-import type { VaultExport } from '../../../shared/vault/format';
-import { isSameVault, markCredentialUsed } from '../../../shared/vault/vault-document';
+import type { CredentialRecord } from '../../../shared/vault/format';
+import { markCredentialUsed } from '../../../shared/vault/vault-document';
 import { editVaultFile } from './vault-file';
 
 export class CredentialUseRecorder {
@@ -14,8 +14,11 @@ export class CredentialUseRecorder {
 
   constructor(
     private readonly path: string,
-    /** The vault as unlocked: a file replaced by another vault meanwhile is left alone. */
-    private readonly unlocked: VaultExport,
+    /**
+     * Whether the file's record is the one serve holds. Another vault put in the file's place, or a
+     * record replaced there since serve read it, is left alone; a new password on the same vault is not.
+     */
+    private readonly holds: (record: CredentialRecord) => boolean,
     private readonly say: (line: string) => void,
   ) {}
 
@@ -23,7 +26,12 @@ export class CredentialUseRecorder {
     if (this.stopped) return;
     // One write at a time, in order: two overlapping read-edit-writes would lose one of them.
     this.pending = this.pending
-      .then(() => editVaultFile(this.path, (current) => (isSameVault(current, this.unlocked) ? markCredentialUsed(current, credentialId, at) : current)))
+      .then(() =>
+        editVaultFile(this.path, (current) => {
+          const record = current.credentials.find((credential) => credential.id === credentialId);
+          return record !== undefined && this.holds(record) ? markCredentialUsed(current, credentialId, at) : current;
+        }),
+      )
       .then(
         () => undefined,
         (error: unknown) => {

@@ -14,7 +14,7 @@ import { AuditLog } from '../audit/audit-log';
 import { ProxyRuntime } from '../proxy/proxy-runtime';
 import { VaultKeeper } from '../vault/vault-keeper';
 import { CommandError } from './command-io';
-import { credentialChanges } from './credential-changes';
+import { credentialChanges, sameCredentialContent } from './credential-changes';
 import { CredentialUseRecorder } from './credential-use-recorder';
 
 const MS_PER_MINUTE = 60_000;
@@ -66,6 +66,16 @@ function reportUnusableCredentials(say: (line: string) => void, records: readonl
   }
 }
 
+/**
+ * A reloaded file must still be the vault serve unlocked: the same wrapped data key, or, after
+ * `vault passwd` re-wrapped it under a new password, records that open with the key held here.
+ */
+function requireServedVault(path: string, reloaded: VaultExport, applied: VaultExport, vault: VaultKeeper): void {
+  if (isSameVault(reloaded, applied) || reloaded.credentials.some((record) => vault.sealedWithHeldKey(record))) return;
+  if (!vault.isUnlocked) throw new CommandError(`${path} is wrapped under another password or is another vault, and serve, locked, cannot tell which; restart keygate-host serve.`);
+  throw new CommandError(`${path} now holds another vault (its records do not open with the key serve holds); restart keygate-host serve to use it.`);
+}
+
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<HeadlessProxy> {
@@ -73,6 +83,8 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
   let policy = setup.policy;
   /** The credentials the keeper holds, as last read from the file. */
   let held = setup.document.credentials;
+  /** The file as last applied: what a reload is compared with. */
+  let applied = setup.document;
   // Before the unlock: a key held by a process that failed to start would keep it alive until the idle lock.
   const audit = await AuditLog.open({ directory: setup.dataDir, log: say });
   const vault = setup.vault ?? new VaultKeeper();
@@ -81,7 +93,8 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
     // Nobody can type the password into a running server: only a restart unlocks it again.
     if (reason === 'idle') say(`keygate-host serve: vault locked after ${policy.proxy.idleLockMinutes} idle minutes; requests now get VAULT_LOCKED. Restart keygate-host serve to unlock it.`);
   });
-  const usage = new CredentialUseRecorder(setup.vaultPath, setup.document, say);
+  const holds = (record: CredentialRecord) => held.some((own) => own.id === record.id && sameCredentialContent(own, record));
+  const usage = new CredentialUseRecorder(setup.vaultPath, holds, say);
   const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, onCredentialUsed: usage.record, onCredentialHealth: (health) => reportHealth(say, held, health) });
   const stop = async () => {
     vault.lock('request');
@@ -98,7 +111,7 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
   const port = status.port;
 
   const reload = async (document: VaultExport, reloadedPolicy: Policy): Promise<string> => {
-    if (!isSameVault(document, setup.document)) throw new CommandError(`${setup.vaultPath} now holds another vault (another password); restart keygate-host serve to use it.`);
+    requireServedVault(setup.vaultPath, document, applied, vault);
     const notes: string[] = [];
     await proxy.applyPolicy(reloadedPolicy, port);
     const wantedPort = reloadedPolicy.proxy.port;
@@ -116,6 +129,7 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
     } else {
       credentialsSaid = 'credentials not reloaded: the vault is locked until restart';
     }
+    applied = document;
     return [`${credentialsSaid}, ${plural(document.agents.length, 'agent key')}, policy applied`, ...notes].join('; ');
   };
   return { port, auditPath: audit.path, reload, stop };

@@ -5,6 +5,12 @@ import { CommandError, type CommandIo } from './command-io';
 import { readMasterPassword } from './master-password-input';
 import { editVaultFile } from './vault-file';
 
+/** `current` when it is still the vault that was read (and unlocked) before; CommandError otherwise. */
+export function requireSameVault(path: string, current: VaultExport, read: VaultExport): VaultExport {
+  if (!isSameVault(current, read)) throw new CommandError(`${path} was replaced by another vault meanwhile; nothing was changed.`);
+  return current;
+}
+
 /**
  * Changes the vault file only for someone who knows its password, so a mistyped --file never edits
  * someone else's vault. `read` is the file as read before asking; the password is checked against
@@ -19,10 +25,7 @@ export async function editAsOwner(
 ): Promise<VaultExport> {
   const dataKey = await unlockVaultDocument(read, await readMasterPassword(io));
   try {
-    return await editVaultFile(path, (current) => {
-      if (!isSameVault(current, read)) throw new CommandError(`${path} was replaced by another vault meanwhile; nothing was changed.`);
-      return edit(current, dataKey);
-    });
+    return await editVaultFile(path, (current) => edit(requireSameVault(path, current, read), dataKey));
   } finally {
     wipe(dataKey);
   }

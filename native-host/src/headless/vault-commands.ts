@@ -1,20 +1,20 @@
 /**
- * `keygate-host vault init|add|list|remove`: edit a headless vault file from the shell. Secrets
+ * `keygate-host vault init|add|list|remove|passwd`: edit a headless vault file from the shell. Secrets
  * arrive on stdin; the password from KEYGATE_PASSWORD or a hidden prompt. Reading the list needs no
  * password (the file keeps that metadata in cleartext anyway); every change asks for it.
  */
 import { existsSync } from 'node:fs';
 import { wipe } from '../../../shared/vault/envelope';
 import { type CredentialRecord, isDisplayName, isServiceName } from '../../../shared/vault/format';
-import { addSealedCredential, createVaultDocument, removeCredential } from '../../../shared/vault/vault-document';
+import { addSealedCredential, createVaultDocument, removeCredential, unlockVaultDocument, withWrappedKey, wrapForNewPassword } from '../../../shared/vault/vault-document';
 import { CommandError, type CommandIo, readOptions, requireOption, usageError } from './command-io';
 import { credentialTable } from './credential-table';
 import { parseCredentialSecret } from './credential-secret';
-import { readNewMasterPassword } from './master-password-input';
-import { editAsOwner } from './owner-edit';
+import { NEW_PASSWORD_ENV, PASSWORD_ENV, readMasterPassword, readNewMasterPassword } from './master-password-input';
+import { editAsOwner, requireSameVault } from './owner-edit';
 import { chooseRecord, type RecordKind } from './record-choice';
 import { readSecretInput } from './secret-input';
-import { createVaultFile, readVaultFile } from './vault-file';
+import { createVaultFile, editVaultFile, readVaultFile } from './vault-file';
 
 const FILE_OPTION = { file: { type: 'string' } } as const;
 
@@ -24,7 +24,7 @@ async function vaultInit(args: readonly string[], io: CommandIo): Promise<void> 
   const path = requireOption(readOptions(args, FILE_OPTION).file, '--file');
   // Checked before the password is asked for; createVaultFile re-checks without a race.
   if (existsSync(path)) throw new CommandError(`${path} already exists; Keygate will not overwrite a vault.`);
-  const { document, dataKey } = await createVaultDocument(await readNewMasterPassword(io), { now: Date.now() });
+  const { document, dataKey } = await createVaultDocument(await readNewMasterPassword(io, { env: PASSWORD_ENV, nothingDone: 'nothing was created' }), { now: Date.now() });
   wipe(dataKey);
   await createVaultFile(path, document);
   io.print(`created vault ${path}`);
@@ -69,9 +69,34 @@ async function vaultRemove(args: readonly string[], io: CommandIo): Promise<void
   io.print(`removed ${record.service} credential "${record.name}" (id ${record.id})`);
 }
 
+/**
+ * A new master password for the file: the data key is re-wrapped, the records stay as they are (the
+ * popup's "Change password" does the same). The old password is asked first; the new one comes from
+ * KEYGATE_NEW_PASSWORD or is typed twice. A copy of the file made before still opens with the old
+ * password, and holds the same data key: that is said, so nobody mistakes this for a key rotation.
+ */
+async function vaultPasswd(args: readonly string[], io: CommandIo): Promise<void> {
+  const path = requireOption(readOptions(args, FILE_OPTION).file, '--file');
+  const read = await readVaultFile(path);
+  const dataKey = await unlockVaultDocument(read, await readMasterPassword(io));
+  try {
+    const newPassword = await readNewMasterPassword(io, { env: NEW_PASSWORD_ENV, nothingDone: 'the password was not changed' });
+    const wrapped = await wrapForNewPassword(read, dataKey, newPassword);
+    await editVaultFile(path, (current) => withWrappedKey(requireSameVault(path, current, read), wrapped, Date.now()));
+  } finally {
+    wipe(dataKey);
+  }
+  io.print(`changed the master password of ${path}`);
+  io.say(
+    'Copies of the file made before this (backups, exports) still open with the old password, and hold the same data key. ' +
+      'If the old password leaked together with a copy, replace the API keys themselves at their providers.',
+  );
+}
+
 export const VAULT_COMMANDS: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<void>>> = {
   init: vaultInit,
   add: vaultAdd,
   list: vaultList,
   remove: vaultRemove,
+  passwd: vaultPasswd,
 };

@@ -119,6 +119,11 @@ export class VaultKeeper {
     return check;
   }
 
+  /** Whether a record opens with the key held now (a vault file re-read after its password changed); false while locked. */
+  sealedWithHeldKey(record: CredentialRecord): boolean {
+    return this.session !== null && checkSealedRecord(this.session.key, record).ok;
+  }
+
   /** Credentials that arrived (at unlock or one by one), e.g. so Binance keys can be vetted. */
   onRecordsArrived(listener: (records: readonly CredentialRecord[]) => void): () => void {
     this.recordListeners.add(listener);
