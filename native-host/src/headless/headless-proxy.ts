@@ -6,8 +6,6 @@
  * terminal or a file; serve-command.ts does that.
  */
 import type { Policy } from '../../../shared/policy/policy-types';
-import type { CredentialCheck } from '../../../shared/protocol';
-import type { CredentialHealth } from '../../../shared/proxy-messages';
 import type { CredentialRecord, VaultExport } from '../../../shared/vault/format';
 import { isSameVault } from '../../../shared/vault/vault-document';
 import { AuditLog } from '../audit/audit-log';
@@ -16,6 +14,7 @@ import { VaultKeeper } from '../vault/vault-keeper';
 import { CommandError } from './command-io';
 import { credentialChanges, sameCredentialContent } from './credential-changes';
 import { CredentialUseRecorder } from './credential-use-recorder';
+import { plural, reportHealth, reportUnusableCredentials } from './serve-reports';
 
 const MS_PER_MINUTE = 60_000;
 
@@ -47,25 +46,6 @@ export interface HeadlessProxy {
   stop: () => Promise<void>;
 }
 
-function describeCredential(records: readonly CredentialRecord[], id: string): string {
-  const record = records.find((credential) => credential.id === id);
-  return `credential ${id}${record ? ` (${record.service} "${record.name}")` : ''}`;
-}
-
-/** serve has no popup: a key the upstream refuses (or that works again) is said on stderr. */
-function reportHealth(say: (line: string) => void, records: readonly CredentialRecord[], health: CredentialHealth): void {
-  const named = describeCredential(records, health.credentialId);
-  if (health.failures === 0) return say(`keygate-host serve: ${named} works again.`);
-  const until = health.coolingUntil === null ? '' : `; tried after the service's other keys until ${new Date(health.coolingUntil).toISOString()}`;
-  say(`keygate-host serve: ${named} was refused by the upstream (${health.lastFailure?.reason ?? 'unknown'}, ${health.failures} in a row)${until}.`);
-}
-
-function reportUnusableCredentials(say: (line: string) => void, records: readonly CredentialRecord[], checks: readonly CredentialCheck[]): void {
-  for (const check of checks) {
-    if (!check.ok) say(`keygate-host serve: ${describeCredential(records, check.id)} failed its integrity check (${check.error}) and will not be used.`);
-  }
-}
-
 /**
  * A reloaded file must still be the vault serve unlocked: the same wrapped data key, or, after
  * `vault passwd` re-wrapped it under a new password, records that open with the key held here.
@@ -76,7 +56,6 @@ function requireServedVault(path: string, reloaded: VaultExport, applied: VaultE
   throw new CommandError(`${path} now holds another vault (its records do not open with the key serve holds); restart keygate-host serve to use it.`);
 }
 
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<HeadlessProxy> {
   const { say } = setup;
