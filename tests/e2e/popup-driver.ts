@@ -48,6 +48,9 @@ export async function unlock(popup: Page, password: string): Promise<void> {
 }
 
 export async function addApiKey(popup: Page, service: string, name: string, secret: string): Promise<void> {
+  // A popup opened just now renders the form only once the background has told it the vault is open.
+  await popup.bringToFront();
+  await waitForTestId(popup, 'credential-service');
   await popup.select(testId('credential-service'), service);
   await typeInto(popup, 'credential-name', name);
   await typeInto(popup, 'credential-secret', secret);
