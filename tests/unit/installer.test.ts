@@ -1,12 +1,16 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../../shared/identity';
 import { manifestLocation, type PathContext } from '../../native-host/src/install/browser-locations';
 import { diagnoseHost, formatDoctorReport } from '../../native-host/src/install/doctor';
 import { installHost, type InstallHostOptions, uninstallHost } from '../../native-host/src/install/installer';
+import { renderHostWrapper } from '../../native-host/src/install/host-wrapper';
 import { windowsRegistryCommands } from '../../native-host/src/install/windows-registry';
+import { makeTestCertificates } from '../support/test-certificates';
 
 const OTHER_ID = 'abcdefghijklmnopabcdefghijklmnop';
 
@@ -131,6 +135,45 @@ describe('installHost', () => {
       /Invalid extension id "not-an-id": a Chromium extension id is 32 letters a–p/,
     );
     await expect(installHost(options({ extensionIds: ['ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP'] }))).rejects.toThrow(/Invalid extension id/);
+    expect(await filesUnder(home)).toEqual([]);
+  });
+
+  it('hands the host extra CA certificates through the wrapper (NODE_EXTRA_CA_CERTS), which a browser would not pass', async () => {
+    const { caPath } = await makeTestCertificates(root);
+    const envProbe = join(root, 'host dir', 'env-probe.mjs');
+    await writeFile(envProbe, 'process.stdout.write(String(process.env.NODE_EXTRA_CA_CERTS));');
+    const { wrapperPath } = await installHost(options({ hostScriptPath: envProbe, extraCaCerts: caPath }));
+    expect(await readFile(wrapperPath, 'utf8')).toContain(`NODE_EXTRA_CA_CERTS='${caPath.replaceAll("'", "'\\''")}'`);
+    // Started as a browser starts it: an almost empty environment.
+    const { stdout } = await promisify(execFile)(wrapperPath, [`chrome-extension://${DEFAULT_EXTENSION_ID}/`], { env: {} });
+    expect(stdout).toBe(caPath);
+  });
+
+  it('sets the same variables in the Windows wrapper, each quoted for cmd', () => {
+    const wrapper = renderHostWrapper('win32', {
+      nodePath: 'C:\\Program Files\\nodejs\\node.exe',
+      hostScriptPath: 'C:\\Keygate\\keygate-host.mjs',
+      allowedExtensions: [DEFAULT_EXTENSION_ID],
+      dataDir: 'C:\\Users\\me\\AppData\\Roaming\\keygate',
+      extraCaCerts: 'C:\\certs\\corp 100%.pem',
+    });
+    expect(wrapper.split('\r\n')).toEqual([
+      '@echo off',
+      'rem Written by `keygate-host install`. Browsers start this with a minimal environment.',
+      `set "KEYGATE_ALLOWED_EXTENSIONS=${DEFAULT_EXTENSION_ID}"`,
+      'set "KEYGATE_DATA_DIR=C:\\Users\\me\\AppData\\Roaming\\keygate"',
+      'set "NODE_EXTRA_CA_CERTS=C:\\certs\\corp 100%%.pem"',
+      '"C:\\Program Files\\nodejs\\node.exe" "C:\\Keygate\\keygate-host.mjs" native %*',
+      '',
+    ]);
+  });
+
+  it('refuses a CA file that is missing or holds no certificate, and writes nothing', async () => {
+    await expect(installHost(options({ extraCaCerts: join(root, 'missing.pem') }))).rejects.toThrow(/Cannot read the CA certificates file .*missing\.pem \(ENOENT\)/);
+    const notPem = join(root, 'not.pem');
+    await writeFile(notPem, 'just some text');
+    await expect(installHost(options({ extraCaCerts: notPem }))).rejects.toThrow(/holds no PEM certificate/);
+    await expect(installHost(options({ extraCaCerts: 'relative.pem' }))).rejects.toThrow(/The CA certificates path must be an absolute path/);
     expect(await filesUnder(home)).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -21,6 +21,7 @@ const OPTIONS = {
   'extension-id': { type: 'string', multiple: true },
   'manifest-dir': { type: 'string' },
   'data-dir': { type: 'string' },
+  'extra-ca-certs': { type: 'string' },
 } as const;
 
 function pathContext(): PathContext {
@@ -59,7 +60,8 @@ export async function runInstallCommand(command: InstallCommand, args: readonly 
     const extensionIds = values['extension-id'];
     if (command === 'install') {
       // The host script is this very bundle; the wrapper runs it with this very Node.
-      const result = await installHost({ ...target, extensionIds, nodePath: process.execPath, hostScriptPath: fileURLToPath(import.meta.url) });
+      const extraCaCerts = values['extra-ca-certs'] === undefined ? undefined : resolve(values['extra-ca-certs']);
+      const result = await installHost({ ...target, extensionIds, extraCaCerts, nodePath: process.execPath, hostScriptPath: fileURLToPath(import.meta.url) });
       for (const path of result.filesWritten) console.log(`wrote ${path}`);
       for (const key of result.registryKeysWritten) console.log(`registered ${key}`);
       console.log(`allowed callers: ${result.allowedExtensions.join(', ')}`);

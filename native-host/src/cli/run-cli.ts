@@ -7,7 +7,7 @@ export const USAGE = `keygate-host ${KEYGATE_VERSION}
 
 Usage:
   keygate-host install   [--browser chrome|chromium|edge|brave|firefox|all] [--extension-id ID]...
-                         [--manifest-dir DIR] [--data-dir DIR]
+                         [--manifest-dir DIR] [--data-dir DIR] [--extra-ca-certs FILE.pem]
   keygate-host uninstall [--browser ...|all] [--manifest-dir DIR] [--data-dir DIR]
   keygate-host doctor    [--browser ...|all] [--extension-id ID]... [--manifest-dir DIR] [--data-dir DIR]
   keygate-host native    ARGS...   (what the browser runs, through the installed wrapper)
@@ -29,6 +29,8 @@ Headless mode (no browser; for servers and CI agents):
 --browser defaults to every browser whose profile folder exists (install) or to all (uninstall, doctor).
 --extension-id replaces Keygate's own id (repeat it to allow several).
 --manifest-dir registers the host for one browser profile: <user-data-dir>/NativeMessagingHosts.
+--extra-ca-certs makes the browser's host trust these CAs too (NODE_EXTRA_CA_CERTS in its wrapper),
+  for a network that inspects TLS; serve takes NODE_EXTRA_CA_CERTS from its own environment.
 
 The vault FILE is the extension's export format (Options → Export vault), written with mode 0600.
 The master password comes from KEYGATE_PASSWORD, else a hidden prompt on the terminal; never argv.

@@ -15,6 +15,11 @@ export interface HostWrapperTarget {
   allowedExtensions: readonly string[];
   /** Where the host keeps its audit log and ledgers (KEYGATE_DATA_DIR). */
   dataDir: string;
+  /**
+   * A PEM file of CA certificates Node should trust besides its own (NODE_EXTRA_CA_CERTS), for a
+   * network that inspects TLS: the browser's minimal environment would not carry the variable.
+   */
+  extraCaCerts?: string;
 }
 
 const HEADER = 'Written by `keygate-host install`. Browsers start this with a minimal environment.';
@@ -43,13 +48,16 @@ export function quoteForBatch(value: string): string {
 }
 
 export function renderHostWrapper(platform: HostPlatform, target: HostWrapperTarget): string {
-  const allowed = target.allowedExtensions.join(',');
+  const variables: Array<[string, string]> = [
+    ['KEYGATE_ALLOWED_EXTENSIONS', target.allowedExtensions.join(',')],
+    ['KEYGATE_DATA_DIR', target.dataDir],
+  ];
+  if (target.extraCaCerts !== undefined) variables.push(['NODE_EXTRA_CA_CERTS', target.extraCaCerts]);
   if (platform === 'win32') {
     return [
       '@echo off',
       `rem ${HEADER}`,
-      `set ${quoteForBatch(`KEYGATE_ALLOWED_EXTENSIONS=${allowed}`)}`,
-      `set ${quoteForBatch(`KEYGATE_DATA_DIR=${target.dataDir}`)}`,
+      ...variables.map(([name, value]) => `set ${quoteForBatch(`${name}=${value}`)}`),
       `${quoteForBatch(target.nodePath)} ${quoteForBatch(target.hostScriptPath)} native %*`,
       '',
     ].join('\r\n');
@@ -57,9 +65,8 @@ export function renderHostWrapper(platform: HostPlatform, target: HostWrapperTar
   return [
     '#!/bin/sh',
     `# ${HEADER}`,
-    `KEYGATE_ALLOWED_EXTENSIONS=${quoteForPosixShell(allowed)}`,
-    `KEYGATE_DATA_DIR=${quoteForPosixShell(target.dataDir)}`,
-    'export KEYGATE_ALLOWED_EXTENSIONS KEYGATE_DATA_DIR',
+    ...variables.map(([name, value]) => `${name}=${quoteForPosixShell(value)}`),
+    `export ${variables.map(([name]) => name).join(' ')}`,
     `exec ${quoteForPosixShell(target.nodePath)} ${quoteForPosixShell(target.hostScriptPath)} native "$@"`,
     '',
   ].join('\n');

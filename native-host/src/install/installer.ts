@@ -17,6 +17,18 @@ export interface InstallHostOptions extends HostLocationOptions {
   extensionIds?: readonly string[];
   nodePath: string;
   hostScriptPath: string;
+  /** Absolute path of a PEM file of extra CA certificates for the host (NODE_EXTRA_CA_CERTS). */
+  extraCaCerts?: string;
+}
+
+/** Node reads NODE_EXTRA_CA_CERTS once, at start, and only warns when it cannot: check it here, where someone is watching. */
+async function checkExtraCaCerts(options: InstallHostOptions): Promise<void> {
+  if (options.extraCaCerts === undefined) return;
+  requireAbsolutePath(options, 'The CA certificates path', options.extraCaCerts);
+  const text = await fs.readFile(options.extraCaCerts, 'utf8').catch((error: { code?: string }) => {
+    throw new Error(`Cannot read the CA certificates file ${options.extraCaCerts} (${error.code ?? 'error'}).`);
+  });
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${options.extraCaCerts} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
 }
 
 export interface InstallResult {
@@ -38,6 +50,7 @@ export async function installHost(options: InstallHostOptions): Promise<InstallR
   const chromiumIds = checkedExtensionIds(options.extensionIds ?? [DEFAULT_EXTENSION_ID]);
   requireAbsolutePath(options, 'The Node path', options.nodePath);
   requireAbsolutePath(options, 'The host script path', options.hostScriptPath);
+  await checkExtraCaCerts(options);
   const { dataDir, locations } = resolveInstallTargets(options);
   const wrapperPath = hostWrapperPath(dataDir, options.platform);
   const allowedExtensions = allowedExtensionsFor(chromiumIds);
