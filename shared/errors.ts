@@ -141,6 +141,11 @@ export const ERRORS = {
     message: 'No Keygate service is served at this path.',
     hint: 'Use /openai/…, /anthropic/…, /binance/… or /custom/NAME/… (GET /_keygate/status lists what you may use).',
   },
+  WEBSOCKET_NOT_SUPPORTED: {
+    status: 501,
+    message: 'Keygate does not proxy WebSocket connections (such as a realtime API); nothing was sent upstream.',
+    hint: 'Use the service\'s HTTP endpoints; streamed answers (server-sent events) pass through Keygate.',
+  },
   SCOPE_DENIED: {
     status: 403,
     message: 'This agent key may not use this service.',

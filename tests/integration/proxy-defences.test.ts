@@ -278,6 +278,18 @@ describe('paths', () => {
 });
 
 describe('headers sent upstream', () => {
+  it('refuses a WebSocket upgrade with 501 before anything reaches the upstream, and ignores an h2c offer', async () => {
+    const websocket: Array<[string, string]> = [['Connection', 'Upgrade'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Version', '13'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==']];
+    const refused = await proxy.raw({ path: '/openai/v1/realtime?model=gpt-realtime', headers: [...bearer(), ...websocket] });
+    expect({ status: refused.status, code: codeOf(refused) }).toEqual({ status: 501, code: 'WEBSOCKET_NOT_SUPPORTED' });
+    expect(upstream.received).toEqual([]);
+
+    // curl --http2 on plain http offers an upgrade to h2c: the answer is simply HTTP/1.1.
+    const h2c = await proxy.raw({ path: '/openai/v1/models', headers: [...bearer(), ['Connection', 'Upgrade, HTTP2-Settings'], ['Upgrade', 'h2c'], ['HTTP2-Settings', 'AAMAAABkAAQAoAAAAAIAAAAA']] });
+    expect(h2c.status).toBe(200);
+    expect(upstream.received.map((request) => [request.headers.upgrade, request.headers['http2-settings']])).toEqual([[undefined, undefined]]);
+  });
+
   it('hands an upstream redirect to the agent instead of following it: the key never reaches the Location', async () => {
     for (const [status, method] of [[302, 'GET'], [307, 'POST'], [308, 'GET']] as const) {
       upstream.setHandler((_request, res) => {

@@ -53,6 +53,7 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
   const canonical = checkCanonicalPath(req.url ?? '');
   if (!canonical.ok) throw new Refusal('NON_CANONICAL_PATH', canonical.reason);
   state.path = canonical.path;
+  if (asksForWebSocket(req)) throw new Refusal('WEBSOCKET_NOT_SUPPORTED');
 
   const agent = authenticate(ctx, req);
   state.agent = agent;
@@ -82,6 +83,16 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
   }
   takeRateToken(ctx, target);
   await forwardWithRotation(ctx, { req, res, target, query: canonical.query, extraHeaders, meter: state.meter });
+}
+
+/**
+ * A WebSocket handshake (Connection: upgrade + Upgrade: websocket). Node hands it to the request
+ * handler when nobody listens for 'upgrade' (and clears `req.upgrade`); forwarded, it would reach the
+ * upstream as a plain GET carrying the real key. An `h2c` offer is simply declined: HTTP/1.1 answers.
+ */
+function asksForWebSocket(req: IncomingMessage): boolean {
+  const connection = req.headers.connection ?? '';
+  return /(^|,)\s*upgrade\s*(,|$)/i.test(connection) && /\bwebsocket\b/i.test(req.headers.upgrade ?? '');
 }
 
 /** The policy's own rate limit for the service (a token bucket shared by every agent). */
