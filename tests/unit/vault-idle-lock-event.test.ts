@@ -41,9 +41,14 @@ async function settle(): Promise<void> {
   for (let round = 0; round < 5; round++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Real file I/O (the audit log opening) finishes in its own time; timers here are fake. */
-async function settleUntil(done: () => boolean): Promise<void> {
-  for (let round = 0; round < 2000 && !done(); round++) await new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Real file I/O (the audit log opening) finishes in its own time; timers here are fake. Bounded by
+ * real time (performance.now is not faked), not by a count of ticks: on a loaded CI machine the file
+ * system takes longer than any fixed number of ticks.
+ */
+async function settleUntil(done: () => boolean, limitMs = 10_000): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (!done() && performance.now() < deadline) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 let dataDir: string;
