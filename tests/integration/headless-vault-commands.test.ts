@@ -305,6 +305,15 @@ describe('agent remove', () => {
     expect((await readVault(path)).agents).toEqual([first!.record]);
   });
 
+  it('takes an --id that starts with a dash, as one random id in 64 does', async () => {
+    const minted = await mintAgent('dash', ['openai']);
+    const record = { ...minted.record, id: `-${minted.record.id.slice(1)}` };
+    const path = await vaultCopy(withAgents(record));
+    const result = await runHostCommand(['agent', 'remove', '--file', path, '--id', record.id]);
+    expect(result).toMatchObject({ code: 0, stdout: `removed agent key "dash" (id ${record.id})\n` });
+    expect((await readVault(path)).agents).toEqual([]);
+  });
+
   it('refuses without the right password and leaves the file byte for byte', async () => {
     const ci = await mintAgent('ci', ['openai']);
     const path = await vaultCopy(withAgents(ci.record));

@@ -35,10 +35,32 @@ export function usageError(message: string): CommandError {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * `--id -m2u…` as `--id=-m2u…`. Record ids are random base64url, so one in 64 starts with "-", and a
+ * name may too; parseArgs would refuse such a value as ambiguous. A following token that is one of
+ * the command's own options (`--file`) is left alone, so a forgotten value is still reported.
+ */
+function joinDashValues(args: readonly string[], options: Options): string[] {
+  const known = (token: string) => token.startsWith('--') && Object.hasOwn(options, token.slice(2).split('=')[0] ?? '');
+  const joined: string[] = [];
+  for (let at = 0; at < args.length; at++) {
+    const token = args[at]!;
+    const next = args[at + 1];
+    const takesValue = token.startsWith('--') && !token.includes('=') && options[token.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && next.startsWith('-') && !known(next)) {
+      joined.push(`${token}=${next}`);
+      at += 1;
+    } else {
+      joined.push(token);
+    }
+  }
+  return joined;
+}
+
 /** Strict parsing: an unknown or misspelt option is refused, never ignored. */
 export function readOptions<T extends Options>(args: readonly string[], options: T) {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: joinDashValues(args, options), options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw usageError(error instanceof Error ? error.message : String(error));
   }
