@@ -91,8 +91,10 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
  * upstream as a plain GET carrying the real key. An `h2c` offer is simply declined: HTTP/1.1 answers.
  */
 function asksForWebSocket(req: IncomingMessage): boolean {
-  const connection = req.headers.connection ?? '';
-  return /(^|,)\s*upgrade\s*(,|$)/i.test(connection) && /\bwebsocket\b/i.test(req.headers.upgrade ?? '');
+  const upgrade = req.headers.upgrade;
+  // Almost no request carries Upgrade: one property read is all the usual request pays.
+  if (upgrade === undefined) return false;
+  return /\bwebsocket\b/i.test(upgrade) && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.connection ?? '');
 }
 
 /** The policy's own rate limit for the service (a token bucket shared by every agent). */
