@@ -9,7 +9,7 @@ import { KeygateError } from '../../shared/errors';
 import { generateDataKey, wipe } from '../../shared/vault/envelope';
 import * as format from '../../shared/vault/format';
 import type { KdfCost } from '../../shared/vault/kdf';
-import { requireStrongPassword, unwrapWithPassword, wrapWithPassword } from '../../shared/vault/master-password';
+import { requireStrongPassword, rewrapWithPassword, unwrapWithPassword, wrapWithPassword } from '../../shared/vault/master-password';
 import * as store from './vault-db';
 
 export {
@@ -72,9 +72,7 @@ export async function changePassword(
   try {
     // A session key from before an import would re-wrap a key that no record uses any more.
     if (!sameBytes(storedKey, dataKey)) throw new KeygateError('VAULT_LOCKED', 'The vault changed since it was unlocked.');
-    const { algorithm, memoryKiB, iterations, parallelism } = meta.kdf;
-    const cost = options.kdfCost ?? { algorithm, memoryKiB, iterations, parallelism };
-    await store.writeMeta(db, { ...meta, ...(await wrapWithPassword(newPassword, cost, storedKey)) });
+    await store.writeMeta(db, { ...meta, ...(await rewrapWithPassword(newPassword, meta.kdf, storedKey, options.kdfCost)) });
   } finally {
     wipe(storedKey);
   }

@@ -51,3 +51,13 @@ export async function wrapWithPassword(password: string, kdfCost: KdfCost | unde
     wipe(kek);
   }
 }
+
+/**
+ * A password change: the same data key wrapped under the new password, with a fresh salt and the
+ * vault's own KDF cost unless another is given. The records, sealed under the data key, stay as they are.
+ */
+export async function rewrapWithPassword(newPassword: string, currentKdf: KdfParams, dataKey: Uint8Array, kdfCost?: KdfCost) {
+  requireStrongPassword(newPassword);
+  const { algorithm, memoryKiB, iterations, parallelism } = currentKdf;
+  return wrapWithPassword(newPassword, kdfCost ?? { algorithm, memoryKiB, iterations, parallelism }, dataKey);
+}

@@ -48,16 +48,7 @@ export function unlockVaultDocument(document: VaultExport, password: string): Pr
   return unwrapWithPassword(password, document.meta.kdf, document.meta.wrappedDataKey);
 }
 
-/**
- * The data key wrapped under another password: a fresh salt, the document's own KDF cost. The
- * records stay sealed under the same data key, so nothing else changes. Slow: one derivation.
- */
-export async function wrapForNewPassword(document: VaultExport, dataKey: Uint8Array, newPassword: string): Promise<Pick<VaultExport['meta'], 'kdf' | 'wrappedDataKey'>> {
-  requireStrongPassword(newPassword);
-  const { algorithm, memoryKiB, iterations, parallelism } = document.meta.kdf;
-  return wrapWithPassword(newPassword, { algorithm, memoryKiB, iterations, parallelism }, dataKey);
-}
-
+/** The document with its data key re-wrapped (rewrapWithPassword); the records stay as they are. */
 export function withWrappedKey(document: VaultExport, wrapped: Pick<VaultExport['meta'], 'kdf' | 'wrappedDataKey'>, now: number): VaultExport {
   return { ...document, exportedAt: now, meta: { ...document.meta, ...wrapped } };
 }

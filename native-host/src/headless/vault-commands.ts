@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { wipe } from '../../../shared/vault/envelope';
 import { type CredentialRecord, isDisplayName, isServiceName } from '../../../shared/vault/format';
-import { addSealedCredential, createVaultDocument, removeCredential, unlockVaultDocument, withWrappedKey, wrapForNewPassword } from '../../../shared/vault/vault-document';
+import { rewrapWithPassword } from '../../../shared/vault/master-password';
+import { addSealedCredential, createVaultDocument, removeCredential, unlockVaultDocument, withWrappedKey } from '../../../shared/vault/vault-document';
 import { CommandError, type CommandIo, readOptions, requireOption, usageError } from './command-io';
 import { credentialTable } from './credential-table';
 import { parseCredentialSecret } from './credential-secret';
@@ -81,7 +82,7 @@ async function vaultPasswd(args: readonly string[], io: CommandIo): Promise<void
   const dataKey = await unlockVaultDocument(read, await readMasterPassword(io));
   try {
     const newPassword = await readNewMasterPassword(io, { env: NEW_PASSWORD_ENV, nothingDone: 'the password was not changed' });
-    const wrapped = await wrapForNewPassword(read, dataKey, newPassword);
+    const wrapped = await rewrapWithPassword(newPassword, read.meta.kdf, dataKey);
     await editVaultFile(path, (current) => withWrappedKey(requireSameVault(path, current, read), wrapped, Date.now()));
   } finally {
     wipe(dataKey);
