@@ -1,0 +1,95 @@
+/**
+ * The browser-agent bridge part of the native protocol (shared/protocol.ts composes it). A web page
+ * or another extension holding a grant calls Keygate through the background worker, which forwards
+ * the request to the host; the host runs it through the same pipeline as the HTTP proxy and streams
+ * the answer back. The background never interprets bodies; it only moves them.
+ *
+ * browser → host                                   host → browser (events, keyed by requestId)
+ *   grants.sync    {grants}                → {count}
+ *   proxy.request  {requestId, grantId, method,     proxy.head  {requestId, status, headers}
+ *                   path, headers, hasBody}  → {}   proxy.chunk {requestId, data}  (≤ credits unacked)
+ *   proxy.body     {requestId, data, end}   → {}    proxy.end   {requestId}
+ *   proxy.credit   {requestId, chunks}      → {}    proxy.error {requestId, error} (after the head only)
+ *   proxy.cancel   {requestId}              → {cancelled}
+ *
+ * A refusal before the head (no grant, scope, vault locked, …) is answered like over HTTP: a head
+ * with the catalogue status, the JSON error as the body, then `proxy.end`. `proxy.error` means the
+ * exchange broke after the head (upstream cut, cancel): the page's body stream errors.
+ * Request bodies: the background sends `proxy.body` frames one at a time, waiting for each reply
+ * (so the host's reading pace is the back-pressure), the last one with `end: true`.
+ * Response bodies: the host sends at most BRIDGE_CREDIT_WINDOW chunks ahead of the `proxy.credit`
+ * acknowledgements, so a slow page never makes the host buffer without bound.
+ */
+import { type ErrorBody, isErrorBody } from './errors';
+import { type GrantRecord, isGrantRecordList } from './grants/grant-record';
+import type { Schema } from './validate';
+
+/** Raw bytes per body chunk; base64 makes a frame of ≈ 350 KB, well under Chromium's 1 MB. */
+export const BRIDGE_CHUNK_BYTES = 256 * 1024;
+/** Response chunks the host may have in flight per request before the browser acknowledges some. */
+export const BRIDGE_CREDIT_WINDOW = 8;
+/** Requests one port may have open at once; past it `proxy.request` is refused (BRIDGE_BUSY-like). */
+export const BRIDGE_MAX_OPEN_REQUESTS = 64;
+
+export type HeaderList = [name: string, value: string][];
+
+const MAX_BASE64_CHUNK_CHARS = Math.ceil(BRIDGE_CHUNK_BYTES / 3) * 4;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export function isBridgeRequestId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(value);
+}
+
+export function isHeaderList(value: unknown): value is HeaderList {
+  return (
+    Array.isArray(value) &&
+    value.length <= 200 &&
+    value.every((pair) => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string' && pair[0].length <= 256 && pair[1].length <= 16_384)
+  );
+}
+
+export function isBase64Chunk(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_BASE64_CHUNK_CHARS && value.length % 4 === 0 && BASE64.test(value);
+}
+
+const requestId = { check: isBridgeRequestId, expected: 'a request id of 8–64 characters [A-Za-z0-9_-]' } as const;
+const headers = { check: isHeaderList, expected: 'a list of [name, value] string pairs' } as const;
+const chunk = { check: isBase64Chunk, expected: `base64 of at most ${BRIDGE_CHUNK_BYTES} bytes` } as const;
+
+export const BRIDGE_REQUEST_SCHEMAS = {
+  'grants.sync': { grants: { check: isGrantRecordList, expected: 'grant records with unique ids' } },
+  'proxy.request': {
+    requestId,
+    grantId: 'string',
+    method: 'string',
+    /** Path and query exactly as the page's URL has them (`/openai/v1/chat/completions`); the origin is dropped. */
+    path: 'string',
+    headers,
+    hasBody: 'boolean',
+  },
+  'proxy.body': { requestId, data: chunk, end: 'boolean' },
+  'proxy.credit': { requestId, chunks: { integer: true, min: 1, max: 64 } },
+  'proxy.cancel': { requestId },
+} as const satisfies Record<string, Schema>;
+
+export interface BridgeRequestMap {
+  'grants.sync': { params: { grants: GrantRecord[] }; result: { count: number } };
+  'proxy.request': { params: { requestId: string; grantId: string; method: string; path: string; headers: HeaderList; hasBody: boolean }; result: Record<string, never> };
+  'proxy.body': { params: { requestId: string; data: string; end: boolean }; result: Record<string, never> };
+  'proxy.credit': { params: { requestId: string; chunks: number }; result: Record<string, never> };
+  'proxy.cancel': { params: { requestId: string }; result: { cancelled: boolean } };
+}
+
+export const BRIDGE_EVENT_SCHEMAS = {
+  'proxy.head': { requestId, status: { integer: true, min: 100, max: 599 }, headers },
+  'proxy.chunk': { requestId, data: chunk },
+  'proxy.end': { requestId },
+  'proxy.error': { requestId, error: { check: isErrorBody, expected: 'an error body' } },
+} as const satisfies Record<string, Schema>;
+
+export interface BridgeEventMap {
+  'proxy.head': { requestId: string; status: number; headers: HeaderList };
+  'proxy.chunk': { requestId: string; data: string };
+  'proxy.end': { requestId: string };
+  'proxy.error': { requestId: string; error: ErrorBody };
+}
