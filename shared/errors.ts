@@ -209,7 +209,7 @@ export const ERRORS = {
   BINANCE_PARAMETER_DUPLICATE: {
     status: 400,
     message: 'A Binance request parameter was sent more than once.',
-    hint: 'Send each parameter once, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
+    hint: 'Send each parameter once, in one spelling of case, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
   },
   BINANCE_REQUEST_INVALID: {
     status: 400,
