@@ -10,6 +10,7 @@ import { scopeAllows } from '../../../shared/agents/agent-keys';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
 import { presentedAgentKey } from './agent-key-header';
 import { checkCanonicalPath } from './canonical-path';
+import { methodOverrideProblem } from './method-override';
 import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from './endpoint-match';
 import type { EndpointRules } from '../../../shared/policy/policy-types';
 import { sendError, sendJson } from './error-response';
@@ -57,6 +58,8 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
 
   const agent = authenticate(ctx, req);
   state.agent = agent;
+  const override = methodOverrideProblem(req.headers, canonical.query);
+  if (override !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', override);
   const route = resolveRoute(canonical.path, ctx.policy);
   if (route.kind === 'unknown') throw new Refusal('SERVICE_UNKNOWN');
   if (route.kind === 'status') {
