@@ -61,7 +61,7 @@ function compilePathPattern(path: string): RegExp {
  * the characters that Java's `equalsIgnoreCase` equates with ASCII ones (`ſ` with `s`, `K` with `k`)
  * once a `%C5%BF` is decoded; folding more than a router does only makes a blocked rule wider.
  */
-export function foldPath(path: string): string {
+function foldPath(path: string): string {
   const folded = path.toUpperCase().toLowerCase();
   return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded;
 }
@@ -82,7 +82,7 @@ function decodeOnce(path: string): string {
 const MAX_DECODING_ROUNDS = 4;
 
 /** The path as sent, then as each further round of percent-decoding leaves it. */
-export function pathReadings(path: string): string[] {
+function pathReadings(path: string): string[] {
   const readings = [path];
   let current = path;
   for (let round = 0; round < MAX_DECODING_ROUNDS && current.includes('%'); round++) {
@@ -154,11 +154,6 @@ export function decideEndpoint(rules: CompiledEndpointRules, method: string, pat
 /** Convenience forms for one-off checks (policy previews, tests); they compile on every call. */
 export function matchesEndpoint(pattern: EndpointPattern, method: string, path: string): boolean {
   return matchesCompiledEndpoint(compileEndpointPattern(pattern), method, path);
-}
-
-/** Whether a blocked rule would refuse the request under any reading a router could make of it. */
-export function blocksEndpoint(pattern: EndpointPattern, method: string, path: string): boolean {
-  return blockedBy(compileEndpointPattern(pattern), readingsOf(method, path));
 }
 
 export function endpointDecision(rules: EndpointLists, method: string, path: string): EndpointDecision {
