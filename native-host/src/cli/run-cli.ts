@@ -37,7 +37,8 @@ The master password comes from KEYGATE_PASSWORD, else a hidden prompt on the ter
   init refuses weak passwords and an existing FILE; prompted, it asks twice.
   add reads the secret from stdin: an API key as one line, or for --service binance the JSON
     {"api_key": "...", "secret_key": "..."} (kind binance_hmac) or {"api_key": "...", "private_key_pem": "..."}
-    (binance_ed25519 or binance_rsa, told from the PEM). --kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
+    (binance_ed25519 or binance_rsa, told from the PEM), checked as the popup checks it (64-character
+    API and HMAC secret keys). --kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
   passwd asks the current password, then the new one (KEYGATE_NEW_PASSWORD, else typed twice), and
     re-wraps the data key; the records stay. Copies made before still open with the old password.
   list needs no password: it shows only metadata (service, name, kind, id, created, last used),
