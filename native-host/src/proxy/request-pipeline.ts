@@ -58,8 +58,6 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
 
   const agent = authenticate(ctx, req);
   state.agent = agent;
-  const override = methodOverrideProblem(req.headers, canonical.query);
-  if (override !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', override);
   const route = resolveRoute(canonical.path, ctx.policy);
   if (route.kind === 'unknown') throw new Refusal('SERVICE_UNKNOWN');
   if (route.kind === 'status') {
@@ -78,6 +76,8 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
   if (!scopeAllows(agent.scopes, target.scopeName, 'use')) throw new Refusal('SCOPE_DENIED', `Needs scope "${target.scopeName}".`);
   if (!ctx.vault.isUnlocked) throw new Refusal('VAULT_LOCKED');
 
+  const override = methodOverrideProblem(req.headers, canonical.query);
+  if (override !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', override);
   const method = (req.method ?? 'GET').toUpperCase();
   const decision = decideEndpoint(rulesFor(target.rules), method, target.upstreamPath);
   if (!decision.allowed) {
