@@ -239,3 +239,44 @@ describe('an order that never left', () => {
     expect(await ledgerToday(proxy.dataDir)).toBe('300.00');
   });
 });
+
+describe('an order whose outcome Binance does not know', () => {
+  let setup: Setup;
+  const twentyDollars = 'symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=20';
+
+  beforeAll(async () => {
+    setup = await startSetup('unknown');
+  });
+
+  afterAll(() => stopSetup(setup));
+
+  it('stays counted after a 408 (-1007 "execution status unknown"), a 503 or a -1006 in a 4xx; only a rejection gives its volume back', async () => {
+    const answers = [
+      { error: { status: 408, code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' }, kept: true },
+      { error: { status: 503, code: -1000, msg: 'An unknown error occurred while processing the request.' }, kept: true },
+      { error: { status: 400, code: -1006, msg: 'An unexpected response was received from the message bus. Execution status unknown.' }, kept: true },
+      { error: { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' }, kept: false },
+      { error: { status: 429, code: -1015, msg: 'Too many new orders; current limit is 100 orders per 10 SECOND.' }, kept: false },
+    ];
+    const requestIds: string[] = [];
+    for (const { error } of answers) {
+      setup.mock.rejectNextOrders(1, error);
+      const response = await placeOrder(setup, twentyDollars);
+      expect(response.status).toBe(error.status);
+      expect(JSON.parse(response.body)).toMatchObject({ code: error.code });
+      requestIds.push(requestIdOf(response)!);
+    }
+
+    // Three unknown outcomes of $20 each stay on the day; the two rejections were given back.
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('60.00');
+    const lines = new Map((await auditLinesFor(setup.proxy.dataDir, requestIds)).map((line) => [line.requestId, line]));
+    answers.forEach(({ error, kept }, index) => {
+      expect(lines.get(requestIds[index]!)?.detail, `HTTP ${error.status} ${error.code}`).toMatchObject({
+        orderValueUsd: 20,
+        binanceStatus: error.status,
+        reservationReleased: !kept,
+        reservationVerdict: expect.stringContaining(kept ? 'execution status unknown' : 'rejected'),
+      });
+    });
+  });
+});
