@@ -97,6 +97,7 @@ export function mayHaveExecutedWithoutAnswer(sent: boolean, error: unknown): boo
 export async function settleReservation(hold: VolumeHold, verdict: OrderAnswerVerdict, detail: Record<string, string | number | boolean | null>): Promise<void> {
   if (hold === null) return;
   if (verdict.release) await hold.release();
+  else hold.keep();
   detail.reservationReleased = verdict.release;
   detail.reservationVerdict = verdict.reason;
 }
