@@ -233,6 +233,22 @@ describe('a 403 is an answer about the request, not a dead key', () => {
     expect(keysSeen(upstream)).toEqual(['A', 'B', 'A', 'B']);
   });
 
+  it('a lone key answered 403 is not reported as failing, nor tried last', async () => {
+    const upstream = await startMockUpstream((request, res) => forbidden(request, res));
+    const proxy = await startProxyHost({
+      policy: `[proxy]\nport = 0\n\n[services.openai]\nbase_url = "${upstream.url}"\n`,
+      credentials: [{ service: 'openai', secret: KEY_A }],
+      agents: [{ name: 'agent', scopes: ['openai'] }],
+    });
+    running = { proxy, upstream };
+
+    for (let i = 0; i < 3; i++) expect((await proxy.raw({ method: 'POST', path: '/openai/v1/fine_tuning/jobs', headers: [['Authorization', `Bearer ${proxy.agentKeys.agent}`]], body: '{}' })).status).toBe(403);
+
+    expect(upstream.received).toHaveLength(3);
+    expect(await coolingDown(proxy)).toBe(0);
+    expect(proxy.host.frames.filter((frame) => (frame as { event?: string }).event === 'credential.health')).toEqual([]);
+  });
+
   it('a body that only mentions a dead-key code (in a message or parameter) is not a dead key', async () => {
     const { upstream, call } = await startRotation('on_first_failed', {
       A: (_request, res) => sendJson(res, 429, { error: { message: 'Not "insufficient_quota": slow down.', type: 'requests', param: 'insufficient_quota', code: 'rate_limit_exceeded' } }),
