@@ -1,0 +1,110 @@
+/**
+ * An upstream that echoes a request back may encode it first: a debug endpoint returns the headers
+ * base64-encoded, a redirect or error puts them in a URL, a JSON serialiser escapes `/` or `+`. The
+ * scrubber matches bytes, so it is given each of these spellings of a secret as well as the secret.
+ *
+ * Base64: a secret inside a longer encoded text starts at one of three byte alignments, and only the
+ * characters whose six bits all come from the secret are the same whatever surrounds it; those are
+ * the form for that alignment (padding falls outside them, so padded and unpadded texts both match).
+ * A few bits at either end stay visible: at most the first and last two bytes of the secret.
+ *
+ * The forms are fresh arrays outside Buffer's shared pool, so the caller can wipe them when the
+ * answer is done (`wipeForms`), as the vault wipes the secret itself.
+ */
+
+/** Shorter derived forms would also match innocent text; a key is far longer than this. */
+const MIN_FORM_BYTES = 12;
+
+/** RFC 3986 unreserved characters: the ones every percent-encoder leaves as they are. */
+function isUnreserved(byte: number): boolean {
+  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
+}
+
+const hex2 = (byte: number) => byte.toString(16).padStart(2, '0');
+
+/** A byte's replacement text in one spelling, or null to keep the byte as it is. */
+type ByteSpelling = (byte: number) => string | null;
+
+const percentReserved = (upper: boolean): ByteSpelling => (byte) => (isUnreserved(byte) ? null : `%${upper ? hex2(byte).toUpperCase() : hex2(byte)}`);
+const percentEvery = (upper: boolean): ByteSpelling => (byte) => `%${upper ? hex2(byte).toUpperCase() : hex2(byte)}`;
+
+/** What JSON.stringify escapes: quote, backslash, control characters. */
+function jsonEscape(byte: number): string | null {
+  if (byte === 0x22) return '\\"';
+  if (byte === 0x5c) return '\\\\';
+  return byte < 0x20 ? `\\u${hex2(byte).padStart(4, '0')}` : null;
+}
+/** PHP's json_encode also escapes every `/`. */
+const jsonEscapedSlash: ByteSpelling = (byte) => (byte === 0x2f ? '\\/' : jsonEscape(byte));
+/** Serialisers that escape HTML-sensitive characters and `+` (Go, .NET) write other ASCII punctuation as \u00xx. */
+const jsonUnicodeEscape = (upper: boolean): ByteSpelling => (byte) =>
+  byte < 0x80 && !isUnreserved(byte) ? `\\u00${upper ? hex2(byte).toUpperCase() : hex2(byte)}` : null;
+
+const SPELLINGS: readonly ByteSpelling[] = [
+  percentReserved(true),
+  percentReserved(false),
+  percentEvery(true),
+  percentEvery(false),
+  jsonEscape,
+  jsonEscapedSlash,
+  jsonUnicodeEscape(true),
+  jsonUnicodeEscape(false),
+];
+
+/** Latin1 text into a fresh, unpooled array (each character is one byte). */
+function unpooledBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(text, 'latin1');
+  return out;
+}
+
+function spelled(secret: Uint8Array, spelling: ByteSpelling): Uint8Array {
+  let text = '';
+  for (const byte of secret) text += spelling(byte) ?? String.fromCharCode(byte);
+  return unpooledBytes(text);
+}
+
+/** The base64 characters that depend only on the secret when it starts `alignment` bytes into a 3-byte group. */
+function base64Middle(secret: Uint8Array, alignment: number): string {
+  const framed = new Uint8Array(Math.ceil((alignment + secret.length) / 3) * 3);
+  framed.set(secret, alignment);
+  const encoded = Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength).toString('base64');
+  framed.fill(0);
+  // Character i carries bits [6i, 6i + 6); the secret's bits are [8 * alignment, 8 * (alignment + length)).
+  const first = Math.ceil((8 * alignment) / 6);
+  const end = Math.floor((8 * (alignment + secret.length)) / 6);
+  return encoded.slice(first, end);
+}
+
+function base64Forms(secret: Uint8Array): string[] {
+  const forms: string[] = [];
+  for (const alignment of [0, 1, 2]) {
+    const standard = base64Middle(secret, alignment);
+    forms.push(standard, standard.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return forms;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+/** The encoded spellings of each secret that differ from the secret itself (and from each other). */
+export function encodedSecretForms(secrets: readonly Uint8Array[]): Uint8Array[] {
+  const forms: Uint8Array[] = [];
+  const keep = (form: Uint8Array) => {
+    const known = form.length < MIN_FORM_BYTES || secrets.some((secret) => sameBytes(secret, form)) || forms.some((other) => sameBytes(other, form));
+    if (known) form.fill(0);
+    else forms.push(form);
+  };
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    for (const spelling of SPELLINGS) keep(spelled(secret, spelling));
+    for (const text of base64Forms(secret)) keep(unpooledBytes(text));
+  }
+  return forms;
+}
+
+export function wipeForms(forms: readonly Uint8Array[]): void {
+  for (const form of forms) form.fill(0);
+}
