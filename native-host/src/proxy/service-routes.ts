@@ -19,6 +19,8 @@ export interface ServiceTarget {
   rules: EndpointRules;
   rotation: RotationMode;
   upstreamProxy: string | null;
+  /** Agents' `Range` requests (and 206 answers) pass: custom services whose policy says so. */
+  allowRanges: boolean;
 }
 
 export type Route = { kind: 'status' } | { kind: 'service'; target: ServiceTarget } | { kind: 'unknown' };
@@ -44,7 +46,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
     if (upstreamPath === null) continue;
     return {
       kind: 'service',
-      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, upstreamProxy: settings.upstreamProxy },
+      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, upstreamProxy: settings.upstreamProxy, allowRanges: false },
     };
   }
   const custom = /^\/custom\/([a-z0-9-]{1,40})(\/.*)?$/.exec(path);
@@ -62,6 +64,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
         rules: settings,
         rotation: settings.rotation,
         upstreamProxy: settings.upstreamProxy,
+        allowRanges: settings.allowRanges,
       },
     };
   }
@@ -81,6 +84,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
         rules: settings,
         rotation: settings.rotation,
         upstreamProxy: settings.upstreamProxy,
+        allowRanges: false,
       },
     };
   }
