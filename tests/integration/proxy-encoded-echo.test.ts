@@ -10,7 +10,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretLeaksIn } from '../support/secret-leak-check';
 import { type MockUpstream, type ReceivedRequest, startMockUpstream } from './mock-upstream';
-import { agentError, auditLinesFor, type ProxyHost, requestIdOf, startProxyHost } from './proxy-host';
+import { agentError, auditLinesFor, type ProxyHost, startProxyHost } from './proxy-host';
 
 const SECRET = 'sk-test-FAKE+echo/Qw7Zr2Lm9=Xv4Tk8Np3~Hb6Jd';
 const FILES_SECRET = 'sk-test-FAKE-files-5Gh8Rt2Wq9Zx4Lm7Cv1';

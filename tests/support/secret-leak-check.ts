@@ -21,10 +21,9 @@ function base64Decodings(text: string): Buffer[] {
   return decoded;
 }
 
-const percentDecoded = (text: string) => Buffer.from(text.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+const percentDecoded = (text: string) => text.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
-const jsonUnescaped = (text: string) =>
-  Buffer.from(text.replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(/\\(["\\/])/g, '$1'), 'latin1');
+const jsonUnescaped = (text: string) => text.replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(/\\(["\\/])/g, '$1');
 
 function decompressed(bytes: Buffer): Buffer[] {
   const out: Buffer[] = [];
@@ -38,10 +37,11 @@ function decompressed(bytes: Buffer): Buffer[] {
   return out;
 }
 
-/** Every way of reading `bytes` that an agent could try, each a candidate plaintext. */
+/** Every way of reading `bytes` that an agent could try, each a candidate plaintext (base64 also after unescaping). */
 function readings(bytes: Buffer): Buffer[] {
   const texts = [bytes, ...decompressed(bytes)].map((candidate) => candidate.toString('latin1'));
-  return texts.flatMap((text) => [Buffer.from(text, 'latin1'), percentDecoded(text), jsonUnescaped(text), ...base64Decodings(text)]);
+  const unescaped = texts.flatMap((text) => [text, percentDecoded(text), jsonUnescaped(text)]);
+  return unescaped.flatMap((text) => [Buffer.from(text, 'latin1'), ...base64Decodings(text)]);
 }
 
 /** The readings of `bytes` in which some six consecutive bytes of `secret` appear; empty when none. */

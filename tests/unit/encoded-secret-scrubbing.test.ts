@@ -3,8 +3,8 @@ import { encodedSecretForms, wipeForms } from '../../native-host/src/proxy/encod
 import { SecretScrubber } from '../../native-host/src/proxy/secret-scrubber';
 import { secretLeaksIn } from '../support/secret-leak-check';
 
-/** Punctuation in it makes the percent-encoded and JSON-escaped spellings differ from the key. */
-const PUNCTUATED = 'sk-test-FAKE+q7Rv/m2Xw=Lp9~Zt4Kc8N';
+/** Punctuation in it makes the percent-encoded and JSON-escaped spellings differ from the key; the runs of `~` and `?` put `+` and `/` in its base64 at every alignment. */
+const PUNCTUATED = 'sk-test-FAKE+q7Rv/m2X~~~~~w=Lp9?????Zt4Kc8N';
 /** The usual shape of a provider key: letters, digits, dashes and underscores. */
 const PLAIN = 'sk-test-FAKE_x93hQ2mVt8LrW5pZk0aBn';
 
@@ -41,6 +41,8 @@ function echoes(secret: string): Array<{ name: string; body: string }> {
       }
     }
   }
+  list.push({ name: 'base64 in a URL query', body: `/next?token=${encodeURIComponent(base64(`ab${secret}`))}` });
+  list.push({ name: 'base64 in PHP\'s JSON', body: JSON.stringify({ token: base64(`a${secret}`) }).replaceAll('/', '\\/') });
   list.push({ name: 'headers as base64', body: `data: ${base64(JSON.stringify({ authorization: `Bearer ${secret}`, accept: '*/*' }))}\n\n` });
   list.push({ name: 'percent (encodeURIComponent)', body: `next=/login?key=${encodeURIComponent(secret)}&x=1` });
   list.push({ name: 'percent, lower-case hex', body: `next=/login?key=${lowerHex(encodeURIComponent(secret))}&x=1` });

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
-import { KeygateError } from '../../../shared/errors';
+import { type ErrorCode, KeygateError } from '../../../shared/errors';
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
 import type { BinanceKeyRestrictions } from '../../../shared/proxy-messages';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
@@ -88,7 +88,7 @@ export class BinanceGateway {
       // An order that was never sent (the clock sync failed, say) cannot have executed: give its volume
       // back. Once sent, a timeout or broken connection may hide an executed order: keep the
       // reservation then (counting too much is safe).
-      const mayHaveExecuted = progress.sent && !(error instanceof KeygateError && error.code !== 'UPSTREAM_TIMEOUT' && error.code !== 'UPSTREAM_UNREACHABLE');
+      const mayHaveExecuted = progress.sent && !(error instanceof KeygateError && !ANSWER_LOST_OR_UNREAD.has(error.code));
       if (hold && !request.res.headersSent && !mayHaveExecuted) await hold.release();
       throw error;
     }
@@ -146,6 +146,9 @@ export class BinanceGateway {
     await new AgentResponse(request.res, relay).sendWhole(response.statusCode, response.headers, body);
   }
 }
+
+/** After these, an order that was sent may have executed: Binance's answer was lost, or refused unread. */
+const ANSWER_LOST_OR_UNREAD: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNREACHABLE', 'UPSTREAM_ENCODING_REFUSED', 'UPSTREAM_RANGE_REFUSED']);
 
 /**
  * cancelReplace with ALLOW_FAILURE answers 4xx when the cancel failed even though the new order

@@ -40,7 +40,7 @@ const jsonEscapedSlash: ByteSpelling = (byte) => (byte === 0x2f ? '\\/' : jsonEs
 const jsonUnicodeEscape = (upper: boolean): ByteSpelling => (byte) =>
   byte < 0x80 && !isUnreserved(byte) ? `\\u00${upper ? hex2(byte).toUpperCase() : hex2(byte)}` : null;
 
-const SPELLINGS: readonly ByteSpelling[] = [
+const SECRET_SPELLINGS: readonly ByteSpelling[] = [
   percentReserved(true),
   percentReserved(false),
   percentEvery(true),
@@ -50,6 +50,12 @@ const SPELLINGS: readonly ByteSpelling[] = [
   jsonUnicodeEscape(true),
   jsonUnicodeEscape(false),
 ];
+
+/**
+ * A base64 text is itself often escaped on the way out: a token in a redirect's query, a value in
+ * PHP's JSON. Its `+`, `/` and `=` are what change.
+ */
+const BASE64_SPELLINGS: readonly ByteSpelling[] = [percentReserved(true), jsonEscapedSlash];
 
 /** Latin1 text into a fresh, unpooled array (each character is one byte). */
 function unpooledBytes(text: string): Uint8Array {
@@ -99,8 +105,13 @@ export function encodedSecretForms(secrets: readonly Uint8Array[]): Uint8Array[]
   };
   for (const secret of secrets) {
     if (secret.length === 0) continue;
-    for (const spelling of SPELLINGS) keep(spelled(secret, spelling));
-    for (const text of base64Forms(secret)) keep(unpooledBytes(text));
+    for (const spelling of SECRET_SPELLINGS) keep(spelled(secret, spelling));
+    for (const text of base64Forms(secret)) {
+      const encoded = unpooledBytes(text);
+      // Spelled before it is kept: `keep` wipes a duplicate.
+      for (const spelling of BASE64_SPELLINGS) keep(spelled(encoded, spelling));
+      keep(encoded);
+    }
   }
   return forms;
 }
