@@ -9,7 +9,8 @@
  * A few bits at either end stay visible: at most the first and last two bytes of the secret.
  *
  * The forms are fresh arrays outside Buffer's shared pool, so the caller can wipe them when the
- * answer is done (`wipeForms`), as the vault wipes the secret itself.
+ * answer is done (`wipeForms`), as the vault wipes the secret itself. The strings they are built from
+ * cannot be wiped; like the header value the forwarder builds from the secret, they live until collected.
  */
 
 /** Shorter derived forms would also match innocent text; a key is far longer than this. */
@@ -64,10 +65,19 @@ function unpooledBytes(text: string): Uint8Array {
   return out;
 }
 
-function spelled(secret: Uint8Array, spelling: ByteSpelling): Uint8Array {
-  let text = '';
-  for (const byte of secret) text += spelling(byte) ?? String.fromCharCode(byte);
-  return unpooledBytes(text);
+/** One spelling as a table of 256 replacements, built once: forms are derived for every answer. */
+const asTable = (spelling: ByteSpelling) => Array.from({ length: 256 }, (_unused, byte) => spelling(byte));
+const SECRET_TABLES = SECRET_SPELLINGS.map(asTable);
+const BASE64_TABLES = BASE64_SPELLINGS.map(asTable);
+
+/** `text` itself (no copy) when the spelling changes none of its characters, the usual case for a key. */
+function spelled(text: string, table: ReadonlyArray<string | null>): string {
+  let index = 0;
+  while (index < text.length && table[text.charCodeAt(index)] === null) index++;
+  if (index === text.length) return text;
+  let out = text.slice(0, index);
+  for (; index < text.length; index++) out += table[text.charCodeAt(index)] ?? text[index];
+  return out;
 }
 
 /** The base64 characters that depend only on the secret when it starts `alignment` bytes into a 3-byte group. */
@@ -91,26 +101,24 @@ function base64Forms(secret: Uint8Array): string[] {
   return forms;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
-}
+const latin1Of = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 
 /** The encoded spellings of each secret that differ from the secret itself (and from each other). */
 export function encodedSecretForms(secrets: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Set(secrets.map(latin1Of));
   const forms: Uint8Array[] = [];
-  const keep = (form: Uint8Array) => {
-    const known = form.length < MIN_FORM_BYTES || secrets.some((secret) => sameBytes(secret, form)) || forms.some((other) => sameBytes(other, form));
-    if (known) form.fill(0);
-    else forms.push(form);
+  const keep = (text: string) => {
+    if (text.length < MIN_FORM_BYTES || seen.has(text)) return;
+    seen.add(text);
+    forms.push(unpooledBytes(text));
   };
   for (const secret of secrets) {
     if (secret.length === 0) continue;
-    for (const spelling of SECRET_SPELLINGS) keep(spelled(secret, spelling));
-    for (const text of base64Forms(secret)) {
-      const encoded = unpooledBytes(text);
-      // Spelled before it is kept: `keep` wipes a duplicate.
-      for (const spelling of BASE64_SPELLINGS) keep(spelled(encoded, spelling));
+    const raw = latin1Of(secret);
+    for (const table of SECRET_TABLES) keep(spelled(raw, table));
+    for (const encoded of base64Forms(secret)) {
       keep(encoded);
+      for (const table of BASE64_TABLES) keep(spelled(encoded, table));
     }
   }
   return forms;
