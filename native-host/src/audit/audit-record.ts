@@ -31,6 +31,11 @@ export interface AuditRecord {
 }
 
 export const MAX_AUDIT_DETAIL_CHARS = 200;
+/**
+ * Node lets a request line grow to 16 KiB; no real endpoint needs a tenth of that, and each line
+ * written in full takes room in the rotated files that the record of other requests needs.
+ */
+export const MAX_AUDIT_PATH_CHARS = 2048;
 
 const DECISIONS: readonly AuditDecision[] = ['allowed', 'blocked', 'error'];
 
@@ -47,6 +52,11 @@ export function sanitizeAuditPath(path: string): string {
   return origin === null ? withoutQuery : withoutQuery.slice(origin[0].length) || '/';
 }
 
+/** At most `maxChars` of the path, marked with "…" when cut. */
+export function shortenedAuditPath(path: string, maxChars: number): string {
+  return path.length <= maxChars ? path : `${path.slice(0, maxChars)}…`;
+}
+
 /** Copies the known fields only, with each value forced to its declared type. */
 export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
   const normalised: AuditRecord = {
@@ -56,7 +66,7 @@ export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
     agentName: textOrNull(record.agentName),
     service: textOrNull(record.service),
     method: String(record.method),
-    path: sanitizeAuditPath(record.path),
+    path: shortenedAuditPath(sanitizeAuditPath(record.path), MAX_AUDIT_PATH_CHARS),
     status: finiteOrZero(record.status),
     decision: DECISIONS.includes(record.decision) ? record.decision : 'error',
     reason: textOrNull(record.reason),
