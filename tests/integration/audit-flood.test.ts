@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAUTHENTICATED_AUDIT_FILE_NAME } from '../../native-host/src/audit/audit-log';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
+import type { AuditStatsResult } from '../../shared/audit-messages';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { fakeBinanceKey, type MockBinance, startMockBinance } from '../support/mock-binance';
 import { agentError, auditLinesFor, binancePolicy, type ProxyHost, requestIdOf, startProxyHost, waitForHostEvent } from './proxy-host';
@@ -25,6 +26,9 @@ let proxy: ProxyHost;
 let dataDir: string;
 const agentRequestIds: string[] = [];
 let agentLinesBefore: AuditRecord[] = [];
+let nativeQuery: Record<string, unknown>;
+let nativeRefusals: Record<string, unknown>;
+let nativeStats: Record<string, unknown>;
 
 /**
  * The request texts of one socket: four kinds of refusal made before any agent is known. Two in
@@ -69,7 +73,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'keygate-audit-flood-'));
   const key = fakeBinanceKey('hmac', 'flood');
   mock = await startMockBinance({ keys: [key.mock] });
-  proxy = await startProxyHost({ policy: binancePolicy(mock.url, { max_order_value_usd: 500 }), credentials: [key.credential], agents: [{ name: 'trader', scopes: ['binance:trade'] }], dataDir });
+  proxy = await startProxyHost({ policy: binancePolicy(mock.url, { max_order_value_usd: 500, daily_volume_usd: 5000 }), credentials: [key.credential], agents: [{ name: 'trader', scopes: ['binance:trade'] }], dataDir });
   await waitForHostEvent(proxy.host, 'binance.restrictions');
   const asTrader: Array<[string, string]> = [['Authorization', `Bearer ${proxy.agentKeys.trader}`], ['Content-Type', 'application/x-www-form-urlencoded']];
   const order = (body: string, path = '/binance/api/v3/order') => proxy.raw({ method: 'POST', path, headers: asTrader, body });
@@ -86,6 +90,10 @@ beforeAll(async () => {
   const answered = await Promise.all(Array.from({ length: SOCKETS }, (_, index) => pipeline(proxy.port, noiseRequests(proxy.port, index), REQUESTS_PER_SOCKET)));
   expect(answered.map((statuses) => statuses.length)).toEqual(Array(SOCKETS).fill(REQUESTS_PER_SOCKET));
   expect(new Set(answered.flat())).toEqual(new Set([400, 401, 403]));
+  // The Activity and Overview questions, asked of the running host over its native port.
+  nativeQuery = await proxy.request('audit.query', { agent: proxy.agentIds.trader, limit: 10 });
+  nativeRefusals = await proxy.request('audit.query', { code: 'ORDER_VALUE_EXCEEDED' });
+  nativeStats = await proxy.request('audit.stats', { since: Date.now() - 3_600_000, until: Date.now(), bucket: 'hour' });
   // Closing the host writes the counts of the minute still open.
   await proxy.stop();
 }, 180_000);
@@ -117,5 +125,21 @@ describe('the audit log under a flood of unauthenticated requests', () => {
     const noiseFiles = (await readdir(dataDir)).filter((name) => name.startsWith(UNAUTHENTICATED_AUDIT_FILE_NAME));
     const noiseBytes = (await Promise.all(noiseFiles.map((name) => stat(join(dataDir, name))))).reduce((sum, info) => sum + info.size, 0);
     expect(noiseBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+});
+
+describe('audit.query and audit.stats over the native port, after the flood', () => {
+  it('lists the agent\'s three lines newest first, and finds the cap refusal by its code', () => {
+    expect(nativeQuery).toEqual({ records: [...agentLinesBefore].reverse(), cursor: null });
+    expect(nativeRefusals).toEqual({ records: [agentLinesBefore[1]], cursor: null });
+  });
+
+  it('counts the agent\'s requests and reads the day\'s Binance volume from the ledger the proxy holds', () => {
+    const stats = nativeStats as unknown as AuditStatsResult;
+    const buckets = stats.buckets.filter((bucket) => bucket.requests > 0);
+    expect(buckets.reduce((sum, bucket) => sum + (bucket.byService.binance ?? 0), 0)).toBe(3);
+    expect(stats.agents).toEqual([{ agent: proxy.agentIds.trader, agentName: 'trader', requests: 3, refusals: 2, errors: 0 }]);
+    // The forwarded order: 0.001 BTC × $60,000.
+    expect(stats.binanceVolume).toEqual({ day: new Date().toISOString().slice(0, 10), usedUsd: 60, capUsd: 5000 });
   });
 });

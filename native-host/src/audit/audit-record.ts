@@ -3,32 +3,10 @@
  * line is rebuilt from the known fields, so whatever a caller attached by accident (a header bag, a
  * signed URL, a credential) never reaches the file.
  */
+import { AUDIT_DECISIONS, type AuditRecord } from '../../../shared/audit-messages';
 import { isPlainObject, type Schema, schemaViolations } from '../../../shared/validate';
 
-export type AuditDecision = 'allowed' | 'blocked' | 'error';
-
-export interface AuditRecord {
-  /** ISO 8601. */
-  time: string;
-  requestId: string;
-  /** Agent record id; null when the request was not authenticated. */
-  agent: string | null;
-  agentName: string | null;
-  service: string | null;
-  method: string;
-  /** Path only, never a query string: Binance signatures and some providers' keys travel there. */
-  path: string;
-  status: number;
-  decision: AuditDecision;
-  /** Error code or rule, e.g. "ENDPOINT_BLOCKED: DELETE /repos/*". */
-  reason: string | null;
-  credentialId: string | null;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Computed facts such as an order's value; never secrets. */
-  detail?: Record<string, string | number | boolean | null>;
-}
+export type { AuditDecision, AuditRecord } from '../../../shared/audit-messages';
 
 export const MAX_AUDIT_DETAIL_CHARS = 200;
 /**
@@ -36,8 +14,6 @@ export const MAX_AUDIT_DETAIL_CHARS = 200;
  * written in full takes room in the rotated files that the record of other requests needs.
  */
 export const MAX_AUDIT_PATH_CHARS = 2048;
-
-const DECISIONS: readonly AuditDecision[] = ['allowed', 'blocked', 'error'];
 
 /**
  * Drops the query and fragment, and the scheme and authority of an absolute-form request target
@@ -68,7 +44,7 @@ export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
     method: String(record.method),
     path: shortenedAuditPath(sanitizeAuditPath(record.path), MAX_AUDIT_PATH_CHARS),
     status: finiteOrZero(record.status),
-    decision: DECISIONS.includes(record.decision) ? record.decision : 'error',
+    decision: AUDIT_DECISIONS.includes(record.decision) ? record.decision : 'error',
     reason: textOrNull(record.reason),
     credentialId: textOrNull(record.credentialId),
     durationMs: finiteOrZero(record.durationMs),
@@ -97,7 +73,7 @@ const AUDIT_LINE_SCHEMA: Schema = {
   method: 'string',
   path: 'string',
   status: 'number',
-  decision: { oneOf: DECISIONS },
+  decision: { oneOf: AUDIT_DECISIONS },
   reason: { check: isTextOrNull, expected: 'string or null' },
   credentialId: { check: isTextOrNull, expected: 'string or null' },
   durationMs: 'number',
