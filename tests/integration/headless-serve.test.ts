@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAgentKey } from '../../shared/agents/new-agent-key';
+import { personHint } from '../../shared/error-hints';
 import { wipe } from '../../shared/vault/envelope';
 import { validateVaultExport } from '../../shared/vault/export-file';
 import { addAgentRecord, addSealedCredential, createVaultDocument } from '../../shared/vault/vault-document';
@@ -124,7 +125,8 @@ describe('keygate-host serve', () => {
     const serve = startServe(['--vault', vaultPath, '--policy', policyPath, '--data-dir', dataDir], hostEnv({ KEYGATE_PASSWORD: 'correct horse battery staple 43' }));
     expect(await serve.exited).toBe(1);
     expect(serve.stdout()).toBe('');
-    expect(serve.stderr()).toBe('keygate-host serve: The master password does not open this vault.\n');
+    // The catalogue's message, then what a person running serve should do about it.
+    expect(serve.stderr()).toBe(`keygate-host serve: The master password does not open this vault. ${personHint('VAULT_PASSWORD_WRONG', 'headless')}\n`);
     // The proxy's first step, opening the audit log, never happened.
     await expect(stat(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
   });
