@@ -6,18 +6,15 @@
  * of its own: that is how it is used). Each runs in the foreground as a child of the benchmark, its
  * config generated into a temporary directory; nothing is installed as a system service.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { ensureDebianBinary, ensurePortkeyGateway } from './peer-install';
 import { PEER_AGENT_KEY, UPSTREAM_KEY } from './proxy-workload';
+import { listeningProcess, type ServerProcess } from './server-process';
 
-export interface PeerProcess {
-  child: ChildProcess;
-  origin: string;
-  stop: () => Promise<void>;
-}
+export type PeerProcess = ServerProcess;
 
 /** A port the kernel just handed out and took back; the peer binds it a moment later. */
 function freePort(): Promise<number> {
@@ -47,7 +44,6 @@ async function startListening(name: string, command: string, args: string[], por
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 20_000;
   while (!(await accepts(port))) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`bench: ${name} exited before listening (${child.exitCode ?? child.signalCode}): ${stderr}`);
@@ -57,14 +53,7 @@ async function startListening(name: string, command: string, args: string[], por
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return {
-    child,
-    origin: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return listeningProcess(child, port);
 }
 
 /** nginx 1.x, one worker (Keygate is one event loop), request and response streamed (no buffering, for SSE). */

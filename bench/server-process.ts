@@ -1,4 +1,4 @@
-/** Starts one of the benchmark's helper servers (mock upstream, relay, pass-through) as its own process. */
+/** Starts the benchmark's helper servers (mock upstream, relay, pass-through) as processes of their own, and stops them. */
 import { type ChildProcess, fork } from 'node:child_process';
 
 export interface ServerProcess {
@@ -16,7 +16,15 @@ export async function startServerProcess(script: string, args: string[] = []): P
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${script} exited early (${code})`)));
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return listeningProcess(child, port);
+}
+
+/** A started child listening on 127.0.0.1:`port`; `stop` sends SIGTERM and waits for the exit. */
+export function listeningProcess(child: ChildProcess, port: number): ServerProcess {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   return {
     child,
     origin: `http://127.0.0.1:${port}`,
