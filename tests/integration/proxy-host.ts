@@ -60,6 +60,8 @@ export interface ProxyHostSetup {
   dataDir?: string;
   /** More environment for the host process (it otherwise gets only PATH and KEYGATE_DATA_DIR). */
   env?: Record<string, string>;
+  /** Node flags before the bundle, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS) for bench/profile-host.ts. */
+  nodeFlags?: string[];
 }
 
 let nextId = 1;
@@ -106,7 +108,7 @@ export function sealedCredential(dataKey: Uint8Array, input: ProxyHostSetup['cre
 
 export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> {
   const dataDir = setup.dataDir ?? (await mkdtemp(join(tmpdir(), 'keygate-proxy-it-')));
-  const host = startHost(process.execPath, [requireHostBundle(), 'native', `chrome-extension://${DEFAULT_EXTENSION_ID}/`], {
+  const host = startHost(process.execPath, [...(setup.nodeFlags ?? []), requireHostBundle(), 'native', `chrome-extension://${DEFAULT_EXTENSION_ID}/`], {
     PATH: '/usr/bin:/bin',
     KEYGATE_DATA_DIR: dataDir,
     ...setup.env,
