@@ -201,6 +201,21 @@ export const ERRORS = {
     message: 'The agent key is not accepted: it is unknown, disabled, expired or malformed.',
     hint: 'Use the pk_ key exactly as shown when it was created, or ask the user to create or re-enable one in Keygate\'s options page.',
   },
+  GRANT_MISSING: {
+    status: 403,
+    message: 'This site or extension has no Keygate grant.',
+    hint: 'Ask the user to allow it in Keygate (options page, "Sites & extensions", or the popup\'s "Allow this site").',
+  },
+  GRANT_DISABLED: {
+    status: 403,
+    message: 'This site\'s or extension\'s Keygate grant is disabled.',
+    hint: 'Ask the user to re-enable the grant in Keygate\'s options page ("Sites & extensions").',
+  },
+  GRANT_EXPIRED: {
+    status: 403,
+    message: 'This site\'s or extension\'s Keygate grant has expired.',
+    hint: 'Ask the user to renew the grant in Keygate\'s options page ("Sites & extensions").',
+  },
   POLICY_INVALID: {
     status: 422,
     message: 'The policy is not valid, so it was not applied; the running policy stays in force.',

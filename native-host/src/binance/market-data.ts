@@ -4,8 +4,8 @@
  * also feeds the shared weight guard.
  */
 import { KeygateError } from '../../../shared/errors';
-import { locateUpstream } from '../proxy/service-routes';
-import type { UpstreamClient } from '../proxy/upstream-client';
+import { locateUpstream } from '../upstream/upstream-location';
+import type { UpstreamPool } from '../upstream/upstream-pool';
 import { BinanceBackOff, type BinanceRateGuard } from './rate-guard';
 
 export interface SymbolInfo {
@@ -14,7 +14,7 @@ export interface SymbolInfo {
 }
 
 export interface MarketDataOptions {
-  upstream: UpstreamClient;
+  upstream: UpstreamPool;
   baseUrl: string;
   upstreamProxy: string | null;
   timeoutMs: number;

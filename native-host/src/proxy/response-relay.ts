@@ -1,22 +1,13 @@
 /**
- * Writes one upstream answer to the agent: the headers it may see (filtered, any echoed secret
- * scrubbed), then the body as it arrives (SSE included), scrubbed, with back-pressure. Fed chunk by
- * chunk by the upstream dispatch handler on the proxy's hot path, or by a Readable (Binance, which
- * reads error bodies before answering).
+ * An upstream's answer on its way to the agent: only the headers the agent may see (filtered, any
+ * echoed secret scrubbed), then the body as it arrives (SSE included), scrubbed, with back-pressure.
+ * It wraps the agent's reply the way undici's DecoratorHandler wraps a handler, so the relay and the
+ * front doors never know scrubbing happens.
  */
-import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { KeygateError } from '../../../shared/errors';
+import type { UpstreamHeaders } from '../upstream/upstream-relay';
+import { type AgentReply, ReplyDecorator } from './agent-exchange';
 import { buildClientResponseHeaders } from './forward-headers';
 import { SecretScrubber } from './secret-scrubber';
-
-export interface RelayOptions {
-  extraHeaders: Record<string, string>;
-  secrets: Uint8Array[];
-  onBytes: (total: number) => void;
-}
-
-export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * An upstream may echo the key in a header too (`www-authenticate`, debug headers). Header values are
@@ -44,85 +35,28 @@ function scrubHeaderValues(headers: Record<string, string | string[]>, secrets: 
   return headers;
 }
 
-export class AgentResponse {
-  /** Resolves when the agent has the whole body; rejects with CLIENT_DISCONNECTED when it left first. */
-  readonly settled: Promise<void>;
+export class ScrubbingReply extends ReplyDecorator {
   private readonly scrubber: SecretScrubber;
-  private total = 0;
 
   constructor(
-    private readonly res: ServerResponse,
-    private readonly options: RelayOptions,
+    inner: AgentReply,
+    private readonly secrets: Uint8Array[],
   ) {
-    this.scrubber = new SecretScrubber(options.secrets);
-    this.settled = new Promise((resolve, reject) => {
-      res.once('close', () => (res.writableFinished ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED'))));
-    });
-    // Whoever relays awaits this; an answer that was never relayed (a dead key's) must not be an unhandled rejection.
-    this.settled.catch(() => undefined);
+    super(inner);
+    this.scrubber = new SecretScrubber(secrets);
   }
 
-  start(status: number, upstreamHeaders: UpstreamHeaders): void {
-    const headers = scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.options.secrets);
-    Object.assign(headers, this.options.extraHeaders);
-    this.res.writeHead(status, headers);
-    // An SSE client waits for the headers before the first event arrives; push them out now.
-    if (String(upstreamHeaders['content-type'] ?? '').startsWith('text/event-stream')) this.res.flushHeaders();
+  override start(status: number, upstreamHeaders: UpstreamHeaders): void {
+    this.inner.start(status, scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.secrets));
   }
 
-  /** False when the agent's socket is full: stop reading upstream until `onDrain`. */
-  write(chunk: Buffer): boolean {
-    const output = this.scrubber.push(chunk);
-    if (output.length === 0) return !this.res.writableNeedDrain;
-    this.total += output.length;
-    this.options.onBytes(this.total);
-    return this.res.write(output);
+  override write(chunk: Buffer): boolean {
+    return this.inner.write(this.scrubber.push(chunk));
   }
 
-  onDrain(resume: () => void): void {
-    this.res.once('drain', resume);
-  }
-
-  end(): void {
+  override end(): Promise<void> {
     const tail = this.scrubber.finish();
-    if (tail.length > 0) {
-      this.total += tail.length;
-      this.options.onBytes(this.total);
-    }
-    this.res.end(tail);
+    if (tail.length > 0) this.inner.write(tail);
+    return this.inner.end();
   }
-
-  /** A whole answer already in hand (an inspected error body); resolves when the agent has it. */
-  sendWhole(status: number, upstreamHeaders: UpstreamHeaders, body: Buffer): Promise<void> {
-    this.start(status, upstreamHeaders);
-    this.write(body);
-    this.end();
-    return this.settled;
-  }
-
-  /** The upstream broke mid-body: the agent must not take a truncated body for a whole one. */
-  destroy(): void {
-    this.res.destroy();
-  }
-}
-
-/** Relays a body streaming from a Readable; resolves when the agent has it all. */
-export function relayResponse(body: Readable, res: ServerResponse, status: number, upstreamHeaders: UpstreamHeaders, options: RelayOptions): Promise<void> {
-  const agent = new AgentResponse(res, options);
-  agent.settled.catch(() => body.destroy());
-  const broken = new Promise<never>((_resolve, reject) => {
-    body.once('error', () => {
-      agent.destroy();
-      reject(new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.'));
-    });
-  });
-  agent.start(status, upstreamHeaders);
-  body.on('data', (chunk: Buffer) => {
-    if (!agent.write(chunk)) {
-      body.pause();
-      agent.onDrain(() => body.resume());
-    }
-  });
-  body.once('end', () => agent.end());
-  return Promise.race([agent.settled, broken]);
 }
