@@ -56,8 +56,14 @@ export class HttpFrontDoor {
   /**
    * Node's parser refuses some requests before any handler runs (a lower-case method, a broken
    * header). They still get a catalogue answer and an audit line: a refused attempt leaves a trace.
+   * A connection the agent reset is not a malformed request: nobody is left to answer, and a request
+   * in flight on it is audited by the pipeline (499).
    */
-  answerMalformedRequest(error: Error & { code?: string }, socket: Duplex): void {
+  answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
     this.options.audit.append({
       time: new Date(this.options.now()).toISOString(),
       requestId: randomUUID(),

@@ -24,7 +24,7 @@ export class HttpListener {
   async listen(port: number): Promise<ListenOutcome> {
     await this.close();
     const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => void this.door.handle(req, res));
-    server.on('clientError', (error, socket) => this.door.answerMalformedRequest(error, socket));
+    server.on('clientError', (error, socket) => this.door.answerClientError(error, socket));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
