@@ -161,6 +161,11 @@ export const ERRORS = {
     message: 'The rate limit for this service is used up.',
     hint: 'Wait for the number of seconds in the Retry-After header, then retry.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request (headers and body) did not arrive in time.',
+    hint: 'Send the whole request at once; Keygate closes connections that trickle past [proxy] request_timeout_seconds.',
+  },
   REQUEST_TOO_LARGE: {
     status: 413,
     message: 'The request body is larger than the policy allows.',

@@ -7,13 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorBody } from '../../../shared/errors';
+import { ERRORS, errorBody } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
 import { HttpReply } from './http-reply';
+import { bodyByDeadline } from './request-deadline';
 
 export interface HttpFrontDoorOptions {
   pipeline: RequestPipeline;
@@ -21,34 +22,41 @@ export interface HttpFrontDoorOptions {
   /** Host header values that name this proxy on its real port. */
   hosts: () => ReadonlySet<string>;
   allowedOrigins: () => readonly string[];
+  /** How long an agent may take to send its whole request. */
+  requestTimeoutMs: () => number;
   now: () => number;
 }
 
 export class HttpFrontDoor {
+  /** Connections with a request in the pipeline: the pipeline answers and audits those itself. */
+  private readonly busy = new WeakSet<Duplex>();
+
   constructor(private readonly options: HttpFrontDoorOptions) {}
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
     const agentGone = new AbortController();
+    this.busy.add(req.socket);
     res.once('close', () => {
+      this.busy.delete(req.socket);
       if (!res.writableFinished) agentGone.abort();
     });
     const request: AgentRequest = {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: req,
+      body: bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
       signal: agentGone.signal,
       caller: { kind: 'agent-key-in-headers' },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
-    if (!guard.ok) return pipeline.refuse(request, new HttpReply(res, {}), new Refusal(guard.code, guard.detail));
+    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}), new Refusal(guard.code, guard.detail));
     const cors = corsHeaders(guard.corsOrigin);
     if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
       res.writeHead(204, cors).end();
       return Promise.resolve();
     }
-    const reply = new HttpReply(res, cors);
+    const reply = new HttpReply(req, res, cors);
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
     return pipeline.handle(request, reply);
   }
@@ -57,13 +65,15 @@ export class HttpFrontDoor {
    * Node's parser refuses some requests before any handler runs (a lower-case method, a broken
    * header). They still get a catalogue answer and an audit line: a refused attempt leaves a trace.
    * A connection the agent reset is not a malformed request: nobody is left to answer, and a request
-   * in flight on it is audited by the pipeline (499).
+   * in flight on a connection (reset or timed out) is answered and audited by the pipeline.
    */
   answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || this.busy.has(socket)) {
       socket.destroy();
       return;
     }
+    // Node's own request timeout: the headers (or a body nobody was reading) did not arrive in time.
+    const code = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'HTTP_REQUEST_MALFORMED';
     this.options.audit.append({
       time: new Date(this.options.now()).toISOString(),
       requestId: randomUUID(),
@@ -72,17 +82,18 @@ export class HttpFrontDoor {
       service: null,
       method: '',
       path: '(refused)',
-      status: 400,
+      status: ERRORS[code].status,
       decision: 'blocked',
-      reason: `HTTP_REQUEST_MALFORMED: ${error.code ?? 'parse error'}`,
+      reason: `${code}: ${error.code ?? 'parse error'}`,
       credentialId: null,
       durationMs: 0,
       bytesIn: 0,
       bytesOut: 0,
     });
     if (!socket.writable) return;
-    const body = JSON.stringify({ error: errorBody('HTTP_REQUEST_MALFORMED') });
-    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({ error: errorBody(code) });
+    const statusLine = code === 'REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${statusLine}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
 }
 

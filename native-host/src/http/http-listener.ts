@@ -1,6 +1,7 @@
 /**
  * The HTTP proxy's socket: a node:http server bound to 127.0.0.1 only, feeding the front door.
- * Binding, rebinding on a port change and closing live here; what a request means does not.
+ * Binding, rebinding on a port change, connection limits and closing live here; what a request
+ * means does not.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,19 @@ import type { HttpFrontDoor } from './http-front-door';
 
 /** Never anything but loopback: the proxy hands out real credentials to whoever can reach it. */
 const LISTEN_ADDRESS = '127.0.0.1';
+const HEADERS_TIMEOUT_MS = 30_000;
+/**
+ * Node's own request timeout is a backstop behind the front door's body deadline (which answers a
+ * proper 408 through the pipeline): it catches slow headers and a body nobody was reading.
+ */
+const BACKSTOP_SLACK_MS = 5_000;
+/** How often Node looks for requests past their timeout (its default, 30 s, would let them linger). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+export interface ConnectionLimits {
+  requestTimeoutMs: number;
+  maxConnections: number;
+}
 
 export type ListenOutcome = { ok: true; port: number } | { ok: false; error: KeygateError };
 
@@ -21,10 +35,11 @@ export class HttpListener {
     return this.server !== null;
   }
 
-  async listen(port: number): Promise<ListenOutcome> {
+  async listen(port: number, limits: ConnectionLimits): Promise<ListenOutcome> {
     await this.close();
-    const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => void this.door.handle(req, res));
+    const server = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS }, (req, res) => void this.door.handle(req, res));
     server.on('clientError', (error, socket) => this.door.answerClientError(error, socket));
+    applyLimits(server, limits);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -41,6 +56,11 @@ export class HttpListener {
     return { ok: true, port: (server.address() as AddressInfo).port };
   }
 
+  /** A new policy's limits apply to the running server at once. */
+  setLimits(limits: ConnectionLimits): void {
+    if (this.server !== null) applyLimits(this.server, limits);
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
@@ -48,4 +68,11 @@ export class HttpListener {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function applyLimits(server: Server, limits: ConnectionLimits): void {
+  server.requestTimeout = limits.requestTimeoutMs + BACKSTOP_SLACK_MS;
+  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs);
+  // Past this, Node closes a new connection at once: a flood of idle sockets cannot starve the host.
+  server.maxConnections = limits.maxConnections;
 }

@@ -3,7 +3,7 @@
  * on the agent's socket, with the socket's back-pressure. The CORS headers of an allow-listed page
  * ride on every answer; the HTTP front door decided them.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentReply } from '../proxy/agent-exchange';
 
@@ -12,6 +12,7 @@ export class HttpReply implements AgentReply {
   private readonly delivered: Promise<void>;
 
   constructor(
+    private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly cors: Record<string, string>,
   ) {
@@ -29,6 +30,8 @@ export class HttpReply implements AgentReply {
   start(status: number, headers: Record<string, string | string[] | undefined>): void {
     const present: Record<string, string | string[]> = {};
     for (const name in headers) if (headers[name] !== undefined) present[name] = headers[name]!;
+    // Answered before its body arrived (refused, or too slow): close rather than read the rest to reuse the connection.
+    if (!this.req.complete) present.connection = 'close';
     this.res.writeHead(status, Object.assign(present, this.cors));
     // An SSE client waits for the headers before the first event arrives; push them out now.
     if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) this.res.flushHeaders();

@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../../shared/errors';
 import type { EndpointRules } from '../../../shared/policy/policy-types';
-import { declaredLengthExceeds, limitBody, readBodyCapped } from '../upstream/request-body';
+import { declaredLengthExceeds, limitBody } from '../upstream/request-body';
 import type { AnswerInspection } from '../upstream/upstream-relay';
 import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, mayBeDeadKeyAnswer, refusesKey } from './credential-rotation';
@@ -49,18 +49,33 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     return null;
   }
 
-  async forward({ request, reply, target, query, record }: ForwardCall<null>): Promise<void> {
+  async forward(call: ForwardCall<null>): Promise<void> {
+    const { request, target, record } = call;
     const services = this.services;
     const { meter } = record;
     const maxBytes = services.policy.proxy.maxRequestBodyBytes;
     if (declaredLengthExceeds(request.headers, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
     const ids = services.vault.credentialIdsFor(target.service);
     if (ids.length === 0) throw services.vault.noUsableCredential(target.service);
-    const order = services.rotation.order(target.service, ids, target.rotation, services.now());
     const countIn = (total: number) => (meter.bytesIn = total);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    // Only a request that may be sent twice is held in memory; a single-key request streams.
-    const body = !hasBody ? null : order.length > 1 ? await readBodyCapped(request.body, maxBytes, countIn) : limitBody(request.body, maxBytes, countIn);
+    let order = services.rotation.order(target.service, ids, target.rotation, services.now());
+    // Only a request that may be sent twice is held in memory, while the host-wide budget lasts; a
+    // single-key request, or one past the budget, streams and is sent once.
+    const capped = hasBody ? limitBody(request.body, maxBytes, countIn) : null;
+    const held = capped !== null && order.length > 1 ? await services.retryBuffers.hold(capped) : null;
+    if (held?.kind === 'streaming') order = order.slice(0, 1);
+    const body = held === null ? capped : held.kind === 'held' ? held.bytes : held.body;
+    try {
+      await this.tryInOrder(call, order, ids, body);
+    } finally {
+      if (held?.kind === 'held') held.release();
+    }
+  }
+
+  private async tryInOrder({ request, reply, target, query, record }: ForwardCall<null>, order: readonly string[], ids: readonly string[], body: AsyncIterable<Buffer> | Buffer | null): Promise<void> {
+    const services = this.services;
+    const { meter } = record;
     const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, query);
     // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
     const inspection = order.length > 1 ? DEAD_KEY_CHECK : null;

@@ -16,7 +16,7 @@ import { BinanceGateway } from '../binance/binance-gateway';
 import { DailyVolumeLedger } from '../binance/daily-volume-ledger';
 import { allowedHosts } from '../http/host-origin-guard';
 import { HttpFrontDoor } from '../http/http-front-door';
-import { HttpListener } from '../http/http-listener';
+import { type ConnectionLimits, HttpListener } from '../http/http-listener';
 import { UpstreamPool } from '../upstream/upstream-pool';
 import type { VaultKeeper } from '../vault/vault-keeper';
 import { AgentRegistry } from './agent-registry';
@@ -24,6 +24,7 @@ import { CredentialRotation } from './credential-rotation';
 import { GrantRegistry } from './grant-registry';
 import type { ProxyServices } from './proxy-services';
 import { RequestPipeline } from './request-pipeline';
+import { RetryBuffers } from './retry-buffers';
 import { RateLimiter } from './token-bucket';
 
 /** "last used" reaches the extension at most this often per credential. */
@@ -80,6 +81,7 @@ export class ProxyRuntime {
       rotation: new CredentialRotation(),
       binance: new BinanceGateway({ upstream, vault: options.vault, policy: () => this.services.policy, now, onCredentialUsed, openLedger: openLedgerOnce }),
       upstream,
+      retryBuffers: new RetryBuffers(() => this.services.policy.proxy.retryBufferBytes),
       audit: options.audit,
       now,
       onCredentialHealth: (health) => options.onCredentialHealth?.(health),
@@ -91,6 +93,7 @@ export class ProxyRuntime {
       audit: options.audit,
       hosts: () => this.hosts,
       allowedOrigins: () => this.services.policy.proxy.allowedOrigins,
+      requestTimeoutMs: () => this.services.policy.proxy.requestTimeoutSeconds * 1000,
       now,
     });
     this.listener = new HttpListener(door);
@@ -128,7 +131,8 @@ export class ProxyRuntime {
     this.services.policy = policy;
     const wanted = portOverride ?? policy.proxy.port;
     const current = this.listener.listening && (wanted === 0 || wanted === this.listeningPort);
-    if (!current) await this.listen(wanted);
+    if (current) this.listener.setLimits(connectionLimits(policy));
+    else await this.listen(wanted);
     return this.status();
   }
 
@@ -141,7 +145,7 @@ export class ProxyRuntime {
 
   private async listen(port: number): Promise<void> {
     await this.stopListening();
-    const outcome = await this.listener.listen(port);
+    const outcome = await this.listener.listen(port, connectionLimits(this.services.policy));
     if (!outcome.ok) {
       this.lastError = outcome.error;
       return;
@@ -156,4 +160,8 @@ export class ProxyRuntime {
     this.hosts = new Set();
     await this.listener.close();
   }
+}
+
+function connectionLimits(policy: Policy): ConnectionLimits {
+  return { requestTimeoutMs: policy.proxy.requestTimeoutSeconds * 1000, maxConnections: policy.proxy.maxConnections };
 }

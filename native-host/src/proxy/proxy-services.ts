@@ -13,6 +13,7 @@ import type { VaultKeeper } from '../vault/vault-keeper';
 import type { AgentRegistry } from './agent-registry';
 import type { CredentialRotation } from './credential-rotation';
 import type { GrantRegistry } from './grant-registry';
+import type { RetryBuffers } from './retry-buffers';
 import type { RateLimiter } from './token-bucket';
 
 export interface ProxyServices {
@@ -24,6 +25,8 @@ export interface ProxyServices {
   rotation: CredentialRotation;
   binance: BinanceGateway;
   upstream: UpstreamPool;
+  /** Request bodies held for a retry with another key, across all requests. */
+  retryBuffers: RetryBuffers;
   /** Only appends: where the lines go (files, rotation) is the audit log's business. */
   audit: Pick<AuditLog, 'append'>;
   onCredentialUsed: (credentialId: string) => void;

@@ -87,7 +87,7 @@ function dispatchOptions(call: UpstreamCall): Dispatcher.DispatchOptions {
     method: call.method as Dispatcher.HttpMethod,
     headers: call.headers,
     // Streamed bodies go through a Readable: undici pulls it with back-pressure and destroys it on abort.
-    body: call.body === null || Buffer.isBuffer(call.body) ? call.body : Readable.from(call.body),
+    body: call.body === null || Buffer.isBuffer(call.body) ? call.body : Readable.from(call.body, { objectMode: false }),
     headersTimeout: call.timeoutMs,
     bodyTimeout: call.timeoutMs,
   };
