@@ -176,6 +176,10 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Fix each field listed (with its line) and apply again; the running policy stays until then.',
     headless: 'Fix each field listed (with its line) in the policy file; the running policy stays until then.',
   },
+  REQUEST_TIMEOUT: {
+    browser: 'An agent sent its request too slowly and was cut off; if a real agent needs longer, raise request_timeout_seconds in the policy (Options → Services).',
+    headless: 'An agent sent its request too slowly and was cut off; if a real agent needs longer, raise [proxy] request_timeout_seconds in the policy file.',
+  },
   METHOD_OVERRIDE_REFUSED: {
     browser: 'The agent tried to change the HTTP method with an override (_method, X-HTTP-Method-Override); Keygate refuses that. Fix the agent.',
     headless: 'The agent tried to change the HTTP method with an override (_method, X-HTTP-Method-Override); Keygate refuses that. Fix the agent.',
@@ -212,6 +216,18 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Another Keygate process trades with the same data folder (the message names its process id); stop it to trade from the browser.',
     headless: 'Another Keygate (the browser’s host or another serve) trades with this --data-dir; stop it, or give serve its own --data-dir.',
   },
+  GRANT_MISSING: {
+    browser: 'A site or extension asked to use Keygate without a grant. If you trust it, allow it in Options → Sites & extensions (or “Allow this site” in the popup).',
+    headless: 'Sites and extensions reach Keygate only through the browser extension; give a headless agent a pk_ key instead.',
+  },
+  GRANT_DISABLED: {
+    browser: 'This site’s or extension’s grant is turned off; turn it on again in Options → Sites & extensions if you want it to work.',
+    headless: 'Sites and extensions reach Keygate only through the browser extension; give a headless agent a pk_ key instead.',
+  },
+  GRANT_EXPIRED: {
+    browser: 'This site’s or extension’s grant has expired; renew it in Options → Sites & extensions if you still want it.',
+    headless: 'Sites and extensions reach Keygate only through the browser extension; give a headless agent a pk_ key instead.',
+  },
   CLIENT_DISCONNECTED: {
     browser: 'The agent hung up before the answer was complete; nothing to fix in Keygate.',
     headless: 'The agent hung up before the answer was complete; nothing to fix in Keygate.',
@@ -222,6 +238,8 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
   },
 };
 
+const BROWSER_ONLY_CALLERS = 'Sites and extensions reach Keygate only through its browser extension; this proxy serves agents with a pk_ key.';
+
 /**
  * Where the catalogue's agent hint names a control of one mode only, the headless proxy says this
  * instead (the browser's host keeps the catalogue's text, which is written for the browser).
@@ -231,6 +249,9 @@ export const HEADLESS_AGENT_HINTS: Partial<Readonly<Record<ErrorCode, string>>> 
   CREDENTIAL_NOT_FOUND: 'Ask the operator to add an API key for the service (`keygate-host vault add`) and reload serve, then retry.',
   SCOPE_DENIED: 'Ask the operator for an agent key with this scope (`keygate-host agent create --scopes …`); GET /_keygate/status shows your scopes.',
   ALL_CREDENTIALS_FAILED: 'The detail lists each credential and why it failed; the operator must replace the dead keys (`keygate-host vault add`) and reload serve.',
+  GRANT_MISSING: BROWSER_ONLY_CALLERS,
+  GRANT_DISABLED: BROWSER_ONLY_CALLERS,
+  GRANT_EXPIRED: BROWSER_ONLY_CALLERS,
   AGENT_KEY_INVALID: 'Use the pk_ key exactly as printed by `keygate-host agent create`, or ask the operator to create or re-enable one.',
   CREDENTIAL_FORMAT_INVALID: 'Ask the operator to add the Binance key again with `keygate-host vault add --service binance` (api_key with secret_key, or private_key_pem).',
 };

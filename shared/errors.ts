@@ -166,6 +166,11 @@ export const ERRORS = {
     message: 'The rate limit for this service is used up.',
     hint: 'Wait for the number of seconds in the Retry-After header, then retry.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request (headers and body) did not arrive in time.',
+    hint: 'Send the whole request at once; Keygate closes connections that trickle past [proxy] request_timeout_seconds.',
+  },
   REQUEST_TOO_LARGE: {
     status: 413,
     message: 'The request body is larger than the policy allows.',
@@ -215,6 +220,21 @@ export const ERRORS = {
     status: 401,
     message: 'The agent key is not accepted: it is unknown, disabled, expired or malformed.',
     hint: 'Use the pk_ key exactly as shown when it was created, or ask the user to create or re-enable one in Keygate\'s options page.',
+  },
+  GRANT_MISSING: {
+    status: 403,
+    message: 'This site or extension has no Keygate grant.',
+    hint: 'Ask the user to allow it in Keygate (options page, "Sites & extensions", or the popup\'s "Allow this site").',
+  },
+  GRANT_DISABLED: {
+    status: 403,
+    message: 'This site\'s or extension\'s Keygate grant is disabled.',
+    hint: 'Ask the user to re-enable the grant in Keygate\'s options page ("Sites & extensions").',
+  },
+  GRANT_EXPIRED: {
+    status: 403,
+    message: 'This site\'s or extension\'s Keygate grant has expired.',
+    hint: 'Ask the user to renew the grant in Keygate\'s options page ("Sites & extensions").',
   },
   POLICY_INVALID: {
     status: 422,

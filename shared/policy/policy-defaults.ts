@@ -36,6 +36,9 @@ export const POLICY_BOUNDS = {
   idleLockMinutes: { min: 1, max: 1440 },
   maxRequestBodyBytes: { min: 1, max: 100 * MIB },
   upstreamTimeoutSeconds: { min: 1, max: 600 },
+  requestTimeoutSeconds: { min: 1, max: 600 },
+  maxConnections: { min: 1, max: 100_000 },
+  retryBufferBytes: { min: 0, max: 1024 * MIB },
   /** Binance refuses a recvWindow above 60 000 ms. */
   recvWindowMs: { min: 1, max: 60_000 },
   rateLimit: { min: 1, max: 1_000_000 },
@@ -63,6 +66,9 @@ export function defaultPolicy(): Policy {
       maxRequestBodyBytes: 10 * MIB,
       upstreamTimeoutSeconds: 120,
       upstreamProxy: null,
+      requestTimeoutSeconds: 60,
+      maxConnections: 512,
+      retryBufferBytes: 64 * MIB,
     },
     services: {
       openai: builtinService(BUILTIN_BASE_URLS.openai),

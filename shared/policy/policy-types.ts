@@ -89,6 +89,12 @@ export interface ProxyPolicy {
   upstreamTimeoutSeconds: number;
   /** The global egress proxy; a service's own `upstream_proxy` wins over it. */
   upstreamProxy: string | null;
+  /** How long an agent may take to send a whole request (headers and body). */
+  requestTimeoutSeconds: number;
+  /** Agent connections open at once; more are closed at once. */
+  maxConnections: number;
+  /** Request bodies held in memory for a retry with another key, across all requests; past it, bodies stream without retry. */
+  retryBufferBytes: number;
 }
 
 export interface Policy {

@@ -12,6 +12,9 @@ export const PROXY_KEYS = [
   'max_request_body_bytes',
   'upstream_timeout_seconds',
   'upstream_proxy',
+  'request_timeout_seconds',
+  'max_connections',
+  'retry_buffer_bytes',
 ];
 
 export function readProxy(table: TableReader, defaults: ProxyPolicy): ProxyPolicy {
@@ -22,5 +25,8 @@ export function readProxy(table: TableReader, defaults: ProxyPolicy): ProxyPolic
     maxRequestBodyBytes: table.value('max_request_body_bytes', integerIn(POLICY_BOUNDS.maxRequestBodyBytes), defaults.maxRequestBodyBytes),
     upstreamTimeoutSeconds: table.value('upstream_timeout_seconds', integerIn(POLICY_BOUNDS.upstreamTimeoutSeconds), defaults.upstreamTimeoutSeconds),
     upstreamProxy: table.value('upstream_proxy', upstreamProxyUrl, defaults.upstreamProxy),
+    requestTimeoutSeconds: table.value('request_timeout_seconds', integerIn(POLICY_BOUNDS.requestTimeoutSeconds), defaults.requestTimeoutSeconds),
+    maxConnections: table.value('max_connections', integerIn(POLICY_BOUNDS.maxConnections), defaults.maxConnections),
+    retryBufferBytes: table.value('retry_buffer_bytes', integerIn(POLICY_BOUNDS.retryBufferBytes), defaults.retryBufferBytes),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { egressFromEnvironment } from '../../native-host/src/proxy/egress-environment';
+import { egressFromEnvironment } from '../../native-host/src/upstream/egress-environment';
 
 describe('egressFromEnvironment', () => {
   it('finds nothing when no proxy variable is set (or only NO_PROXY, or blank ones)', () => {

@@ -63,6 +63,9 @@ describe('parsePolicy: valid files', () => {
         maxRequestBodyBytes: 10 * 1024 * 1024,
         upstreamTimeoutSeconds: 120,
         upstreamProxy: null,
+        requestTimeoutSeconds: 60,
+        maxConnections: 512,
+        retryBufferBytes: 64 * 1024 * 1024,
       },
       services: {
         openai: {
@@ -134,6 +137,9 @@ describe('parsePolicy: valid files', () => {
       maxRequestBodyBytes: 10_485_760,
       upstreamTimeoutSeconds: 120,
       upstreamProxy: null,
+      requestTimeoutSeconds: 60,
+      maxConnections: 512,
+      retryBufferBytes: 67_108_864,
     });
     expect(policy.services.binance).toMatchObject({ environment: 'mainnet', baseUrl: 'https://api.binance.com', recvWindowMs: 5000, allowCancelAll: false });
     expect(Object.keys(policy.custom)).toEqual([]);
@@ -171,6 +177,9 @@ allowed_origins = ["https://app.example.com", "http://localhost:5173", "chrome-e
 max_request_body_bytes = 104857600
 upstream_timeout_seconds = 600
 upstream_proxy = "http://proxy.corp.example:3128"
+request_timeout_seconds = 600
+max_connections = 100000
+retry_buffer_bytes = 0
 
 [services.anthropic]
 base_url = "http://127.0.0.1:43123/"
@@ -200,6 +209,9 @@ upstream_proxy = "https://proxy.example:8443"
       maxRequestBodyBytes: 104_857_600,
       upstreamTimeoutSeconds: 600,
       upstreamProxy: 'http://proxy.corp.example:3128',
+      requestTimeoutSeconds: 600,
+      maxConnections: 100_000,
+      retryBufferBytes: 0,
     });
     expect(policy.services.anthropic).toEqual({
       baseUrl: 'http://127.0.0.1:43123',
@@ -320,7 +332,7 @@ describe('parsePolicy: refused files', () => {
       '[proxy]\nport = 8472\nidle_lock_minuets = 5',
       'proxy.idle_lock_minuets',
       3,
-      'unknown key; expected one of: port, idle_lock_minutes, allowed_origins, max_request_body_bytes, upstream_timeout_seconds, upstream_proxy',
+      'unknown key; expected one of: port, idle_lock_minutes, allowed_origins, max_request_body_bytes, upstream_timeout_seconds, upstream_proxy, request_timeout_seconds, max_connections, retry_buffer_bytes',
     ],
     [
       'a built-in service at the top level',

@@ -4,9 +4,9 @@
  * the API key travels as X-MBX-APIKEY, and every answer feeds the weight guard.
  */
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
-import type { ProxyContext } from '../proxy/proxy-context';
-import { locateUpstream } from '../proxy/service-routes';
-import type { UpstreamResponse } from '../proxy/upstream-client';
+import { locateUpstream } from '../upstream/upstream-location';
+import type { UpstreamCall, UpstreamResponse } from '../upstream/upstream-pool';
+import type { BinanceServices } from './binance-services';
 import { BinanceClock } from './clock-offset';
 import { BinanceMarketData } from './market-data';
 import { PriceCache } from './price-cache';
@@ -22,42 +22,49 @@ export interface BinanceExchange {
 
 const PRICE_TTL_MS = 5000;
 
-export function createExchange(ctx: ProxyContext, policy: BinancePolicy): BinanceExchange {
+export function createExchange(services: BinanceServices, policy: BinancePolicy): BinanceExchange {
   const guard = new BinanceRateGuard();
+  const proxy = services.policy().proxy;
   const market = new BinanceMarketData({
-    upstream: ctx.upstream,
+    upstream: services.upstream,
     baseUrl: policy.baseUrl,
-    upstreamProxy: policy.upstreamProxy ?? ctx.policy.proxy.upstreamProxy,
-    timeoutMs: ctx.policy.proxy.upstreamTimeoutSeconds * 1000,
+    upstreamProxy: policy.upstreamProxy ?? proxy.upstreamProxy,
+    timeoutMs: proxy.upstreamTimeoutSeconds * 1000,
     guard,
-    now: ctx.now,
+    now: services.now,
   });
   return {
     baseUrl: policy.baseUrl,
     guard,
     market,
-    clock: new BinanceClock(() => market.serverTime(), ctx.now),
-    prices: new PriceCache((symbol) => market.lastPrice(symbol), PRICE_TTL_MS, ctx.now),
+    clock: new BinanceClock(() => market.serverTime(), services.now),
+    prices: new PriceCache((symbol) => market.lastPrice(symbol), PRICE_TTL_MS, services.now),
   };
 }
 
-/** Sends one request with the body-less, all-in-the-query form Keygate signs. */
-export async function sendWithKey(
-  ctx: ProxyContext,
-  exchange: BinanceExchange,
-  policy: BinancePolicy,
-  call: { method: string; path: string; query: string; apiKey: string },
-): Promise<UpstreamResponse> {
+/** One call in the body-less, all-in-the-query form Keygate signs; the API key travels as X-MBX-APIKEY. */
+export function keyedCall(services: BinanceServices, policy: BinancePolicy, call: { method: string; path: string; query: string; apiKey: string }): UpstreamCall {
   const { origin, path } = locateUpstream(policy.baseUrl, call.path, call.query);
-  const response = await ctx.upstream.send({
+  const proxy = services.policy().proxy;
+  return {
     origin,
     path,
     method: call.method,
     headers: { 'x-mbx-apikey': call.apiKey, accept: 'application/json', 'accept-encoding': 'identity' },
     body: null,
-    timeoutMs: ctx.policy.proxy.upstreamTimeoutSeconds * 1000,
-    upstreamProxy: policy.upstreamProxy ?? ctx.policy.proxy.upstreamProxy,
-  });
-  exchange.guard.observe(response.statusCode, response.headers, ctx.now());
+    timeoutMs: proxy.upstreamTimeoutSeconds * 1000,
+    upstreamProxy: policy.upstreamProxy ?? proxy.upstreamProxy,
+  };
+}
+
+/** Sends one keyed request and returns the answer (Keygate's own calls, not an agent's). */
+export async function sendWithKey(
+  services: BinanceServices,
+  exchange: BinanceExchange,
+  policy: BinancePolicy,
+  call: { method: string; path: string; query: string; apiKey: string },
+): Promise<UpstreamResponse> {
+  const response = await services.upstream.send(keyedCall(services, policy, call));
+  exchange.guard.observe(response.statusCode, response.headers, services.now());
   return response;
 }

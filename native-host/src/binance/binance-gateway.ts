@@ -1,23 +1,20 @@
 /**
- * The Binance branch of the proxy: default-deny endpoint rules, read/trade scopes, the weight
- * guard, order-value and daily-volume caps, then signing with the real key and relaying Binance's
- * answer. Never retries an order: a request that reached Binance may have been executed.
+ * The Binance service handler: default-deny endpoint rules and the read/trade scope they imply,
+ * the weight guard, order-value and daily-volume caps, then signing with the real key and relaying
+ * Binance's answer through the one upstream relay. Never retries an order: a request that reached
+ * Binance may have been executed.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
 import { KeygateError } from '../../../shared/errors';
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
 import type { BinanceKeyRestrictions } from '../../../shared/proxy-messages';
-import type { AgentKeyRecord } from '../../../shared/vault/format';
-import { readBodyCapped } from '../proxy/body-limit';
-import type { ForwardMeter } from '../proxy/forward-with-rotation';
-import type { ProxyContext } from '../proxy/proxy-context';
-import { AgentResponse, relayResponse } from '../proxy/response-relay';
-import { type BinanceExchange, createExchange, sendWithKey } from './binance-exchange';
+import { readBodyCapped, type RequestBody } from '../upstream/request-body';
+import type { AnswerSink } from '../upstream/upstream-relay';
+import { type BinanceExchange, createExchange, keyedCall } from './binance-exchange';
 import { type BinanceKey, parseBinanceSecret, wipeBinanceKey } from './binance-keys';
 import { encodeParams, type ParamList, parseAgentParams, withoutAgentSigning } from './binance-params';
+import type { BinanceServices } from './binance-services';
 import { buildSignedQuery } from './binance-signing';
-import type { DailyVolumeLedger } from './daily-volume-ledger';
 import { type BinanceEndpointDecision, decideBinanceEndpoint } from './endpoint-policy';
 import { checkKeyRestrictions } from './key-restrictions';
 import { checkOrderCaps, type VolumeHold } from './order-caps';
@@ -27,73 +24,96 @@ import { binanceErrorCode, judgeOrderAnswer, mayHaveExecutedWithoutAnswer, parse
 
 export { BinanceBackOff } from './rate-guard';
 
-export interface BinanceRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
-  agent: AgentKeyRecord;
+export type BinanceAdmission = Extract<BinanceEndpointDecision, { allowed: true }>;
+
+/** One admitted agent request, as the pipeline hands it over. */
+export interface BinanceAgentCall {
+  method: string;
   upstreamPath: string;
   query: string;
-  extraHeaders: Record<string, string>;
-  meter: ForwardMeter;
-  /** Facts for the audit line (order value, reservation); never a secret or signature. */
+  contentType: string | undefined;
+  body: RequestBody;
+  /** The agent went away: stop, and abort the call to Binance. */
+  signal: AbortSignal;
+  /** The agent's reply, scrubbing these secrets from everything it is sent. */
+  scrubbedReply: (secrets: Uint8Array[]) => AnswerSink;
+  meter: { credentialId: string | null; bytesIn: number };
+  /** Facts for the audit line (order value, reservation, whether it reached Binance); never a secret. */
   detail: Record<string, string | number | boolean | null>;
 }
 
-type Allowed = Extract<BinanceEndpointDecision, { allowed: true }>;
+/** How far an order got: never sent (cannot have executed), sent, or answered by Binance. */
+type OrderProgress = { sent: boolean; answered: boolean };
 
 export class BinanceGateway {
   private exchange: BinanceExchange | null = null;
   private readonly restrictions = new Map<string, BinanceKeyRestrictions>();
 
-  constructor(private readonly openLedger: () => Promise<DailyVolumeLedger>) {}
+  constructor(private readonly services: BinanceServices) {}
 
   /** State is per base URL: a policy pointing elsewhere starts a fresh clock, price cache and budget. */
-  private exchangeFor(ctx: ProxyContext, policy: BinancePolicy): BinanceExchange {
-    if (this.exchange?.baseUrl !== policy.baseUrl) this.exchange = createExchange(ctx, policy);
+  private exchangeFor(policy: BinancePolicy): BinanceExchange {
+    if (this.exchange?.baseUrl !== policy.baseUrl) this.exchange = createExchange(this.services, policy);
     return this.exchange;
   }
 
-  async handle(ctx: ProxyContext, request: BinanceRequest): Promise<void> {
-    const policy = ctx.policy.services.binance;
-    const method = (request.req.method ?? 'GET').toUpperCase();
-    const decision = this.admit(ctx, request, method, policy);
-    const exchange = this.exchangeFor(ctx, policy);
-    const allowedNow = exchange.guard.check(ctx.now());
+  /** The endpoint-rules step: the lists, then the scope the endpoint's class needs (read or trade). */
+  admit(scopes: readonly string[], method: string, upstreamPath: string): BinanceAdmission {
+    // No Binance REST path needs percent-encoding; an encoded one is an attempt to smuggle a name past
+    // the lists (a lenient server could decode `withdraw%2Fapply`), so it is refused outright.
+    if (upstreamPath.includes('%')) throw new KeygateError('ENDPOINT_BLOCKED', 'Binance: percent-encoded paths are never forwarded.');
+    const decision = decideBinanceEndpoint(method, upstreamPath, this.services.policy().services.binance);
+    if (!decision.allowed) throw new KeygateError('ENDPOINT_BLOCKED', `Binance: ${decision.reason}.`);
+    if (!scopeAllows(scopes, 'binance', decision.access)) throw new KeygateError('SCOPE_DENIED', `Needs scope "binance:${decision.access}".`);
+    return decision;
+  }
+
+  async forward(call: BinanceAgentCall, admission: BinanceAdmission): Promise<void> {
+    const { services } = this;
+    const policy = services.policy().services.binance;
+    const exchange = this.exchangeFor(policy);
+    const allowedNow = exchange.guard.check(services.now());
     if (!allowedNow.ok) throw new BinanceBackOff(allowedNow.retryAfterSeconds, allowedNow.reason);
 
-    const body = await readBodyCapped(request.req, ctx.policy.proxy.maxRequestBodyBytes, (total) => (request.meter.bytesIn = total));
-    const params = withoutAgentSigning(parseAgentParams(request.query, body, request.req.headers['content-type']));
-    const hold: VolumeHold = isOrderPlacing(method, request.upstreamPath)
-      ? await checkOrderCaps({ exchange, policy, method, path: request.upstreamPath, params, now: ctx.now(), openLedger: this.openLedger, detail: request.detail })
+    const body = await readBodyCapped(call.body, services.policy().proxy.maxRequestBodyBytes, (total) => (call.meter.bytesIn = total));
+    const params = withoutAgentSigning(parseAgentParams(call.query, body, call.contentType));
+    const order = isOrderPlacing(call.method, call.upstreamPath);
+    const hold: VolumeHold = order
+      ? await checkOrderCaps({ exchange, policy, method: call.method, path: call.upstreamPath, params, now: services.now(), openLedger: services.openLedger, detail: call.detail })
       : null;
 
-    const [credentialId] = ctx.vault.credentialIdsFor('binance');
+    const [credentialId] = services.vault.credentialIdsFor('binance');
     if (credentialId === undefined) {
       await hold?.release();
-      throw ctx.vault.noUsableCredential('binance');
+      throw services.vault.noUsableCredential('binance');
     }
-    request.meter.credentialId = credentialId;
-    const progress = { sent: false };
+    call.meter.credentialId = credentialId;
+    const progress: OrderProgress = { sent: false, answered: false };
     try {
-      await ctx.vault.withOpenCredential(credentialId, async (secret, record) => {
+      await services.vault.withOpenCredential(credentialId, async (secret, record) => {
         if (record.kind === 'api_key') throw new KeygateError('CREDENTIAL_FORMAT_INVALID', 'The Binance credential holds a plain API key; add it again as key + secret or PEM key.');
         const key = parseBinanceSecret(record.kind, secret);
         try {
-          await this.forwardSigned(ctx, exchange, policy, { request, method, decision, params, key, hold, progress });
-          ctx.onCredentialUsed(credentialId);
+          await this.forwardSigned(exchange, policy, { call, admission, params, key, hold, progress });
+          services.onCredentialUsed(credentialId);
         } finally {
           wipeBinanceKey(key);
         }
       });
     } catch (error) {
-      if (hold && !request.res.headersSent && !mayHaveExecutedWithoutAnswer(progress.sent, error)) await hold.release();
+      // An order that was never sent (the clock sync failed, the agent left first) cannot have
+      // executed: give its volume back. Once sent, a timeout, a broken connection or the agent
+      // hanging up may hide an executed order: keep the reservation then (counting too much is safe).
+      // A reservation Binance's answer already decided stays decided (see reservation-release.ts).
+      if (hold && !mayHaveExecutedWithoutAnswer(progress.sent, error)) await hold.release();
+      if (order) call.detail.reachedBinance = progress.answered ? true : progress.sent ? 'unknown' : false;
       throw error;
     }
   }
 
   /** What Binance says of a stored key; kept for /_keygate/status and returned for the extension. */
-  async checkRestrictions(ctx: ProxyContext, credentialId: string): Promise<BinanceKeyRestrictions> {
-    const result = await checkKeyRestrictions(ctx, this.exchangeFor(ctx, ctx.policy.services.binance), credentialId);
+  async checkRestrictions(credentialId: string): Promise<BinanceKeyRestrictions> {
+    const result = await checkKeyRestrictions(this.services, this.exchangeFor(this.services.policy().services.binance), credentialId);
     this.restrictions.set(credentialId, result);
     return result;
   }
@@ -103,42 +123,45 @@ export class BinanceGateway {
     return [...this.restrictions.values()];
   }
 
-  /** Endpoint lists, then the scope the endpoint's class needs, then the vault. */
-  private admit(ctx: ProxyContext, request: BinanceRequest, method: string, policy: BinancePolicy): Allowed {
-    // No Binance REST path needs percent-encoding; an encoded one is an attempt to smuggle a name past
-    // the lists (a lenient server could decode `withdraw%2Fapply`), so it is refused outright.
-    if (request.upstreamPath.includes('%')) throw new KeygateError('ENDPOINT_BLOCKED', 'Binance: percent-encoded paths are never forwarded.');
-    const decision = decideBinanceEndpoint(method, request.upstreamPath, policy);
-    if (!decision.allowed) throw new KeygateError('ENDPOINT_BLOCKED', `Binance: ${decision.reason}.`);
-    if (!scopeAllows(request.agent.scopes, 'binance', decision.access)) throw new KeygateError('SCOPE_DENIED', `Needs scope "binance:${decision.access}".`);
-    if (!ctx.vault.isUnlocked) throw new KeygateError('VAULT_LOCKED');
-    return decision;
-  }
-
   private async forwardSigned(
-    ctx: ProxyContext,
     exchange: BinanceExchange,
     policy: BinancePolicy,
-    call: { request: BinanceRequest; method: string; decision: Allowed; params: ParamList; key: BinanceKey; hold: VolumeHold; progress: { sent: boolean } },
+    signed: { call: BinanceAgentCall; admission: BinanceAdmission; params: ParamList; key: BinanceKey; hold: VolumeHold; progress: OrderProgress },
   ): Promise<void> {
-    const { request, key, hold } = call;
-    const query = call.decision.signed ? buildSignedQuery(key, call.params, await exchange.clock.timestamp(), policy.recvWindowMs) : encodeParams(call.params);
-    call.progress.sent = true;
-    const response = await sendWithKey(ctx, exchange, policy, { method: call.method, path: request.upstreamPath, query, apiKey: key.apiKey });
-    request.detail.binanceStatus = response.statusCode;
-    const relay = { extraHeaders: request.extraHeaders, secrets: secretsOf(key), onBytes: (total: number) => (request.meter.bytesOut = total) };
-    if (response.statusCode < 400 || response.statusCode >= 500) {
-      await settleReservation(hold, judgeOrderAnswer(request.upstreamPath, response.statusCode, null), request.detail);
-      await relayResponse(response.body, request.res, response.statusCode, response.headers, relay);
-      return;
-    }
-    const body = Buffer.from(await response.body.arrayBuffer());
-    const answer = parseAnswerBody(body.toString('utf8'));
-    // -1021: our clock drifted from Binance's; re-sync so the agent's retry succeeds.
-    if (binanceErrorCode(answer) === -1021) void exchange.clock.resync().catch(() => undefined);
-    await settleReservation(hold, judgeOrderAnswer(request.upstreamPath, response.statusCode, answer), request.detail);
-    await new AgentResponse(request.res, relay).sendWhole(response.statusCode, response.headers, body);
+    const { call, key, hold, progress } = signed;
+    const { services } = this;
+    const query = signed.admission.signed ? buildSignedQuery(key, signed.params, await exchange.clock.timestamp(), policy.recvWindowMs) : encodeParams(signed.params);
+    if (call.signal.aborted) throw new KeygateError('CLIENT_DISCONNECTED');
+    progress.sent = true;
+    let settled: Promise<void> | null = null;
+    await services.upstream.relay(keyedCall(services, policy, { method: call.method, path: call.upstreamPath, query, apiKey: key.apiKey }), {
+      sink: call.scrubbedReply(secretsOf(key)),
+      signal: call.signal,
+      onHead: (status, headers) => {
+        progress.answered = true;
+        exchange.guard.observe(status, headers, services.now());
+        call.detail.binanceStatus = status;
+        // A 2xx or 5xx keeps the order's volume (accepted, or status unknown); a 4xx is judged below.
+        if (!isClientError(status)) settled = settleReservation(hold, judgeOrderAnswer(call.upstreamPath, status, null), call.detail);
+      },
+      // A 4xx is read before the agent sees it: it may release the order's volume or need a clock re-sync.
+      inspection: {
+        inspects: isClientError,
+        verdict: async (status, bodyStart): Promise<'relay'> => {
+          const answer = parseAnswerBody(bodyStart.toString('utf8'));
+          // -1021: our clock drifted from Binance's; re-sync so the agent's retry succeeds.
+          if (binanceErrorCode(answer) === -1021) void exchange.clock.resync().catch(() => undefined);
+          await settleReservation(hold, judgeOrderAnswer(call.upstreamPath, status, answer), call.detail);
+          return 'relay';
+        },
+      },
+    });
+    await settled;
   }
+}
+
+function isClientError(status: number): boolean {
+  return status >= 400 && status < 500;
 }
 
 function secretsOf(key: BinanceKey): Uint8Array[] {

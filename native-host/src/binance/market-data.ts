@@ -4,8 +4,8 @@
  * also feeds the shared weight guard.
  */
 import { KeygateError } from '../../../shared/errors';
-import { locateUpstream } from '../proxy/service-routes';
-import type { UpstreamClient } from '../proxy/upstream-client';
+import { locateUpstream } from '../upstream/upstream-location';
+import type { UpstreamPool } from '../upstream/upstream-pool';
 import { encodeParams } from './binance-params';
 import { ListedSymbols, type SymbolInfo } from './listed-symbols';
 import { BinanceBackOff, type BinanceRateGuard } from './rate-guard';
@@ -13,7 +13,7 @@ import { BinanceBackOff, type BinanceRateGuard } from './rate-guard';
 export type { SymbolInfo } from './listed-symbols';
 
 export interface MarketDataOptions {
-  upstream: UpstreamClient;
+  upstream: UpstreamPool;
   baseUrl: string;
   upstreamProxy: string | null;
   timeoutMs: number;

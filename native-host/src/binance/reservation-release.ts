@@ -83,20 +83,18 @@ function cancelReplaceProvesNoNewOrder(body: unknown): boolean {
   return result === undefined ? data === undefined : NEW_ORDER_NOT_PLACED.has(result);
 }
 
-/** After these, an order that was sent may have executed: Binance's answer was lost, or refused unread. */
-const ANSWER_LOST_OR_UNREAD: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNREACHABLE', 'UPSTREAM_ENCODING_REFUSED', 'UPSTREAM_RANGE_REFUSED']);
+/** Failures that prove the request never left Keygate: the TLS handshake failed before it was sent. */
+const NOTHING_SENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UPSTREAM_CERTIFICATE_INVALID']);
 
 /**
  * Whether an order may have executed although no readable answer came back. Never sent (the clock
- * sync failed, say): it cannot have. Sent, then a timeout, a broken connection, or an answer Keygate
- * refused unread (compressed, a range): it may have.
+ * sync failed, say): it cannot have. Sent, then anything else — a timeout, a broken connection, an
+ * answer Keygate refused unread (compressed, a range), the agent hanging up — it may have.
  */
 export function mayHaveExecutedWithoutAnswer(sent: boolean, error: unknown): boolean {
   if (!sent) return false;
-  if (!(error instanceof KeygateError)) return true;
-  return ANSWER_LOST_OR_UNREAD.has(error.code);
+  return !(error instanceof KeygateError && NOTHING_SENT.has(error.code));
 }
-
 /** Gives the reservation back when the verdict allows it, and says which way it went in the audit detail. */
 export async function settleReservation(hold: VolumeHold, verdict: OrderAnswerVerdict, detail: Record<string, string | number | boolean | null>): Promise<void> {
   if (hold === null) return;

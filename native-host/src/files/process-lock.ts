@@ -12,14 +12,50 @@ import { writeTempBeside } from './durable-write';
 import { isRunning } from './process-alive';
 
 const LOCK_FILE_MODE = 0o600;
+/** Creating, finding it just released, removing a stale one: a few rounds, then the caller waits. */
+const ACQUIRE_ATTEMPTS = 4;
 
 /** Lock files this process holds, with how many holders each has. */
 const heldHere = new Map<string, number>();
 
-async function holderOf(lockPath: string): Promise<number | null> {
-  const text = await readFile(lockPath, 'utf8').catch(() => '');
+/** The pid in a lock file; 'absent' when there is none, null when it holds no readable pid. */
+async function holderOf(lockPath: string): Promise<number | null | 'absent'> {
+  let text: string;
+  try {
+    text = await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return 'absent';
+    text = '';
+  }
   const pid = Number(text.trim());
   return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+}
+
+function heldByAnother(holder: number | null | 'absent'): holder is number {
+  return typeof holder === 'number' && holder !== process.pid && isRunning(holder);
+}
+
+/**
+ * Removes a lock left by a process that is gone. Only the holder of `<lock>.takeover` may remove
+ * another process's lock, and it checks again while holding it: a lock file is otherwise removed
+ * only by its owner and created only where none exists, so the one judged stale cannot be swapped for
+ * a live one before it is removed (two processes judging the same stale lock could otherwise each
+ * remove it, the second one removing the first one's fresh lock, and both would edit at once).
+ */
+async function removeStaleLock(lockPath: string): Promise<void> {
+  const takeoverPath = `${lockPath}.takeover`;
+  if (!(await createExclusively(takeoverPath))) {
+    // A takeover in progress; or one whose process died mid-way, which is itself stale.
+    const taker = await holderOf(takeoverPath);
+    if (!heldByAnother(taker) && taker !== 'absent') await unlink(takeoverPath).catch(() => undefined);
+    return;
+  }
+  try {
+    const holder = await holderOf(lockPath);
+    if (holder !== 'absent' && !heldByAnother(holder) && holder !== process.pid) await unlink(lockPath).catch(() => undefined);
+  } finally {
+    await unlink(takeoverPath).catch(() => undefined);
+  }
 }
 
 /**
@@ -69,18 +105,19 @@ export class ProcessLock {
       heldHere.set(lockPath, holders + 1);
       return new ProcessLock(lockPath);
     }
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < ACQUIRE_ATTEMPTS; attempt++) {
       if (await createExclusively(lockPath)) {
         heldHere.set(lockPath, 1);
         removeHeldLocksOnExit();
         return new ProcessLock(lockPath);
       }
       const holder = await holderOf(lockPath);
-      if (holder !== null && holder !== process.pid && isRunning(holder)) return { heldBy: holder };
-      // Left by a process that is gone (or unreadable): take it over, unless someone just did.
-      if ((await holderOf(lockPath)) === holder) await unlink(lockPath).catch(() => undefined);
+      if (heldByAnother(holder)) return { heldBy: holder };
+      // Released just now (try again), or left by a process that is gone, or unreadable: take it over.
+      if (holder !== 'absent') await removeStaleLock(lockPath);
     }
-    return { heldBy: (await holderOf(lockPath)) ?? 0 };
+    const holder = await holderOf(lockPath);
+    return { heldBy: typeof holder === 'number' ? holder : 0 };
   }
 
   async release(): Promise<void> {

@@ -1,32 +1,23 @@
-import type { ServerResponse } from 'node:http';
-import { ERRORS, type ErrorCode, errorBody } from '../../../shared/errors';
-
 /**
  * Answers an agent with the catalogue's JSON error: `{"error": {code, message, hint}}` and the
- * code's HTTP status. The detail must never carry a secret (callers pass rule names, not values).
+ * code's HTTP status, through whichever reply its front door gave. The detail must never carry a
+ * secret (callers pass rule names, not values).
  */
-export function sendError(res: ServerResponse, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: errorBody(code, detail) });
-  res.writeHead(ERRORS[code].status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  });
-  res.end(body);
+import { ERRORS, type ErrorCode, errorBody, KeygateError } from '../../../shared/errors';
+import type { AgentReply } from './agent-exchange';
+
+export function replyJson(reply: AgentReply, status: number, value: unknown, headers: Record<string, string> = {}): Promise<void> {
+  const body = Buffer.from(JSON.stringify(value));
+  reply.start(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' });
+  reply.write(body);
+  return reply.end();
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  });
-  res.end(body);
+/** After the head went out, an error can only break the answer off: the agent must not take it for whole. */
+export function replyError(reply: AgentReply, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): Promise<void> {
+  if (reply.headersSent) {
+    reply.abort(new KeygateError(code, detail));
+    return Promise.resolve();
+  }
+  return replyJson(reply, ERRORS[code].status, { error: errorBody(code, detail) }, headers);
 }

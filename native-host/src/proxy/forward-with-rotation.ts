@@ -1,82 +1,122 @@
 /**
- * Sends one agent request upstream with a real credential, trying the service's other credentials
- * when the upstream says a key is dead (never after it may have acted on the request).
+ * The key-injection service handler (OpenAI, Anthropic, custom services): the policy's endpoint
+ * rules, then the request sent upstream with a real credential, trying the service's other
+ * credentials when the upstream says a key is dead (never after it may have acted on the request).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { KeygateError } from '../../../shared/errors';
-import type { DeadKeyRule } from '../../../shared/policy/policy-types';
+import type { DeadKeyRule, EndpointRules } from '../../../shared/policy/policy-types';
+import { declaredLengthExceeds, limitBody } from '../upstream/request-body';
+import type { AnswerInspection } from '../upstream/upstream-relay';
+import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from './endpoint-match';
 import { buildUpstreamHeaders } from './forward-headers';
-import { declaredLengthExceeds, limitBody, readBodyCapped } from './body-limit';
-import type { ProxyContext } from './proxy-context';
-import { AgentResponse } from './response-relay';
-import type { DeadKeyCheck } from './upstream-relay';
-import { locateUpstream, type ServiceTarget } from './service-routes';
+import { methodOverrideProblem } from './method-override';
+import type { ProxyServices } from './proxy-services';
+import { Refusal } from './refusal';
+import { ScrubbingReply } from './response-relay';
+import type { AdmissionCall, ForwardCall, ServiceHandler } from './service-handler';
 
 const utf8 = new TextDecoder();
 
-function deadKeyCheck(rule: DeadKeyRule): DeadKeyCheck {
-  return { inspects: (status) => mayBeDeadKeyAnswer(rule, status), isDead: (status, bodyStart) => isDeadKeyAnswer(rule, status, utf8.decode(bodyStart)) };
-}
+/** Patterns compile once per rule, like endpoint rules: the answer a service's dead key gets. */
+const deadKeyChecks = new WeakMap<DeadKeyRule, AnswerInspection>();
 
-export interface ForwardMeter {
-  credentialId: string | null;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-export interface ForwardInput {
-  req: IncomingMessage;
-  res: ServerResponse;
-  target: ServiceTarget;
-  query: string;
-  extraHeaders: Record<string, string>;
-  meter: ForwardMeter;
-}
-
-export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput): Promise<void> {
-  const { req, res, target, meter } = input;
-  const maxBytes = ctx.policy.proxy.maxRequestBodyBytes;
-  if (declaredLengthExceeds(req, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
-  const ids = ctx.vault.credentialIdsFor(target.service);
-  if (ids.length === 0) throw ctx.vault.noUsableCredential(target.service);
-  const order = ctx.rotation.order(target.service, ids, target.rotation, ctx.now());
-  const countIn = (total: number) => (meter.bytesIn = total);
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  // Only a request that may be sent twice is held in memory; a single-key request streams.
-  const body: Buffer | Readable | null = !hasBody ? null : order.length > 1 ? await readBodyCapped(req, maxBytes, countIn) : req.pipe(limitBody(maxBytes, countIn));
-  const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, input.query);
-  // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
-  const deadKey = order.length > 1 ? deadKeyCheck(target.deadKey) : null;
-  const failures: string[] = [];
-
-  for (const id of order) {
-    meter.credentialId = id;
-    const dead = await ctx.vault.withOpenCredential(id, async (secret) => {
-      const headers = buildUpstreamHeaders(req.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
-      const agent = new AgentResponse(res, { extraHeaders: input.extraHeaders, secrets: [secret], allowRanges: target.allowRanges, onBytes: (total) => (meter.bytesOut = total) });
-      const call = {
-        origin,
-        path,
-        method: req.method ?? 'GET',
-        headers,
-        body,
-        timeoutMs: ctx.policy.proxy.upstreamTimeoutSeconds * 1000,
-        upstreamProxy: target.upstreamProxy ?? ctx.policy.proxy.upstreamProxy,
-      };
-      const outcome = await ctx.upstream.relay(call, { agent, deadKey });
-      ctx.onCredentialUsed(id);
-      if (outcome.kind === 'dead') return `HTTP ${outcome.status}`;
-      // With no other key to try the answer went to the agent as it was; a dead-key status still counts.
-      const health = isDeadKeyStatus(target.deadKey, outcome.status) ? ctx.rotation.markFailed(target.service, ids, id, target.rotation, `HTTP ${outcome.status}`, ctx.now()) : ctx.rotation.markWorked(id);
-      if (health !== null) ctx.onCredentialHealth(health);
-      await agent.settled;
-      return null;
-    });
-    if (dead === null) return;
-    failures.push(`credential ${id}: ${dead}`);
-    ctx.onCredentialHealth(ctx.rotation.markFailed(target.service, ids, id, target.rotation, dead, ctx.now()));
+function deadKeyCheck(rule: DeadKeyRule): AnswerInspection {
+  let check = deadKeyChecks.get(rule);
+  if (check === undefined) {
+    check = { inspects: (status) => mayBeDeadKeyAnswer(rule, status), verdict: (status, bodyStart) => (isDeadKeyAnswer(rule, status, utf8.decode(bodyStart)) ? 'drop' : 'relay') };
+    deadKeyChecks.set(rule, check);
   }
-  throw new KeygateError('ALL_CREDENTIALS_FAILED', `${failures.join('; ')}.`);
+  return check;
+}
+
+/** Patterns compile once per policy: a new policy brings new rule objects, so identity is the key. */
+const compiledRules = new WeakMap<EndpointRules, CompiledEndpointRules>();
+
+function rulesFor(rules: EndpointRules): CompiledEndpointRules {
+  let compiled = compiledRules.get(rules);
+  if (compiled === undefined) {
+    compiled = compileEndpointRules(rules);
+    compiledRules.set(rules, compiled);
+  }
+  return compiled;
+}
+
+export class KeyInjectionHandler implements ServiceHandler<null> {
+  readonly entryAccess = 'use';
+
+  constructor(private readonly services: ProxyServices) {}
+
+  admit({ method, headers, query, target }: AdmissionCall): null {
+    // Endpoint rules judge the method the request names; one that asks the upstream for another is refused first.
+    const override = methodOverrideProblem(headers, query);
+    if (override !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', override);
+    const decision = decideEndpoint(rulesFor(target.rules), method, target.upstreamPath);
+    if (!decision.allowed) {
+      const rule = decision.rule ?? (decision.reason === 'not_allowed' ? 'not in allowed_endpoints' : 'blocked');
+      throw new Refusal('ENDPOINT_BLOCKED', `Rule: ${rule}.`, {}, rule);
+    }
+    return null;
+  }
+
+  async forward(call: ForwardCall<null>): Promise<void> {
+    const { request, target, record } = call;
+    const services = this.services;
+    const { meter } = record;
+    const maxBytes = services.policy.proxy.maxRequestBodyBytes;
+    if (declaredLengthExceeds(request.headers, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
+    const ids = services.vault.credentialIdsFor(target.service);
+    if (ids.length === 0) throw services.vault.noUsableCredential(target.service);
+    const countIn = (total: number) => (meter.bytesIn = total);
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    let order = services.rotation.order(target.service, ids, target.rotation, services.now());
+    // Only a request that may be sent twice is held in memory, while the host-wide budget lasts; a
+    // single-key request, or one past the budget, streams and is sent once.
+    const capped = hasBody ? limitBody(request.body, maxBytes, countIn) : null;
+    const held = capped !== null && order.length > 1 ? await services.retryBuffers.hold(capped) : null;
+    if (held?.kind === 'streaming') order = order.slice(0, 1);
+    const body = held === null ? capped : held.kind === 'held' ? held.bytes : held.body;
+    try {
+      await this.tryInOrder(call, order, ids, body);
+    } finally {
+      if (held?.kind === 'held') held.release();
+    }
+  }
+
+  private async tryInOrder({ request, reply, target, query, record }: ForwardCall<null>, order: readonly string[], ids: readonly string[], body: AsyncIterable<Buffer> | Buffer | null): Promise<void> {
+    const services = this.services;
+    const { meter } = record;
+    const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, query);
+    // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
+    const inspection = order.length > 1 ? deadKeyCheck(target.deadKey) : null;
+    const failures: string[] = [];
+
+    for (const id of order) {
+      meter.credentialId = id;
+      const dead = await services.vault.withOpenCredential(id, async (secret) => {
+        const headers = buildUpstreamHeaders(request.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
+        const call = {
+          origin,
+          path,
+          method: request.method,
+          headers,
+          body,
+          timeoutMs: services.policy.proxy.upstreamTimeoutSeconds * 1000,
+          upstreamProxy: target.upstreamProxy ?? services.policy.proxy.upstreamProxy,
+        };
+        const outcome = await services.upstream.relay(call, { sink: new ScrubbingReply(reply, [secret], target.allowRanges), signal: request.signal, inspection });
+        services.onCredentialUsed(id);
+        if (outcome.kind === 'dropped') return `HTTP ${outcome.status}`;
+        // With no other key to try the answer went to the agent as it was; a dead-key status still counts.
+        const health = isDeadKeyStatus(target.deadKey, outcome.status) ? services.rotation.markFailed(target.service, ids, id, target.rotation, `HTTP ${outcome.status}`, services.now()) : services.rotation.markWorked(id);
+        if (health !== null) services.onCredentialHealth(health);
+        return null;
+      });
+      if (dead === null) return;
+      failures.push(`credential ${id}: ${dead}`);
+      services.onCredentialHealth(services.rotation.markFailed(target.service, ids, id, target.rotation, dead, services.now()));
+    }
+    throw new KeygateError('ALL_CREDENTIALS_FAILED', `${failures.join('; ')}.`);
+  }
 }

@@ -1,38 +1,40 @@
 /**
- * The proxy as the host runs it: an HTTP server bound to 127.0.0.1 only, the current policy and
- * agent keys, and the shared state requests use (rate buckets, rotation cursors, upstream pools,
- * the audit log). Both front doors, the browser's native host and `keygate-host serve`, use this.
+ * The proxy as the host runs it, and its composition root: the process-wide services (policy,
+ * callers, rate buckets, rotation, upstream pool, Binance, audit), the one request pipeline, and its
+ * HTTP front door on 127.0.0.1. Both ways the host runs, the browser's native host and
+ * `keygate-host serve`, use this.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KeygateError } from '../../../shared/errors';
+import { join } from 'node:path';
+import type { KeygateError } from '../../../shared/errors';
+import type { GrantRecord } from '../../../shared/grants/grant-record';
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { ProxyStatus } from '../../../shared/protocol';
 import type { BinanceKeyRestrictions, CredentialHealth } from '../../../shared/proxy-messages';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
-import { join } from 'node:path';
 import type { AuditLog } from '../audit/audit-log';
 import { BinanceGateway } from '../binance/binance-gateway';
 import { DailyVolumeLedger } from '../binance/daily-volume-ledger';
+import { allowedHosts } from '../http/host-origin-guard';
+import { HttpFrontDoor } from '../http/http-front-door';
+import { type ConnectionLimits, HttpListener } from '../http/http-listener';
+import { UpstreamPool } from '../upstream/upstream-pool';
 import type { VaultKeeper } from '../vault/vault-keeper';
 import { AgentRegistry } from './agent-registry';
 import { CredentialRotation } from './credential-rotation';
-import type { ProxyContext } from './proxy-context';
-import { allowedHosts } from './request-guard';
-import { answerMalformedRequest } from './request-audit';
-import { handleProxyRequest } from './request-pipeline';
+import { GrantRegistry } from './grant-registry';
+import type { ProxyServices } from './proxy-services';
+import { RequestPipeline } from './request-pipeline';
+import { RetryBuffers } from './retry-buffers';
 import { RateLimiter } from './token-bucket';
-import { UpstreamClient } from './upstream-client';
 
-/** Never anything but loopback: the proxy hands out real credentials to whoever can reach it. */
-const LISTEN_ADDRESS = '127.0.0.1';
 /** "last used" reaches the extension at most this often per credential. */
 const CREDENTIAL_USE_REPORT_MS = 60_000;
 export const BINANCE_LEDGER_FILE = 'binance-daily-volume.json';
 
 export interface ProxyRuntimeOptions {
   vault: VaultKeeper;
-  audit: AuditLog;
+  /** Only appends: where the lines go (files, rotation) is the audit log's business. */
+  audit: Pick<AuditLog, 'append'>;
   /** Where the Binance daily-volume ledger lives (beside the audit log). */
   dataDir: string;
   onCredentialUsed?: (credentialId: string, at: number) => void;
@@ -42,11 +44,14 @@ export interface ProxyRuntimeOptions {
 }
 
 export class ProxyRuntime {
-  private server: Server | null = null;
+  private readonly listener: HttpListener;
   private listeningPort: number | null = null;
+  private hosts: ReadonlySet<string> = new Set();
   private lastError: KeygateError | null = null;
   private readonly lastReported = new Map<string, number>();
-  private readonly context: ProxyContext;
+  private readonly services: ProxyServices;
+  /** The one pipeline; the HTTP front door (and the native bridge) feed it. */
+  readonly pipeline: RequestPipeline;
   private ledger: Promise<DailyVolumeLedger> | null = null;
 
   constructor(initialPolicy: Policy, options: ProxyRuntimeOptions) {
@@ -60,25 +65,38 @@ export class ProxyRuntime {
       });
       return ledger;
     };
-    this.context = {
+    const upstream = new UpstreamPool();
+    const onCredentialUsed = (credentialId: string) => {
+      const at = now();
+      if (at - (this.lastReported.get(credentialId) ?? -Infinity) < CREDENTIAL_USE_REPORT_MS) return;
+      this.lastReported.set(credentialId, at);
+      options.onCredentialUsed?.(credentialId, at);
+    };
+    this.services = {
       policy: initialPolicy,
-      hosts: new Set(),
       agents: new AgentRegistry(),
+      grants: new GrantRegistry(),
       vault: options.vault,
       rateLimiter: new RateLimiter(),
       rotation: new CredentialRotation(),
-      binance: new BinanceGateway(() => openLedgerOnce()),
-      upstream: new UpstreamClient(),
+      binance: new BinanceGateway({ upstream, vault: options.vault, policy: () => this.services.policy, now, onCredentialUsed, openLedger: openLedgerOnce }),
+      upstream,
+      retryBuffers: new RetryBuffers(() => this.services.policy.proxy.retryBufferBytes),
       audit: options.audit,
       now,
       onCredentialHealth: (health) => options.onCredentialHealth?.(health),
-      onCredentialUsed: (credentialId) => {
-        const at = now();
-        if (at - (this.lastReported.get(credentialId) ?? -Infinity) < CREDENTIAL_USE_REPORT_MS) return;
-        this.lastReported.set(credentialId, at);
-        options.onCredentialUsed?.(credentialId, at);
-      },
+      onCredentialUsed,
     };
+    this.pipeline = new RequestPipeline(this.services);
+    const door = new HttpFrontDoor({
+      pipeline: this.pipeline,
+      audit: options.audit,
+      hosts: () => this.hosts,
+      allowedOrigins: () => this.services.policy.proxy.allowedOrigins,
+      requestTimeoutMs: () => this.services.policy.proxy.requestTimeoutSeconds * 1000,
+      now,
+    });
+    this.listener = new HttpListener(door);
     this.watchBinanceKeys(options);
   }
 
@@ -87,69 +105,63 @@ export class ProxyRuntime {
     options.vault.onRecordsArrived((records) => {
       for (const record of records) {
         if (record.service !== 'binance') continue;
-        void this.context.binance.checkRestrictions(this.context, record.id).then((result) => options.onBinanceRestrictions?.(result));
+        void this.services.binance.checkRestrictions(record.id).then((result) => options.onBinanceRestrictions?.(result));
       }
     });
   }
 
   get policy(): Policy {
-    return this.context.policy;
+    return this.services.policy;
   }
 
   status(): ProxyStatus {
-    return { listening: this.server !== null, port: this.listeningPort, error: this.lastError?.toBody() ?? null };
+    return { listening: this.listener.listening, port: this.listeningPort, error: this.lastError?.toBody() ?? null };
   }
 
   replaceAgents(records: AgentKeyRecord[]): void {
-    this.context.agents.replace(records);
+    this.services.agents.replace(records);
+  }
+
+  replaceGrants(grants: GrantRecord[]): void {
+    this.services.grants.replace(grants);
   }
 
   /** Applies a validated policy; rebinds only when the port changed. `portOverride` wins (serve --port). */
   async applyPolicy(policy: Policy, portOverride?: number): Promise<ProxyStatus> {
-    this.context.policy = policy;
+    this.services.policy = policy;
     const wanted = portOverride ?? policy.proxy.port;
-    const current = this.server !== null && (wanted === 0 || wanted === this.listeningPort);
-    if (!current) await this.listen(wanted);
+    const current = this.listener.listening && (wanted === 0 || wanted === this.listeningPort);
+    if (current) this.listener.setLimits(connectionLimits(policy));
+    else await this.listen(wanted);
     return this.status();
   }
 
   async close(): Promise<void> {
     await this.stopListening();
-    await this.context.upstream.close();
+    await this.services.upstream.close();
     const ledger = await this.ledger?.catch(() => null);
     await ledger?.close();
   }
 
   private async listen(port: number): Promise<void> {
     await this.stopListening();
-    const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => void handleProxyRequest(this.context, req, res));
-    server.on('clientError', (error, socket) => answerMalformedRequest(this.context, error, socket));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: LISTEN_ADDRESS, port, exclusive: true }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      this.lastError = new KeygateError(code === 'EADDRINUSE' || code === 'EACCES' ? 'PROXY_PORT_IN_USE' : 'INTERNAL_ERROR', `Port ${port} (${code ?? 'error'}).`);
+    const outcome = await this.listener.listen(port, connectionLimits(this.services.policy));
+    if (!outcome.ok) {
+      this.lastError = outcome.error;
       return;
     }
-    this.server = server;
-    this.listeningPort = (server.address() as AddressInfo).port;
-    this.context.hosts = allowedHosts(this.listeningPort);
+    this.listeningPort = outcome.port;
+    this.hosts = allowedHosts(outcome.port);
     this.lastError = null;
   }
 
   private async stopListening(): Promise<void> {
-    const server = this.server;
-    this.server = null;
     this.listeningPort = null;
-    this.context.hosts = new Set();
-    if (server === null) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.hosts = new Set();
+    await this.listener.close();
   }
+}
+
+function connectionLimits(policy: Policy): ConnectionLimits {
+  return { requestTimeoutMs: policy.proxy.requestTimeoutSeconds * 1000, maxConnections: policy.proxy.maxConnections };
 }

@@ -1,135 +1,127 @@
 /**
- * The one request pipeline: check Host/Origin → canonical path → authenticate the agent → route
- * → scope → vault unlocked → endpoint rules → rate limit → credential, inject, forward, relay →
- * audit. Every refusal is a catalogue error; every request ends as one audit line.
+ * The one request pipeline, behind both front doors: canonical path → who is calling → route →
+ * scope → vault unlocked → endpoint rules → rate limit → the service handler (credential, inject or
+ * sign, forward, relay, scrub) → audit. It takes an AgentRequest and answers through an AgentReply,
+ * never a socket. Every refusal is a catalogue error; every request ends as exactly one audit line,
+ * including one whose agent went away at any moment (status 499).
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KeygateError } from '../../../shared/errors';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
-import type { AgentKeyRecord } from '../../../shared/vault/format';
-import { presentedAgentKey } from './agent-key-header';
-import { checkCanonicalPath } from './canonical-path';
-import { methodOverrideProblem } from './method-override';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from './endpoint-match';
-import type { EndpointRules } from '../../../shared/policy/policy-types';
-import { sendError, sendJson } from './error-response';
-import { forwardWithRotation } from './forward-with-rotation';
-import type { ProxyContext } from './proxy-context';
-import { checkHostAndOrigin, corsHeaders } from './request-guard';
-import { resolveRoute, type ServiceTarget } from './service-routes';
+import { KeygateError } from '../../../shared/errors';
 import { BinanceBackOff } from '../binance/binance-gateway';
-import { agentStatus } from './status-endpoint';
+import type { AgentReply, AgentRequest } from './agent-exchange';
+import { callerBehindRefusal } from './audit-attribution';
+import { BinanceHandler } from './binance-handler';
+import { type Caller, identifyCaller } from './caller-identity';
+import { checkCanonicalPath } from './canonical-path';
+import { replyError, replyJson } from './error-response';
+import { KeyInjectionHandler } from './forward-with-rotation';
+import type { ProxyServices } from './proxy-services';
+import { RecordingReply } from './recording-reply';
 import { Refusal } from './refusal';
-import { auditRecord, type RequestState } from './request-audit';
+import { auditRecord, type RequestRecord } from './request-audit';
+import type { ServiceHandler } from './service-handler';
+import { resolveRoute, type ServiceTarget } from './service-routes';
+import { agentStatus } from './status-endpoint';
 
-/** Patterns compile once per policy: a new policy brings new rule objects, so identity is the key. */
-const compiledRules = new WeakMap<EndpointRules, CompiledEndpointRules>();
+/** The status an audit line shows for a request whose agent went away before it had the answer. */
+const CLIENT_CLOSED_STATUS = 499;
 
-function rulesFor(rules: EndpointRules): CompiledEndpointRules {
-  let compiled = compiledRules.get(rules);
-  if (compiled === undefined) {
-    compiled = compileEndpointRules(rules);
-    compiledRules.set(rules, compiled);
+export class RequestPipeline {
+  private readonly keyInjection: KeyInjectionHandler;
+  private readonly binance: BinanceHandler;
+
+  constructor(private readonly services: ProxyServices) {
+    this.keyInjection = new KeyInjectionHandler(services);
+    this.binance = new BinanceHandler(services.binance);
   }
-  return compiled;
+
+  /** Runs one request to its end: answered (or the agent gone), and audited once. */
+  handle(request: AgentRequest, reply: AgentReply): Promise<void> {
+    return this.conclude(request, reply, (record, recording) => this.run(request, recording, record));
+  }
+
+  /** A request its front door refused before the pipeline (e.g. a foreign Host): answered and audited alike. */
+  refuse(request: AgentRequest, reply: AgentReply, refusal: KeygateError): Promise<void> {
+    return this.conclude(request, reply, () => Promise.reject(refusal));
+  }
+
+  private async conclude(request: AgentRequest, reply: AgentReply, run: (record: RequestRecord, reply: AgentReply) => Promise<void>): Promise<void> {
+    const record: RequestRecord = {
+      requestId: randomUUID(),
+      receivedAt: this.services.now(),
+      startedAt: performance.now(),
+      method: request.method,
+      caller: null,
+      service: null,
+      // Until the path is known canonical, the audit line names none of it.
+      path: '(refused)',
+      status: 0,
+      meter: { credentialId: null, bytesIn: 0, bytesOut: 0 },
+      detail: {},
+    };
+    const recording = new RecordingReply(reply, record);
+    let failure: KeygateError | null = null;
+    try {
+      await run(record, recording);
+    } catch (error) {
+      failure = error instanceof KeygateError ? error : new KeygateError('INTERNAL_ERROR');
+      if (!(error instanceof KeygateError)) console.error(`keygate-host: request ${record.requestId} failed:`, error);
+      if (request.signal.aborted) {
+        // Nobody is left to answer; a refusal the agent never saw still shows in the audit line.
+        if (!(failure instanceof Refusal)) failure = new KeygateError('CLIENT_DISCONNECTED', failure.code === 'CLIENT_DISCONNECTED' ? failure.detail : undefined);
+        record.status = CLIENT_CLOSED_STATUS;
+      } else {
+        await replyError(recording, failure.code, failure.detail, errorHeaders(failure)).catch(() => {
+          record.status = CLIENT_CLOSED_STATUS;
+        });
+      }
+    } finally {
+      if (failure !== null && record.caller === null) record.caller = callerBehindRefusal(this.services, request);
+      this.services.audit.append(auditRecord(record, failure));
+    }
+  }
+
+  private async run(request: AgentRequest, reply: AgentReply, record: RequestRecord): Promise<void> {
+    const canonical = checkCanonicalPath(request.target);
+    if (!canonical.ok) throw new Refusal('NON_CANONICAL_PATH', canonical.reason);
+    record.path = canonical.path;
+    const caller = identifyCaller(this.services, request.caller, request.headers);
+    record.caller = caller;
+    const route = resolveRoute(canonical.path, this.services.policy);
+    if (route.kind === 'unknown') throw new Refusal('SERVICE_UNKNOWN');
+    if (route.kind === 'status') return replyJson(reply, 200, agentStatus(this.services, caller));
+    record.service = route.target.service;
+    const handler = route.target.kind === 'binance' ? this.binance : this.keyInjection;
+    await this.admitAndForward(handler, { request, reply, record, caller, target: route.target, query: canonical.query });
+  }
+
+  /** The one admission order for every route: scope → vault → endpoint rules → rate limit, then forward. */
+  private async admitAndForward<Admitted>(
+    handler: ServiceHandler<Admitted>,
+    call: { request: AgentRequest; reply: AgentReply; record: RequestRecord; caller: Caller; target: ServiceTarget; query: string },
+  ): Promise<void> {
+    const { caller, target } = call;
+    if (!scopeAllows(caller.scopes, target.scopeName, handler.entryAccess)) throw new Refusal('SCOPE_DENIED', `Needs scope "${scopeLabel(target, handler)}".`);
+    if (!this.services.vault.isUnlocked) throw new Refusal('VAULT_LOCKED');
+    const admitted = handler.admit({ caller, method: call.request.method.toUpperCase(), headers: call.request.headers, query: call.query, target });
+    this.takeRateToken(target);
+    await handler.forward({ ...call, admitted });
+  }
+
+  /** The policy's own rate limit for the service (a token bucket shared by every caller). */
+  private takeRateToken(target: ServiceTarget): void {
+    if (target.rules.rateLimit === null) return;
+    const taken = this.services.rateLimiter.take(target.scopeName, target.rules.rateLimit, this.services.now());
+    if (!taken.ok) throw new Refusal('RATE_LIMITED', undefined, { 'retry-after': String(taken.retryAfterSeconds) });
+  }
 }
 
-function authenticate(ctx: ProxyContext, req: IncomingMessage): AgentKeyRecord {
-  const presented = presentedAgentKey(req);
-  if (!presented.ok) throw new Refusal(presented.code);
-  const result = ctx.agents.authenticate(presented.key, ctx.now());
-  if (!result.ok) throw new Refusal(result.code, result.reason === 'unknown' || result.reason === 'malformed' ? undefined : `The key is ${result.reason}.`);
-  return result.agent;
+function scopeLabel(target: ServiceTarget, handler: ServiceHandler<unknown>): string {
+  return handler.entryAccess === 'use' ? target.scopeName : `${target.scopeName}:${handler.entryAccess}`;
 }
 
-async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
-  const guard = checkHostAndOrigin(req, ctx.hosts, ctx.policy.proxy.allowedOrigins);
-  if (!guard.ok) throw new Refusal(guard.code, guard.detail);
-  state.cors = corsHeaders(guard.corsOrigin);
-  if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
-    res.writeHead(204, state.cors).end();
-    return;
-  }
-  const canonical = checkCanonicalPath(req.url ?? '');
-  if (!canonical.ok) throw new Refusal('NON_CANONICAL_PATH', canonical.reason);
-  state.path = canonical.path;
-  if (asksForWebSocket(req)) throw new Refusal('WEBSOCKET_NOT_SUPPORTED');
-
-  const agent = authenticate(ctx, req);
-  state.agent = agent;
-  const route = resolveRoute(canonical.path, ctx.policy);
-  if (route.kind === 'unknown') throw new Refusal('SERVICE_UNKNOWN');
-  if (route.kind === 'status') {
-    sendJson(res, 200, agentStatus(ctx, agent), state.cors);
-    return;
-  }
-  const { target } = route;
-  state.service = target.service;
-  const extraHeaders = { ...state.cors, 'x-keygate-request-id': state.requestId };
-  if (target.kind === 'binance') {
-    // The endpoint decides the scope (binance:read or binance:trade), so the gateway checks both.
-    takeRateToken(ctx, target);
-    await ctx.binance.handle(ctx, { req, res, agent, upstreamPath: target.upstreamPath, query: canonical.query, extraHeaders, meter: state.meter, detail: state.detail });
-    return;
-  }
-  if (!scopeAllows(agent.scopes, target.scopeName, 'use')) throw new Refusal('SCOPE_DENIED', `Needs scope "${target.scopeName}".`);
-  if (!ctx.vault.isUnlocked) throw new Refusal('VAULT_LOCKED');
-
-  const override = methodOverrideProblem(req.headers, canonical.query);
-  if (override !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', override);
-  const method = (req.method ?? 'GET').toUpperCase();
-  const decision = decideEndpoint(rulesFor(target.rules), method, target.upstreamPath);
-  if (!decision.allowed) {
-    const rule = decision.rule ?? (decision.reason === 'not_allowed' ? 'not in allowed_endpoints' : 'blocked');
-    throw new Refusal('ENDPOINT_BLOCKED', `Rule: ${rule}.`, {}, rule);
-  }
-  takeRateToken(ctx, target);
-  await forwardWithRotation(ctx, { req, res, target, query: canonical.query, extraHeaders, meter: state.meter });
-}
-
-/**
- * A WebSocket handshake (Connection: upgrade + Upgrade: websocket). Node hands it to the request
- * handler when nobody listens for 'upgrade' (and clears `req.upgrade`); forwarded, it would reach the
- * upstream as a plain GET carrying the real key. An `h2c` offer is simply declined: HTTP/1.1 answers.
- */
-function asksForWebSocket(req: IncomingMessage): boolean {
-  const upgrade = req.headers.upgrade;
-  // Almost no request carries Upgrade: one property read is all the usual request pays.
-  if (upgrade === undefined) return false;
-  return /\bwebsocket\b/i.test(upgrade) && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.connection ?? '');
-}
-
-/** The policy's own rate limit for the service (a token bucket shared by every agent). */
-function takeRateToken(ctx: ProxyContext, target: ServiceTarget): void {
-  if (target.rules.rateLimit === null) return;
-  const taken = ctx.rateLimiter.take(target.scopeName, target.rules.rateLimit, ctx.now());
-  if (!taken.ok) throw new Refusal('RATE_LIMITED', undefined, { 'retry-after': String(taken.retryAfterSeconds) });
-}
-
-export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const state: RequestState = {
-    requestId: randomUUID(),
-    receivedAt: ctx.now(),
-    startedAt: performance.now(),
-    agent: null,
-    service: null,
-    // Until the path is known canonical, the audit line names none of it.
-    path: '(refused)',
-    meter: { credentialId: null, bytesIn: 0, bytesOut: 0 },
-    cors: {},
-    detail: {},
-  };
-  let failure: KeygateError | null = null;
-  try {
-    await runPipeline(ctx, req, res, state);
-  } catch (error) {
-    failure = error instanceof KeygateError ? error : new KeygateError('INTERNAL_ERROR');
-    if (!(error instanceof KeygateError)) console.error(`keygate-host: request ${state.requestId} failed:`, error);
-    const retryAfter: Record<string, string> = failure instanceof BinanceBackOff ? { 'retry-after': String(failure.retryAfterSeconds) } : {};
-    const headers = { ...state.cors, ...(failure instanceof Refusal ? failure.headers : {}), ...retryAfter, 'x-keygate-request-id': state.requestId };
-    sendError(res, failure.code, failure.detail, headers);
-  } finally {
-    ctx.audit.append(auditRecord(ctx, req, res, state, failure));
-  }
+function errorHeaders(failure: KeygateError): Record<string, string> {
+  if (failure instanceof BinanceBackOff) return { 'retry-after': String(failure.retryAfterSeconds) };
+  return failure instanceof Refusal ? failure.headers : {};
 }

@@ -1,9 +1,9 @@
-import type { AgentKeyRecord } from '../../../shared/vault/format';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
-import type { ProxyContext } from './proxy-context';
+import type { Caller } from './caller-identity';
+import type { ProxyServices } from './proxy-services';
 
 /** `GET /_keygate/status`: what this agent may use. Names and counts only, never a secret. */
-export function agentStatus(ctx: ProxyContext, agent: AgentKeyRecord) {
+export function agentStatus(ctx: ProxyServices, agent: Caller) {
   const unlocked = ctx.vault.isUnlocked;
   const credentialCount = (service: string) => (unlocked ? ctx.vault.credentialIdsFor(service).length : null);
   // Keys the upstream refused lately: the proxy tries them only after the others for a while.

@@ -1,11 +1,12 @@
-import type { IncomingMessage } from 'node:http';
-import type { ErrorCode } from '../../../shared/errors';
-
 /**
  * Browser-side attacks on a localhost service: DNS rebinding (a hostile page resolving its own name
  * to 127.0.0.1) shows up as a foreign Host; a page calling from its own origin shows up as an
- * Origin header. Both are refused before anything else looks at the request.
+ * Origin header. Both are refused before anything else looks at the request. HTTP only: a browser
+ * agent on the native bridge never reaches this port.
  */
+import type { IncomingMessage } from 'node:http';
+import type { ErrorCode } from '../../../shared/errors';
+
 export type GuardResult = { ok: true; corsOrigin: string | null } | { ok: false; code: ErrorCode; detail?: string };
 
 function headerCount(req: IncomingMessage, name: string): number {

@@ -1,25 +1,34 @@
+/**
+ * The process-wide services every request uses (one set per running proxy): the policy and the
+ * callers it knows, the vault, rate buckets, rotation cursors, the upstream pool, the Binance handler
+ * and the audit log. The runtime swaps `policy` when a new one is applied. Per-request facts live in
+ * a RequestRecord, never here.
+ */
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { CredentialHealth } from '../../../shared/proxy-messages';
 import type { AuditLog } from '../audit/audit-log';
 import type { BinanceGateway } from '../binance/binance-gateway';
+import type { UpstreamPool } from '../upstream/upstream-pool';
 import type { VaultKeeper } from '../vault/vault-keeper';
 import type { AgentRegistry } from './agent-registry';
 import type { CredentialRotation } from './credential-rotation';
+import type { GrantRegistry } from './grant-registry';
+import type { RetryBuffers } from './retry-buffers';
 import type { RateLimiter } from './token-bucket';
-import type { UpstreamClient } from './upstream-client';
 
-/** Everything one proxied request needs; the runtime swaps `policy` and `hosts` when they change. */
-export interface ProxyContext {
+export interface ProxyServices {
   policy: Policy;
-  /** Host header values that name this proxy on its real port. */
-  hosts: ReadonlySet<string>;
   agents: AgentRegistry;
+  grants: GrantRegistry;
   vault: VaultKeeper;
   rateLimiter: RateLimiter;
   rotation: CredentialRotation;
   binance: BinanceGateway;
-  upstream: UpstreamClient;
-  audit: AuditLog;
+  upstream: UpstreamPool;
+  /** Request bodies held for a retry with another key, across all requests. */
+  retryBuffers: RetryBuffers;
+  /** Only appends: where the lines go (files, rotation) is the audit log's business. */
+  audit: Pick<AuditLog, 'append'>;
   onCredentialUsed: (credentialId: string) => void;
   /** A credential's health changed (refused upstream, or working again): news for the popup. */
   onCredentialHealth: (health: CredentialHealth) => void;

@@ -2,11 +2,10 @@
  * Outbound HTTP to the real APIs (undici): one keep-alive pool per upstream, with the policy's
  * timeout, optionally through an egress proxy: the service's or the policy's `upstream_proxy`
  * (http://, https:// or socks5://), else HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
- * Maps transport failures to catalogue codes. `relay` streams an answer straight to the agent (the
- * proxy's path); `send` returns it (Binance reads its answers before relaying them, and asks for
- * prices and the time).
+ * Maps transport failures to catalogue codes. `relay` streams an answer straight to the agent (every
+ * route's path); `send` returns it (Binance asks for prices, the time and key restrictions).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, Socks5ProxyAgent } from 'undici';
 import { KeygateError } from '../../../shared/errors';
 import { egressFromEnvironment } from './egress-environment';
@@ -20,7 +19,7 @@ export interface UpstreamCall {
   path: string;
   method: string;
   headers: Record<string, string>;
-  body: Readable | Buffer | null;
+  body: AsyncIterable<Uint8Array> | Buffer | null;
   timeoutMs: number;
   upstreamProxy: string | null;
 }
@@ -29,7 +28,7 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 
 const POOL_OPTIONS = { keepAliveTimeout: 30_000, connections: 256, pipelining: 1 };
 
-export class UpstreamClient {
+export class UpstreamPool {
   /** Where a call goes when the policy names no egress proxy: direct, or as the environment says. */
   private readonly byDefault: Dispatcher | KeygateError;
   private readonly proxied = new Map<string, Dispatcher>();
@@ -65,6 +64,7 @@ export class UpstreamClient {
   }
 
   relay(call: UpstreamCall, plan: RelayPlan): Promise<RelayOutcome> {
+    if (plan.signal.aborted) return Promise.reject(new KeygateError('CLIENT_DISCONNECTED'));
     const relay = new UpstreamRelay(plan);
     try {
       this.dispatcherFor(call.upstreamProxy).dispatch(dispatchOptions(call), relay);
@@ -86,7 +86,8 @@ function dispatchOptions(call: UpstreamCall): Dispatcher.DispatchOptions {
     path: call.path,
     method: call.method as Dispatcher.HttpMethod,
     headers: call.headers,
-    body: call.body,
+    // Streamed bodies go through a Readable: undici pulls it with back-pressure and destroys it on abort.
+    body: call.body === null || Buffer.isBuffer(call.body) ? call.body : Readable.from(call.body, { objectMode: false }),
     headersTimeout: call.timeoutMs,
     bodyTimeout: call.timeoutMs,
   };

@@ -1,0 +1,110 @@
+/**
+ * The HTTP front door: node:http requests become AgentRequests for the one pipeline, and its
+ * AgentReplies become HTTP answers. Only what HTTP alone needs lives here: the Host/Origin guard
+ * (DNS rebinding, hostile pages), CORS and its preflight, refusing WebSocket handshakes, and a
+ * catalogue answer to a request Node's parser refused.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ERRORS, errorBody } from '../../../shared/errors';
+import type { AuditLog } from '../audit/audit-log';
+import type { AgentRequest } from '../proxy/agent-exchange';
+import { Refusal } from '../proxy/refusal';
+import type { RequestPipeline } from '../proxy/request-pipeline';
+import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
+import { HttpReply } from './http-reply';
+import { bodyByDeadline } from './request-deadline';
+
+export interface HttpFrontDoorOptions {
+  pipeline: RequestPipeline;
+  audit: Pick<AuditLog, 'append'>;
+  /** Host header values that name this proxy on its real port. */
+  hosts: () => ReadonlySet<string>;
+  allowedOrigins: () => readonly string[];
+  /** How long an agent may take to send its whole request. */
+  requestTimeoutMs: () => number;
+  now: () => number;
+}
+
+export class HttpFrontDoor {
+  /** Connections with a request in the pipeline: the pipeline answers and audits those itself. */
+  private readonly busy = new WeakSet<Duplex>();
+
+  constructor(private readonly options: HttpFrontDoorOptions) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pipeline } = this.options;
+    const agentGone = new AbortController();
+    this.busy.add(req.socket);
+    res.once('close', () => {
+      this.busy.delete(req.socket);
+      if (!res.writableFinished) agentGone.abort();
+    });
+    const request: AgentRequest = {
+      method: req.method ?? 'GET',
+      target: req.url ?? '',
+      headers: req.headers,
+      body: bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
+      signal: agentGone.signal,
+      caller: { kind: 'agent-key-in-headers' },
+    };
+    const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
+    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}), new Refusal(guard.code, guard.detail));
+    const cors = corsHeaders(guard.corsOrigin);
+    if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
+      res.writeHead(204, cors).end();
+      return Promise.resolve();
+    }
+    const reply = new HttpReply(req, res, cors);
+    if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
+    return pipeline.handle(request, reply);
+  }
+
+  /**
+   * Node's parser refuses some requests before any handler runs (a lower-case method, a broken
+   * header). They still get a catalogue answer and an audit line: a refused attempt leaves a trace.
+   * A connection the agent reset is not a malformed request: nobody is left to answer, and a request
+   * in flight on a connection (reset or timed out) is answered and audited by the pipeline.
+   */
+  answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || this.busy.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    // Node's own request timeout: the headers (or a body nobody was reading) did not arrive in time.
+    const code = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'HTTP_REQUEST_MALFORMED';
+    this.options.audit.append({
+      time: new Date(this.options.now()).toISOString(),
+      requestId: randomUUID(),
+      agent: null,
+      agentName: null,
+      service: null,
+      method: '',
+      path: '(refused)',
+      status: ERRORS[code].status,
+      decision: 'blocked',
+      reason: `${code}: ${error.code ?? 'parse error'}`,
+      credentialId: null,
+      durationMs: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+    });
+    if (!socket.writable) return;
+    const body = JSON.stringify({ error: errorBody(code) });
+    const statusLine = code === 'REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${statusLine}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+}
+
+/**
+ * A WebSocket handshake (Connection: upgrade + Upgrade: websocket). Node hands it to the request
+ * handler when nobody listens for 'upgrade' (and clears `req.upgrade`); forwarded, it would reach the
+ * upstream as a plain GET carrying the real key. An `h2c` offer is simply declined: HTTP/1.1 answers.
+ */
+function asksForWebSocket(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  // Almost no request carries Upgrade: one property read is all the usual request pays.
+  if (upgrade === undefined) return false;
+  return /\bwebsocket\b/i.test(upgrade) && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.connection ?? '');
+}

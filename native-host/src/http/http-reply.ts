@@ -1,0 +1,57 @@
+/**
+ * An AgentReply over a node:http response: what the pipeline sends becomes status, headers and body
+ * on the agent's socket, with the socket's back-pressure. The CORS headers of an allow-listed page
+ * ride on every answer; the HTTP front door decided them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { KeygateError } from '../../../shared/errors';
+import type { AgentReply } from '../proxy/agent-exchange';
+
+export class HttpReply implements AgentReply {
+  /** Resolves when the agent has the whole answer; rejects when its connection closed first. */
+  private readonly delivered: Promise<void>;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly cors: Record<string, string>,
+  ) {
+    this.delivered = new Promise((resolve, reject) => {
+      res.once('close', () => (res.writableFinished ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED'))));
+    });
+    // Only an answer that reached `end` awaits this; an agent gone earlier is not an unhandled rejection.
+    this.delivered.catch(() => undefined);
+  }
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  start(status: number, headers: Record<string, string | string[] | undefined>): void {
+    const present: Record<string, string | string[]> = {};
+    for (const name in headers) if (headers[name] !== undefined) present[name] = headers[name]!;
+    // Answered before its body arrived (refused, or too slow): close rather than read the rest to reuse the connection.
+    if (!this.req.complete) present.connection = 'close';
+    this.res.writeHead(status, Object.assign(present, this.cors));
+    // An SSE client waits for the headers before the first event arrives; push them out now.
+    if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) this.res.flushHeaders();
+  }
+
+  write(chunk: Buffer): boolean {
+    if (chunk.length === 0) return !this.res.writableNeedDrain;
+    return this.res.write(chunk);
+  }
+
+  onDrain(resume: () => void): void {
+    this.res.once('drain', resume);
+  }
+
+  end(): Promise<void> {
+    this.res.end();
+    return this.delivered;
+  }
+
+  abort(): void {
+    this.res.destroy();
+  }
+}

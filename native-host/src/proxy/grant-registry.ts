@@ -1,0 +1,28 @@
+/**
+ * The browser agents the user allowed (grants for a site or another extension), as last synced from
+ * the extension. The extension has already established which grant is calling (the page's origin or
+ * the sender's id, which the browser vouches for); the host only checks that the grant exists and
+ * may be used now, so a revoke or an expiry takes effect on the very next request.
+ */
+import { grantUsable, type GrantRecord } from '../../../shared/grants/grant-record';
+
+export type GrantLookup = { ok: true; grant: GrantRecord } | { ok: false; code: 'GRANT_MISSING' | 'GRANT_DISABLED' | 'GRANT_EXPIRED' };
+
+export class GrantRegistry {
+  #grants = new Map<string, GrantRecord>();
+
+  /** Swaps in the vault's current grants (on unlock and on every change from Keygate's pages). */
+  replace(grants: readonly GrantRecord[]): void {
+    this.#grants = new Map(grants.map((grant) => [grant.id, grant]));
+  }
+
+  /** `now` is milliseconds since the epoch, like `expiresAt`. */
+  lookup(grantId: string, now: number): GrantLookup {
+    const grant = this.#grants.get(grantId);
+    if (grant === undefined) return { ok: false, code: 'GRANT_MISSING' };
+    const usable = grantUsable(grant, now);
+    if (usable === 'disabled') return { ok: false, code: 'GRANT_DISABLED' };
+    if (usable === 'expired') return { ok: false, code: 'GRANT_EXPIRED' };
+    return { ok: true, grant };
+  }
+}

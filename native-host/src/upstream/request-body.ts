@@ -1,0 +1,46 @@
+/**
+ * An agent's request body on its way upstream: streamed with a byte cap, or read whole (capped) when
+ * a retry with another key may need it again. The body is any async iterable of bytes, so the HTTP
+ * front door and the native bridge feed it the same way. When the agent goes away mid-body the
+ * iteration fails; that is the agent leaving (CLIENT_DISCONNECTED), not a broken request.
+ */
+import { KeygateError } from '../../../shared/errors';
+
+export type RequestBody = AsyncIterable<Uint8Array>;
+
+function tooLarge(maxBytes: number): KeygateError {
+  return new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
+}
+
+/** Failures while reading: our own errors stay, anything else means the agent's side broke off. */
+function readFailure(error: unknown): KeygateError {
+  return error instanceof KeygateError ? error : new KeygateError('CLIENT_DISCONNECTED', 'The request body broke off.');
+}
+
+/** Passes the body through, failing with REQUEST_TOO_LARGE past `maxBytes`; counts bytes. */
+export async function* limitBody(body: RequestBody, maxBytes: number, onBytes: (count: number) => void): AsyncGenerator<Buffer> {
+  let total = 0;
+  try {
+    for await (const chunk of body) {
+      total += chunk.length;
+      onBytes(total);
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  } catch (error) {
+    throw readFailure(error);
+  }
+}
+
+/** Reads a whole body into memory (for a request that may be retried with another key), capped. */
+export async function readBodyCapped(body: RequestBody, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of limitBody(body, maxBytes, onBytes)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** A request that announces a body larger than the cap is refused before any of it is read. */
+export function declaredLengthExceeds(headers: Readonly<Record<string, string | string[] | undefined>>, maxBytes: number): boolean {
+  const declared = Number(headers['content-length']);
+  return Number.isFinite(declared) && declared > maxBytes;
+}
