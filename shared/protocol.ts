@@ -9,6 +9,7 @@
  */
 import { type ErrorBody, type ErrorCode, isErrorBody } from './errors';
 import { isPlainObject, type Schema, schemaViolations } from './validate';
+import { BRIDGE_EVENT_SCHEMAS, BRIDGE_REQUEST_SCHEMAS, type BridgeEventMap, type BridgeRequestMap } from './bridge-messages';
 import { PROXY_EVENT_SCHEMAS, PROXY_REQUEST_SCHEMAS, type ProxyEventMap, type ProxyRequestMap, type ProxyStatus } from './proxy-messages';
 import { AUDIT_REQUEST_SCHEMAS, type AuditRequestMap } from './audit-messages';
 import { VAULT_EVENT_SCHEMAS, VAULT_REQUEST_SCHEMAS, type VaultEventMap, type VaultRequestMap, type VaultStatus } from './vault-messages';
@@ -35,6 +36,7 @@ export const REQUEST_SCHEMAS = {
   ...VAULT_REQUEST_SCHEMAS,
   ...PROXY_REQUEST_SCHEMAS,
   ...AUDIT_REQUEST_SCHEMAS,
+  ...BRIDGE_REQUEST_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type RequestType = keyof typeof REQUEST_SCHEMAS;
@@ -54,7 +56,7 @@ export interface StatusResult {
   proxy: ProxyStatus;
 }
 
-export interface RequestMap extends VaultRequestMap, ProxyRequestMap, AuditRequestMap {
+export interface RequestMap extends VaultRequestMap, ProxyRequestMap, AuditRequestMap, BridgeRequestMap {
   hello: { params: { extensionVersion: string }; result: HelloResult };
   status: { params: Record<string, never>; result: StatusResult };
   ping: { params: { sentAt?: number }; result: { receivedAt: number } };
@@ -74,11 +76,12 @@ export const EVENT_SCHEMAS = {
   fatal: { error: { check: isErrorBody, expected: 'an error body' } },
   ...VAULT_EVENT_SCHEMAS,
   ...PROXY_EVENT_SCHEMAS,
+  ...BRIDGE_EVENT_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type EventName = keyof typeof EVENT_SCHEMAS;
 
-export interface EventMap extends VaultEventMap, ProxyEventMap {
+export interface EventMap extends VaultEventMap, ProxyEventMap, BridgeEventMap {
   /** The host refuses to serve (e.g. CALLER_NOT_ALLOWED) and exits. */
   fatal: { error: ErrorBody };
 }

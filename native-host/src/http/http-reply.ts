@@ -31,7 +31,7 @@ export class HttpReply implements AgentReply {
     const present: Record<string, string | string[]> = {};
     for (const name in headers) if (headers[name] !== undefined) present[name] = headers[name]!;
     // Answered before its body arrived (refused, or too slow): close rather than read the rest to reuse the connection.
-    if (!this.req.complete) present.connection = 'close';
+    if (bodyStillComing(this.req)) present.connection = 'close';
     this.res.writeHead(status, Object.assign(present, this.cors));
     // An SSE client waits for the headers before the first event arrives; push them out now.
     if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) this.res.flushHeaders();
@@ -54,4 +54,11 @@ export class HttpReply implements AgentReply {
   abort(): void {
     this.res.destroy();
   }
+}
+
+/** A body announced and not yet read to the end. (A request without one may be answered before Node marks it complete.) */
+function bodyStillComing(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

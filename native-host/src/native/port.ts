@@ -25,6 +25,8 @@ export interface NativePortOptions {
   maxInboundFrameBytes?: number;
   /** Goes to stderr in production; never stdout, which the browser reads as frames. */
   log?: (line: string) => void;
+  /** The browser went away: runs before the port waits for pending replies (some wait on the browser). */
+  onInputEnded?: () => void;
 }
 
 export interface NativePort {
@@ -111,6 +113,7 @@ export function serveNativePort(options: NativePortOptions): NativePort {
     });
   });
   const closed = inputEnded.then(async () => {
+    options.onInputEnded?.();
     await Promise.all(pending);
     await writer.flushed();
   });

@@ -4,6 +4,7 @@ import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../../../shared/identi
 import type { EventFrame } from '../../../shared/protocol';
 import { defaultPolicy } from '../../../shared/policy/parse-policy';
 import { AuditLog } from '../audit/audit-log';
+import { BridgeRequests } from '../bridge/bridge-requests';
 import { ProxyRuntime } from '../proxy/proxy-runtime';
 import { VaultKeeper } from '../vault/vault-keeper';
 import { hostDataDir } from './host-data-dir';
@@ -49,11 +50,14 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
     onBinanceRestrictions: (restrictions) => sendEvent?.({ type: 'event', event: 'binance.restrictions', ...restrictions }),
     onCredentialHealth: (health) => sendEvent?.({ type: 'event', event: 'credential.health', ...health }),
   });
+  const bridge = new BridgeRequests(proxy.pipeline, (event) => sendEvent?.(event));
   const port = serveNativePort({
     input: io.input,
     output: io.output,
-    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault, proxy, dataDir, log: io.log }),
+    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault, proxy, dataDir, log: io.log, bridge }),
     log: io.log,
+    // A port that closed cancels every bridged request (and their upstream calls).
+    onInputEnded: () => bridge.cancelAll(),
   });
   sendEvent = port.sendEvent;
   vault.onLocked((reason) => {

@@ -1,0 +1,104 @@
+/**
+ * The native bridge, the pipeline's second front door: a browser agent's request arrives over the
+ * native port (`proxy.request`, `proxy.body` frames), runs through the same pipeline as the HTTP
+ * proxy with the grant as its caller, and its answer goes back as events (see BridgeReply). A
+ * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
+ */
+import { BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
+import { KeygateError } from '../../../shared/errors';
+import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
+import type { RequestPipeline } from '../proxy/request-pipeline';
+import { BridgeBody } from './bridge-body';
+import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
+
+type Params<T extends keyof BridgeRequestMap> = BridgeRequestMap[T]['params'];
+
+interface OpenRequest {
+  reply: BridgeReply;
+  body: BridgeBody | null;
+  agentGone: AbortController;
+}
+
+const METHOD = /^[A-Z]{1,16}$/;
+
+/** Lower-case names; a repeated name becomes a list, as Node gives them for HTTP. */
+function agentHeaders(list: HeaderList): AgentHeaders {
+  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [rawName, value] of list) {
+    const name = rawName.toLowerCase();
+    const earlier = headers[name];
+    headers[name] = earlier === undefined ? value : Array.isArray(earlier) ? [...earlier, value] : [earlier, value];
+  }
+  return headers;
+}
+
+async function* noBody(): AsyncGenerator<Uint8Array> {}
+
+export class BridgeRequests {
+  private readonly open = new Map<string, OpenRequest>();
+
+  constructor(
+    private readonly pipeline: RequestPipeline,
+    private readonly send: SendBridgeEvent,
+  ) {}
+
+  /** Starts the request; its answer arrives as events. */
+  start(params: Params<'proxy.request'>): Record<string, never> {
+    if (this.open.has(params.requestId)) throw new KeygateError('MESSAGE_INVALID', 'This requestId is already open.');
+    if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) throw new KeygateError('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`);
+    if (!METHOD.test(params.method)) throw new KeygateError('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.');
+    if (!params.path.startsWith('/')) throw new KeygateError('MESSAGE_INVALID', 'The path must start with "/".');
+    const open: OpenRequest = { reply: new BridgeReply(params.requestId, this.send), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
+    this.open.set(params.requestId, open);
+    const request: AgentRequest = {
+      method: params.method,
+      target: params.path,
+      headers: agentHeaders(params.headers),
+      body: open.body ?? noBody(),
+      signal: open.agentGone.signal,
+      caller: { kind: 'grant', grantId: params.grantId },
+    };
+    void this.pipeline.handle(request, open.reply).finally(() => {
+      this.open.delete(params.requestId);
+      open.body?.close(null);
+    });
+    return {};
+  }
+
+  /** Resolves when the pipeline took the chunk: the background sends the next one then. */
+  async body(params: Params<'proxy.body'>): Promise<Record<string, never>> {
+    const body = this.openRequest(params.requestId).body;
+    if (body === null) throw new KeygateError('MESSAGE_INVALID', 'This request was opened without a body.');
+    await body.push(Buffer.from(params.data, 'base64'), params.end);
+    return {};
+  }
+
+  credit(params: Params<'proxy.credit'>): Record<string, never> {
+    this.openRequest(params.requestId).reply.credit(params.chunks);
+    return {};
+  }
+
+  cancel(params: Params<'proxy.cancel'>): { cancelled: boolean } {
+    const open = this.open.get(params.requestId);
+    if (open === undefined) return { cancelled: false };
+    this.abort(open);
+    return { cancelled: true };
+  }
+
+  /** The port closed: every open request is cancelled (and audited as such by the pipeline). */
+  cancelAll(): void {
+    for (const open of this.open.values()) this.abort(open);
+  }
+
+  private abort(open: OpenRequest): void {
+    open.reply.cancel();
+    open.agentGone.abort();
+    open.body?.close(new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.'));
+  }
+
+  private openRequest(requestId: string): OpenRequest {
+    const open = this.open.get(requestId);
+    if (open === undefined) throw new KeygateError('MESSAGE_INVALID', 'No open request has this requestId.');
+    return open;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The native bridge through the real host binary, over its stdin/stdout frames: grants synced, a
+ * browser agent's request sent as `proxy.request` + `proxy.body`, the answer streamed back as events
+ * under credit flow control, refusals as catalogue answers, and the port closing cancels an open
+ * request (the upstream sees its connection closed, the audit line says 499).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readAuditLines } from '../../native-host/src/audit/read-audit';
+import { BRIDGE_CREDIT_WINDOW } from '../../shared/bridge-messages';
+import { newRecordId } from '../../shared/vault/format';
+import { type MockUpstream, startMockUpstream } from './mock-upstream';
+import { type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
+
+const KEY = 'sk-test-FAKE-bridge-upstream-key';
+/** Binary, and long enough for several chunks (and for the credit window to matter). */
+const BIG = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 31) % 256));
+
+let upstream: MockUpstream | undefined;
+let proxy: ProxyHost | undefined;
+let slowAnswerClosed: Promise<void> = Promise.resolve();
+
+afterEach(async () => {
+  await proxy?.stop();
+  await upstream?.close();
+  proxy = upstream = undefined;
+});
+
+async function start(): Promise<{ proxy: ProxyHost; grantId: string }> {
+  let closedSlow!: () => void;
+  slowAnswerClosed = new Promise<void>((resolve) => (closedSlow = resolve));
+  upstream = await startMockUpstream((request, res) => {
+    if (request.url === '/slow') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).write('first');
+      res.once('close', closedSlow);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(request.body === 'send big' ? BIG : Buffer.from(`echo ${request.body}`));
+  });
+  proxy = await startProxyHost({
+    policy: `[proxy]\nport = 0\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
+    credentials: [{ service: 'echo', secret: KEY }],
+    agents: [],
+  });
+  const grantId = newRecordId();
+  const grant = { id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null };
+  expect(await proxy.request('grants.sync', { grants: [grant] })).toEqual({ count: 1 });
+  return { proxy, grantId };
+}
+
+function eventsOf(host: ProxyHost['host'], requestId: string): Array<Record<string, unknown>> {
+  return (host.frames as Array<Record<string, unknown>>).filter((frame) => frame.type === 'event' && frame.requestId === requestId);
+}
+
+/** Reads a bridged answer as a page would: acknowledging chunks, until `proxy.end` or `proxy.error`. */
+async function readAnswer(proxy: ProxyHost, requestId: string): Promise<{ status: number; body: Buffer; maxUnacknowledged: number }> {
+  let acknowledged = 0;
+  let maxUnacknowledged = 0;
+  for (;;) {
+    const events = eventsOf(proxy.host, requestId);
+    const chunks = events.filter((event) => event.event === 'proxy.chunk');
+    maxUnacknowledged = Math.max(maxUnacknowledged, chunks.length - acknowledged);
+    const done = events.some((event) => event.event === 'proxy.end' || event.event === 'proxy.error');
+    if (done) {
+      const head = events.find((event) => event.event === 'proxy.head');
+      return { status: Number(head?.status ?? 0), body: Buffer.concat(chunks.map((event) => Buffer.from(String(event.data), 'base64'))), maxUnacknowledged };
+    }
+    if (chunks.length > acknowledged) {
+      // A slow page: it acknowledges one chunk at a time, after a pause.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await proxy.request('proxy.credit', { requestId, chunks: 1 });
+      acknowledged += 1;
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+describe('the native bridge, through the real host', () => {
+  it('runs a granted page\'s request with the real key injected, and streams a large binary answer under credits', async () => {
+    const { proxy, grantId } = await start();
+    expect(await proxy.request('proxy.request', { requestId: 'page-req-0001', grantId, method: 'POST', path: '/custom/echo/download', headers: [['Content-Type', 'text/plain']], hasBody: true })).toEqual({});
+    expect(await proxy.request('proxy.body', { requestId: 'page-req-0001', data: Buffer.from('send big').toString('base64'), end: true })).toEqual({});
+    const answer = await readAnswer(proxy, 'page-req-0001');
+    expect(answer.status).toBe(200);
+    expect(answer.body.equals(BIG)).toBe(true);
+    expect(answer.maxUnacknowledged).toBeLessThanOrEqual(BRIDGE_CREDIT_WINDOW);
+    expect(upstream!.received[0]).toMatchObject({ method: 'POST', url: '/download', body: 'send big' });
+    expect(upstream!.received[0]!.headers['x-echo-key']).toBe(KEY);
+    const downloadLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/download');
+    // The log batches its writes.
+    for (let tries = 0; (await downloadLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const [line] = await downloadLines();
+    expect(line).toMatchObject({ agent: 'site:http://localhost:3000', status: 200, decision: 'allowed' });
+  });
+
+  it('answers an unknown grant with GRANT_MISSING as a catalogue answer, and nothing goes upstream', async () => {
+    const { proxy } = await start();
+    await proxy.request('proxy.request', { requestId: 'page-req-0002', grantId: newRecordId(), method: 'GET', path: '/custom/echo/x', headers: [], hasBody: false });
+    const answer = await readAnswer(proxy, 'page-req-0002');
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body.toString()).error.code).toBe('GRANT_MISSING');
+    expect(upstream!.received).toHaveLength(0);
+  });
+
+  it('a cancel aborts the upstream call; so does the port closing', async () => {
+    const { proxy, grantId } = await start();
+    await proxy.request('proxy.request', { requestId: 'page-req-0003', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0003');
+    expect(await proxy.request('proxy.cancel', { requestId: 'page-req-0003' })).toEqual({ cancelled: true });
+    await slowAnswerClosed;
+
+    let closedAgain!: () => void;
+    slowAnswerClosed = new Promise<void>((resolve) => (closedAgain = resolve));
+    upstream!.setHandler((_request, res) => {
+      res.writeHead(200).write('first');
+      res.once('close', closedAgain);
+    });
+    await proxy.request('proxy.request', { requestId: 'page-req-0004', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0004');
+    proxy.host.child.stdin.end();
+    await slowAnswerClosed;
+    await proxy.host.exited;
+    const lines = (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/slow');
+    expect(lines.map((record) => [record.agent, record.status, record.reason])).toEqual([
+      ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
+      ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
+    ]);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The native bridge's codec: an answer becomes head / chunk / end events (binary-safe, each chunk at
+ * most BRIDGE_CHUNK_BYTES), no more than the credit window goes out unacknowledged, a cancel stops
+ * everything, and a request body arrives one acknowledged frame at a time. The last test runs a
+ * bridged request through the real pipeline with a grant as its caller and a real local upstream.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../native-host/src/audit/audit-record';
+import { BridgeBody } from '../../native-host/src/bridge/bridge-body';
+import { BridgeReply } from '../../native-host/src/bridge/bridge-reply';
+import { BridgeRequests } from '../../native-host/src/bridge/bridge-requests';
+import { ProxyRuntime } from '../../native-host/src/proxy/proxy-runtime';
+import { VaultKeeper } from '../../native-host/src/vault/vault-keeper';
+import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type BridgeEventMap } from '../../shared/bridge-messages';
+import { KeygateError } from '../../shared/errors';
+import { parsePolicy } from '../../shared/policy/parse-policy';
+import { validateHostFrame } from '../../shared/protocol';
+import { generateDataKey, sealSecret } from '../../shared/vault/envelope';
+import { newRecordId } from '../../shared/vault/format';
+
+type BridgeEvent = { [E in keyof BridgeEventMap]: { type: 'event'; event: E } & BridgeEventMap[E] }[keyof BridgeEventMap];
+
+function recorder() {
+  const events: BridgeEvent[] = [];
+  return { events, send: (event: BridgeEvent) => void events.push(event) };
+}
+
+function bodyOf(events: BridgeEvent[]): Buffer {
+  return Buffer.concat(events.flatMap((event) => (event.event === 'proxy.chunk' ? [Buffer.from(event.data, 'base64')] : [])));
+}
+
+describe('BridgeReply', () => {
+  it('sends head, binary-safe chunks of at most BRIDGE_CHUNK_BYTES, then end; every event is a valid frame', async () => {
+    const { events, send } = recorder();
+    const reply = new BridgeReply('req-00000001', send);
+    const body = Buffer.from(Array.from({ length: BRIDGE_CHUNK_BYTES * 2 + 1000 }, (_, i) => (i * 7) % 256));
+    reply.start(200, { 'content-type': 'application/octet-stream', 'x-many': ['a', 'b'] });
+    reply.write(body);
+    reply.credit(3);
+    await reply.end();
+    expect(events.map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk', 'proxy.chunk', 'proxy.chunk', 'proxy.end']);
+    expect(events[0]).toMatchObject({ status: 200, headers: [['content-type', 'application/octet-stream'], ['x-many', 'a'], ['x-many', 'b']] });
+    expect(bodyOf(events).equals(body)).toBe(true);
+    for (const event of events) {
+      expect(validateHostFrame(event)).not.toBeNull();
+      expect(JSON.stringify(event).length).toBeLessThan(1_000_000);
+    }
+  });
+
+  it('keeps at most the credit window unacknowledged, pauses the relay, and resumes it on credit', async () => {
+    const { events, send } = recorder();
+    const reply = new BridgeReply('req-00000002', send);
+    reply.start(200, {});
+    const chunk = Buffer.alloc(BRIDGE_CHUNK_BYTES, 1);
+    let room = true;
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 3; i++) room = reply.write(chunk);
+    expect(room).toBe(false);
+    expect(events.filter((event) => event.event === 'proxy.chunk')).toHaveLength(BRIDGE_CREDIT_WINDOW);
+    let drained = false;
+    reply.onDrain(() => (drained = true));
+    reply.credit(2);
+    expect(events.filter((event) => event.event === 'proxy.chunk')).toHaveLength(BRIDGE_CREDIT_WINDOW + 2);
+    expect(drained).toBe(false);
+    reply.credit(1);
+    expect(events.filter((event) => event.event === 'proxy.chunk')).toHaveLength(BRIDGE_CREDIT_WINDOW + 3);
+    expect(drained).toBe(true);
+    const ended = reply.end();
+    await ended;
+    expect(events.at(-1)).toEqual({ type: 'event', event: 'proxy.end', requestId: 'req-00000002' });
+  });
+
+  it('a cancel stops every event and fails the end; an abort after the head is a proxy.error', async () => {
+    const cancelled = recorder();
+    const reply = new BridgeReply('req-00000003', cancelled.send);
+    reply.start(200, {});
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.from('x'));
+    reply.cancel();
+    reply.credit(5);
+    await expect(reply.end()).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
+    expect(cancelled.events.map((event) => event.event)).toEqual(['proxy.head', ...Array(BRIDGE_CREDIT_WINDOW).fill('proxy.chunk')]);
+
+    const broken = recorder();
+    const other = new BridgeReply('req-00000004', broken.send);
+    other.start(200, {});
+    other.abort(new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.'));
+    expect(broken.events.at(-1)).toMatchObject({ event: 'proxy.error', requestId: 'req-00000004', error: { code: 'UPSTREAM_UNREACHABLE' } });
+  });
+});
+
+describe('BridgeBody', () => {
+  it('answers each frame when the pipeline has taken its chunk, and refuses one sent out of turn', async () => {
+    const body = new BridgeBody();
+    const first = body.push(Buffer.from('hello '), false);
+    await expect(body.push(Buffer.from('too soon'), false)).rejects.toMatchObject({ code: 'MESSAGE_INVALID' });
+    const chunks: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of body) chunks.push(Buffer.from(chunk).toString());
+    })();
+    await first;
+    await body.push(Buffer.from('world'), true);
+    await reading;
+    expect(chunks.join('')).toBe('hello world');
+  });
+});
+
+describe('a bridged request through the pipeline', () => {
+  let upstream: Server;
+  let runtime: ProxyRuntime;
+
+  afterEach(async () => {
+    await runtime.close();
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  it('runs with the grant as caller: key injected upstream, the answer as events, the audit naming the site; cancel aborts', async () => {
+    const seen: Array<{ url: string; key: string | undefined; body: string }> = [];
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    upstream = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        seen.push({ url: req.url ?? '', key: req.headers['x-echo-key'] as string | undefined, body: Buffer.concat(chunks).toString() });
+        if (req.url === '/slow') {
+          res.writeHead(200).write('partial');
+          res.once('close', upstreamClosed);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`got ${Buffer.concat(chunks).toString()}`);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const parsed = parsePolicy(`[proxy]\nport = 0\n\n[custom.echo]\nbase_url = "http://127.0.0.1:${(upstream.address() as AddressInfo).port}"\nauth_header = "X-Echo-Key"\n`);
+    if (!parsed.ok) throw new Error('policy');
+    const dataKey = generateDataKey();
+    const credentialId = newRecordId();
+    const vault = new VaultKeeper();
+    vault.unlock(dataKey, [{ id: credentialId, service: 'echo', name: 'echo', kind: 'api_key', createdAt: 1, lastUsedAt: null, sealed: sealSecret(dataKey, credentialId, new TextEncoder().encode('sk-test-FAKE-bridge-echo-key')) }], 3_600_000);
+    const audit: AuditRecord[] = [];
+    runtime = new ProxyRuntime(parsed.policy, { vault, audit: { append: (record) => audit.push(record) }, dataDir: '/nonexistent-not-used' });
+    const grantId = newRecordId();
+    runtime.replaceGrants([{ id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: 1, expiresAt: null, enabled: true, lastUsedAt: null }]);
+    const { events, send } = recorder();
+    const bridge = new BridgeRequests(runtime.pipeline, send);
+
+    bridge.start({ requestId: 'bridge-0001', grantId, method: 'POST', path: '/custom/echo/things', headers: [['Content-Type', 'text/plain']], hasBody: true });
+    await bridge.body({ requestId: 'bridge-0001', data: Buffer.from('ping').toString('base64'), end: true });
+    while (!events.some((event) => event.event === 'proxy.end')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen[0]).toEqual({ url: '/things', key: 'sk-test-FAKE-bridge-echo-key', body: 'ping' });
+    expect(events[0]).toMatchObject({ event: 'proxy.head', requestId: 'bridge-0001', status: 200 });
+    expect(bodyOf(events).toString()).toBe('got ping');
+
+    bridge.start({ requestId: 'bridge-0002', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    while (!events.some((event) => event.event === 'proxy.chunk' && event.requestId === 'bridge-0002')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(bridge.cancel({ requestId: 'bridge-0002' })).toEqual({ cancelled: true });
+    await closed;
+    while (audit.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(audit.map((line) => [line.agent, line.status, line.reason])).toEqual([
+      ['site:http://localhost:3000', 200, null],
+      ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
+    ]);
+    expect(events.filter((event) => event.requestId === 'bridge-0002').map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk']);
+  });
+});
