@@ -9,6 +9,7 @@
  */
 import { type ErrorBody, type ErrorCode, isErrorBody } from './errors';
 import { isPlainObject, type Schema, schemaViolations } from './validate';
+import { BRIDGE_EVENT_SCHEMAS, type BridgeEventMap } from './bridge-messages';
 import { PROXY_EVENT_SCHEMAS, PROXY_REQUEST_SCHEMAS, type ProxyEventMap, type ProxyRequestMap, type ProxyStatus } from './proxy-messages';
 import { VAULT_EVENT_SCHEMAS, VAULT_REQUEST_SCHEMAS, type VaultEventMap, type VaultRequestMap, type VaultStatus } from './vault-messages';
 
@@ -72,11 +73,12 @@ export const EVENT_SCHEMAS = {
   fatal: { error: { check: isErrorBody, expected: 'an error body' } },
   ...VAULT_EVENT_SCHEMAS,
   ...PROXY_EVENT_SCHEMAS,
+  ...BRIDGE_EVENT_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type EventName = keyof typeof EVENT_SCHEMAS;
 
-export interface EventMap extends VaultEventMap, ProxyEventMap {
+export interface EventMap extends VaultEventMap, ProxyEventMap, BridgeEventMap {
   /** The host refuses to serve (e.g. CALLER_NOT_ALLOWED) and exits. */
   fatal: { error: ErrorBody };
 }

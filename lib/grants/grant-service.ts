@@ -1,0 +1,164 @@
+/**
+ * Grants as the user manages them in Keygate's own pages (create, change scopes and expiry,
+ * enable or disable, revoke) and as the browser-agent gateway checks them. Every change re-registers
+ * the page scripts and syncs the host; revoking also gives the site's host permission back.
+ */
+import { isValidScope } from '../../shared/agents/agent-keys';
+import { KeygateError } from '../../shared/errors';
+import { type GrantKind, type GrantRecord, grantUsable, isExtensionId, normaliseGrantOrigin } from '../../shared/grants/grant-record';
+import { newRecordId } from '../../shared/vault/format';
+import type { VaultDb } from '../vault/vault-db';
+import * as store from './grant-store';
+import { type BrowserFamily, holdsSiteAccess, type PermissionsApi, releaseSiteAccess } from './site-permission';
+
+export interface NewGrantInput {
+  kind: GrantKind;
+  /** An origin as typed (normalised here) or an extension id. */
+  subject: string;
+  scopes: string[];
+  expiresAt: number | null;
+}
+
+export interface GrantChange {
+  scopes?: string[];
+  expiresAt?: number | null;
+  enabled?: boolean;
+}
+
+export interface GrantServiceDeps {
+  db: VaultDb;
+  permissions: PermissionsApi;
+  browser: BrowserFamily;
+  /** Throws VAULT_LOCKED unless the vault is open: granting is as sensitive as minting an agent key. */
+  requireUnlocked: () => void;
+  /** Called with every grant after each change: registers page scripts, syncs the host. */
+  onChange: (grants: GrantRecord[]) => Promise<void>;
+  now?: () => number;
+}
+
+/** Who is asking, as the browser vouches for it (`sender.origin` of a tab, `sender.id` of an extension). */
+export interface AgentIdentity {
+  kind: GrantKind;
+  subject: string;
+}
+
+function checkScopes(scopes: string[]): string[] {
+  if (scopes.length === 0 || !scopes.every(isValidScope)) throw new KeygateError('GRANT_INVALID', 'Choose at least one valid scope.');
+  return [...new Set(scopes)].sort();
+}
+
+function checkExpiry(expiresAt: number | null, now: number): number | null {
+  if (expiresAt !== null && expiresAt <= now) throw new KeygateError('GRANT_INVALID', 'The expiry must be in the future.');
+  return expiresAt;
+}
+
+/** The subject a grant stores: a normalised origin, or an extension id as the browser spells it. */
+export function grantSubject(kind: GrantKind, typed: string): string {
+  if (kind === 'extension') {
+    const id = typed.trim();
+    if (!isExtensionId(id)) throw new KeygateError('GRANT_INVALID', 'Not an extension id (32 letters a–p in Chromium, name@domain or {uuid} in Firefox).');
+    return id;
+  }
+  const origin = normaliseGrantOrigin(typed);
+  if (!origin.ok) throw new KeygateError('GRANT_INVALID', origin.reason);
+  return origin.origin;
+}
+
+export class GrantService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GrantServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  list(): Promise<GrantRecord[]> {
+    return store.listGrants(this.deps.db);
+  }
+
+  /** Re-applies the stored grants (at worker start: registrations may predate a revoke or an expiry). */
+  async refresh(): Promise<void> {
+    await this.deps.onChange(await this.list());
+  }
+
+  async create(input: NewGrantInput): Promise<GrantRecord> {
+    this.deps.requireUnlocked();
+    const now = this.now();
+    const subject = grantSubject(input.kind, input.subject);
+    const grant: GrantRecord = {
+      id: newRecordId(),
+      kind: input.kind,
+      subject,
+      scopes: checkScopes(input.scopes),
+      createdAt: now,
+      expiresAt: checkExpiry(input.expiresAt, now),
+      enabled: true,
+      lastUsedAt: null,
+    };
+    if ((await this.list()).some((existing) => existing.kind === grant.kind && existing.subject === subject)) {
+      throw new KeygateError('GRANT_INVALID', `${subject} already has a grant; change that one.`);
+    }
+    // The page asked the browser first (its prompt needs the user's click); without the permission a
+    // site grant would be a record that can never inject its script.
+    if (grant.kind === 'site' && !(await holdsSiteAccess(this.deps.permissions, subject, this.deps.browser))) {
+      throw new KeygateError('GRANT_PERMISSION_DENIED');
+    }
+    await store.putGrant(this.deps.db, grant);
+    await this.changed();
+    return grant;
+  }
+
+  async update(id: string, change: GrantChange): Promise<GrantRecord> {
+    // Turning a grant off or narrowing it needs no password; anything that could widen it does.
+    const widens = change.enabled === true || change.scopes !== undefined || change.expiresAt !== undefined;
+    if (widens) this.deps.requireUnlocked();
+    const current = await this.require(id);
+    const next: GrantRecord = {
+      ...current,
+      scopes: change.scopes === undefined ? current.scopes : checkScopes(change.scopes),
+      expiresAt: change.expiresAt === undefined ? current.expiresAt : checkExpiry(change.expiresAt, this.now()),
+      enabled: change.enabled ?? current.enabled,
+    };
+    await store.putGrant(this.deps.db, next);
+    await this.changed();
+    return next;
+  }
+
+  async revoke(id: string): Promise<void> {
+    const grant = await this.require(id);
+    await store.deleteGrant(this.deps.db, id);
+    if (grant.kind === 'site' && !(await this.list()).some((other) => other.kind === 'site' && other.subject === grant.subject)) {
+      await releaseSiteAccess(this.deps.permissions, grant.subject, this.deps.browser);
+    }
+    await this.changed();
+  }
+
+  /**
+   * The grant a browser agent may use now, or the GRANT_* refusal. A grant found unusable (expired
+   * since the last change) gets its page scripts removed on the way.
+   */
+  async authorize(identity: AgentIdentity): Promise<GrantRecord> {
+    const grants = await this.list();
+    const grant = grants.find((candidate) => candidate.kind === identity.kind && candidate.subject === identity.subject);
+    if (grant === undefined) throw new KeygateError('GRANT_MISSING');
+    const usable = grantUsable(grant, this.now());
+    if (usable === 'ok') return grant;
+    void this.deps.onChange(grants).catch(() => undefined);
+    throw new KeygateError(usable === 'expired' ? 'GRANT_EXPIRED' : 'GRANT_DISABLED');
+  }
+
+  /** Last use, shown in the list; not a change the host or the page scripts need to hear of. */
+  async recordUse(id: string): Promise<void> {
+    const grant = await store.getGrant(this.deps.db, id);
+    if (grant !== undefined) await store.putGrant(this.deps.db, { ...grant, lastUsedAt: this.now() });
+  }
+
+  private async require(id: string): Promise<GrantRecord> {
+    const grant = await store.getGrant(this.deps.db, id);
+    if (grant === undefined) throw new KeygateError('GRANT_MISSING', 'No grant with this id.');
+    return grant;
+  }
+
+  private async changed(): Promise<void> {
+    await this.deps.onChange(await this.list());
+  }
+}
