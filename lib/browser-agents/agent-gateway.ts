@@ -8,7 +8,7 @@ import { KeygateError } from '../../shared/errors';
 import type { AgentIdentity, GrantService } from '../grants/grant-service';
 import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
-import { AGENT_PORT_NAME } from './agent-messages';
+import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
 import { type Admission, type AgentPort, relayAgentRequest } from './bridge-relay';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
@@ -34,6 +34,7 @@ export interface GatewayRuntime {
   getURL(path: string): string;
   onConnect: PortEvent;
   onConnectExternal: PortEvent;
+  onMessage: { addListener(listener: (message: unknown, sender: PortSender) => Promise<boolean> | undefined): void };
 }
 
 export interface GatewayServices {
@@ -94,5 +95,13 @@ export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promi
     relayAgentRequest(port, { admit: async () => admit(identity, await servicesReady) });
   };
   runtime.onConnect.addListener((port) => serve(port, identifyPage(port.sender, runtime.id, ownOrigin)));
+  // Asked by the relay before it offers `window.keygate`: in Firefox its registration covers every
+  // port of the host (match patterns there cannot name one), so the origin is checked here exactly.
+  runtime.onMessage.addListener((message, sender) => {
+    if ((message as { type?: unknown } | null)?.type !== SITE_GRANT_QUERY) return undefined;
+    const identity = identifyPage(sender, runtime.id, ownOrigin);
+    if (identity === null) return Promise.resolve(false);
+    return servicesReady.then(({ grants }) => grants.authorize(identity)).then(() => true, () => false);
+  });
   runtime.onConnectExternal.addListener((port) => serve(port, identifyExtension(port.sender, runtime.id)));
 }

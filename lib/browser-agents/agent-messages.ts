@@ -19,6 +19,8 @@ import { type ErrorBody, isErrorBody } from '../../shared/errors';
 import { isPlainObject, type Schema, schemaViolations } from '../../shared/validate';
 
 export const AGENT_PORT_NAME = 'keygate';
+/** The relay's one-off question at page start (`runtime.sendMessage`): does this tab's origin hold a usable grant? */
+export const SITE_GRANT_QUERY = 'keygate.siteGranted';
 
 const AGENT_MESSAGE_SCHEMAS = {
   request: {

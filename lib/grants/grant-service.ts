@@ -9,7 +9,7 @@ import { type GrantKind, type GrantRecord, grantUsable, isExtensionId, normalise
 import { newRecordId } from '../../shared/vault/format';
 import type { VaultDb } from '../vault/vault-db';
 import * as store from './grant-store';
-import { type BrowserFamily, holdsSiteAccess, type PermissionsApi, releaseSiteAccess } from './site-permission';
+import { type BrowserFamily, holdsSiteAccess, type PermissionsApi, releaseSiteAccess, siteMatchPattern } from './site-permission';
 
 export interface NewGrantInput {
   kind: GrantKind;
@@ -126,7 +126,9 @@ export class GrantService {
   async revoke(id: string): Promise<void> {
     const grant = await this.require(id);
     await store.deleteGrant(this.deps.db, id);
-    if (grant.kind === 'site' && !(await this.list()).some((other) => other.kind === 'site' && other.subject === grant.subject)) {
+    // In Firefox one permission covers every port of a host: keep it while another grant needs it.
+    const pattern = (origin: string) => siteMatchPattern(origin, this.deps.browser);
+    if (grant.kind === 'site' && !(await this.list()).some((other) => other.kind === 'site' && pattern(other.subject) === pattern(grant.subject))) {
       await releaseSiteAccess(this.deps.permissions, grant.subject, this.deps.browser);
     }
     await this.changed();

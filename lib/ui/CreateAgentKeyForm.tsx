@@ -3,6 +3,7 @@ import type { AgentKeyRecord } from '../../shared/vault/format';
 import type { ScopeChoice } from './agent-scope-choices';
 import { callBackground } from './background-call';
 import { ErrorNote } from './ErrorNote';
+import { endOfLocalDay, localToday } from './expiry-date';
 import { ScopeCheckboxes } from './ScopeCheckboxes';
 import { useAction } from './use-action';
 
@@ -11,15 +12,6 @@ export interface CreatedAgentKey {
   key: string;
   record: AgentKeyRecord;
 }
-
-/** `YYYY-MM-DD` of today in local time, the earliest expiry the date picker offers. */
-function localToday(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
-
-/** A key "valid through" a date works until that day ends where the user is. */
-const endOfLocalDay = (date: string) => new Date(`${date}T23:59:59.999`).getTime();
 
 export function CreateAgentKeyForm({ choices, onCreated }: { choices: readonly ScopeChoice[]; onCreated: (created: CreatedAgentKey) => void }) {
   const [name, setName] = useState('');

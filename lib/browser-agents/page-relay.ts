@@ -1,0 +1,62 @@
+/**
+ * The isolated-world content script's work on a granted page: for each `open` note from the page,
+ * one `runtime.connect` port to the background, with every page message checked before it goes on.
+ * It is the trust boundary on the page side; the background checks again by the tab's origin.
+ */
+import { AGENT_PORT_NAME, isAgentMessage } from './agent-messages';
+import { CHANNEL_CLOSED, isPageNote, postNote } from './page-channel';
+
+export interface RelayRuntimePort {
+  postMessage(message: unknown): void;
+  disconnect(): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+}
+
+export interface PageRelayDeps {
+  connect: (name: string) => RelayRuntimePort;
+  /** Whether the background holds a usable grant for this page's origin (asked once, at start). */
+  siteGranted: () => Promise<boolean>;
+}
+
+function pipe(pagePort: MessagePort, background: RelayRuntimePort): void {
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    background.disconnect();
+    pagePort.close();
+  };
+  pagePort.onmessage = (event: MessageEvent) => {
+    if (!open) return;
+    const message: unknown = event.data;
+    // A cancel, or anything that is not the protocol, ends the request: the background cancels upstream.
+    if (!isAgentMessage(message) || message.type === 'cancel') {
+      close();
+      return;
+    }
+    background.postMessage(message);
+  };
+  background.onMessage.addListener((message) => {
+    if (!open) return;
+    pagePort.postMessage(message);
+    const type = (message as { type?: unknown }).type;
+    if (type === 'end' || type === 'error') close();
+  });
+  background.onDisconnect.addListener(() => {
+    if (!open) return;
+    pagePort.postMessage(CHANNEL_CLOSED);
+    open = false;
+    pagePort.close();
+  });
+}
+
+export async function relayPageRequests(win: Window, deps: PageRelayDeps): Promise<void> {
+  if (!(await deps.siteGranted())) return;
+  win.addEventListener('message', (event: MessageEvent) => {
+    if (event.source !== win || !isPageNote(event.data)) return;
+    if (event.data.kind === 'page-ready') postNote(win, 'relay-ready');
+    else if (event.data.kind === 'open' && event.ports.length === 1) pipe(event.ports[0]!, deps.connect(AGENT_PORT_NAME));
+  });
+  postNote(win, 'relay-ready');
+}
