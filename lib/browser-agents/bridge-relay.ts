@@ -77,8 +77,12 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
     else for (const message of refusalMessages(error)) send(message);
     finish();
   };
-  const cancelUpstream = () => {
+  /** Tells the host to stop (and abort the upstream call) if a request is open there. */
+  const cancelOnHost = () => {
     if (host !== null && requestId !== null && !finished) void host.request('proxy.cancel', { requestId }).catch(() => undefined);
+  };
+  const cancelUpstream = () => {
+    cancelOnHost();
     finish();
   };
   /** Once the request is open, a cancel goes at once; before, it waits for the opening to finish. */
@@ -134,8 +138,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
       send({ type: 'body-ack' });
     } catch (error) {
       // The host stopped reading (it answered already, or it failed): stop the upstream, say so once.
-      if (finished) return;
-      void host.request('proxy.cancel', { requestId }).catch(() => undefined);
+      cancelOnHost();
       fail(bodyOf(error));
     }
   };
@@ -144,6 +147,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   port.onMessage.addListener((raw) => {
     if (finished) return;
     if (!isAgentMessage(raw) || (raw.type === 'request') === started) {
+      cancelOnHost();
       fail(errorBody('MESSAGE_INVALID', 'Expected one request message, then body, credit or cancel messages.'));
       return;
     }

@@ -90,6 +90,8 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
     let body: ReadableStreamDefaultController<Uint8Array> | null = null;
     const received: Uint8Array[] = [];
     let ended = false;
+    /** A 204/304 answer: no body to read, so the end settles the exchange by itself. */
+    let bodiless = false;
     let wakeReader: (() => void) | null = null;
     let ackBody: (() => void) | null = null;
 
@@ -156,9 +158,9 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
         case 'head': {
           if (phase !== 'waiting') return;
           phase = 'streaming';
-          const hasBody = !NULL_BODY_STATUSES.has(message.status);
+          bodiless = NULL_BODY_STATUSES.has(message.status);
           try {
-            resolve(new Response(hasBody ? stream : null, { status: message.status, headers: responseHeaders(message.headers) }));
+            resolve(new Response(bodiless ? null : stream, { status: message.status, headers: responseHeaders(message.headers) }));
           } catch (error) {
             phase = 'waiting';
             channel.send({ type: 'cancel' });
@@ -174,7 +176,8 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
         case 'end':
           if (phase === 'waiting') failWith(channelBroke());
           ended = true;
-          wakeReader?.();
+          if (bodiless) settle();
+          else wakeReader?.();
           return;
         case 'error':
           failWith(keygateError(message.error));

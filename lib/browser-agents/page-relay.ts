@@ -21,18 +21,18 @@ export interface PageRelayDeps {
 
 function pipe(pagePort: MessagePort, background: RelayRuntimePort): void {
   let open = true;
-  const close = () => {
-    if (!open) return;
+  // The page's side closes its port when it is done; closing ours right after a post could race it.
+  const hangUp = () => {
     open = false;
     background.disconnect();
-    pagePort.close();
   };
   pagePort.onmessage = (event: MessageEvent) => {
     if (!open) return;
     const message: unknown = event.data;
     // A cancel, or anything that is not the protocol, ends the request: the background cancels upstream.
     if (!isAgentMessage(message) || message.type === 'cancel') {
-      close();
+      hangUp();
+      pagePort.close();
       return;
     }
     background.postMessage(message);
@@ -41,13 +41,12 @@ function pipe(pagePort: MessagePort, background: RelayRuntimePort): void {
     if (!open) return;
     pagePort.postMessage(message);
     const type = (message as { type?: unknown }).type;
-    if (type === 'end' || type === 'error') close();
+    if (type === 'end' || type === 'error') hangUp();
   });
   background.onDisconnect.addListener(() => {
     if (!open) return;
-    pagePort.postMessage(CHANNEL_CLOSED);
     open = false;
-    pagePort.close();
+    pagePort.postMessage(CHANNEL_CLOSED);
   });
 }
 

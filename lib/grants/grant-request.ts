@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../shared/errors';
 import type { GrantRecord } from '../../shared/grants/grant-record';
-import { grantSubject, type NewGrantInput } from './grant-service';
+import { checkNewGrant, type NewGrantInput } from './grant-service';
 import { type BrowserFamily, type PermissionsApi, releaseSiteAccess, requestSiteAccess } from './site-permission';
 
 export interface GrantRequestDeps {
@@ -15,19 +15,21 @@ export interface GrantRequestDeps {
   existing: readonly GrantRecord[];
   /** Asks the background (`grants.create`). */
   create: (input: NewGrantInput) => Promise<GrantRecord>;
+  now?: () => number;
 }
 
 export async function requestGrant(input: NewGrantInput, deps: GrantRequestDeps): Promise<GrantRecord> {
-  const subject = grantSubject(input.kind, input.subject);
-  if (deps.existing.some((grant) => grant.kind === input.kind && grant.subject === subject)) {
-    throw new KeygateError('GRANT_INVALID', `${subject} already has a grant; change that one.`);
+  // Everything that can be refused without the background is refused before the prompt.
+  const checked = checkNewGrant(input, (deps.now ?? Date.now)());
+  if (deps.existing.some((grant) => grant.kind === checked.kind && grant.subject === checked.subject)) {
+    throw new KeygateError('GRANT_INVALID', `${checked.subject} already has a grant; change that one.`);
   }
-  if (input.kind === 'extension') return deps.create({ ...input, subject });
-  await requestSiteAccess(deps.permissions, subject, deps.browser);
+  if (checked.kind === 'extension') return deps.create(checked);
+  await requestSiteAccess(deps.permissions, checked.subject, deps.browser);
   try {
-    return await deps.create({ ...input, subject });
+    return await deps.create(checked);
   } catch (error) {
-    await releaseSiteAccess(deps.permissions, subject, deps.browser);
+    await releaseSiteAccess(deps.permissions, checked.subject, deps.browser);
     throw error;
   }
 }

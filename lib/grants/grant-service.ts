@@ -52,8 +52,7 @@ function checkExpiry(expiresAt: number | null, now: number): number | null {
   return expiresAt;
 }
 
-/** The subject a grant stores: a normalised origin, or an extension id as the browser spells it. */
-export function grantSubject(kind: GrantKind, typed: string): string {
+function grantSubject(kind: GrantKind, typed: string): string {
   if (kind === 'extension') {
     const id = typed.trim();
     if (!isExtensionId(id)) throw new KeygateError('GRANT_INVALID', 'Not an extension id (32 letters a–p in Chromium, name@domain or {uuid} in Firefox).');
@@ -62,6 +61,14 @@ export function grantSubject(kind: GrantKind, typed: string): string {
   const origin = normaliseGrantOrigin(typed);
   if (!origin.ok) throw new KeygateError('GRANT_INVALID', origin.reason);
   return origin.origin;
+}
+
+/**
+ * A new grant's details as stored: the subject normalised (an origin) or checked (an extension id),
+ * scopes known and sorted, the expiry in the future. Throws GRANT_INVALID, before any prompt.
+ */
+export function checkNewGrant(input: NewGrantInput, now: number): NewGrantInput {
+  return { kind: input.kind, subject: grantSubject(input.kind, input.subject), scopes: checkScopes(input.scopes), expiresAt: checkExpiry(input.expiresAt, now) };
 }
 
 export class GrantService {
@@ -83,17 +90,8 @@ export class GrantService {
   async create(input: NewGrantInput): Promise<GrantRecord> {
     this.deps.requireUnlocked();
     const now = this.now();
-    const subject = grantSubject(input.kind, input.subject);
-    const grant: GrantRecord = {
-      id: newRecordId(),
-      kind: input.kind,
-      subject,
-      scopes: checkScopes(input.scopes),
-      createdAt: now,
-      expiresAt: checkExpiry(input.expiresAt, now),
-      enabled: true,
-      lastUsedAt: null,
-    };
+    const { kind, subject, scopes, expiresAt } = checkNewGrant(input, now);
+    const grant: GrantRecord = { id: newRecordId(), kind, subject, scopes, createdAt: now, expiresAt, enabled: true, lastUsedAt: null };
     if ((await this.list()).some((existing) => existing.kind === grant.kind && existing.subject === subject)) {
       throw new KeygateError('GRANT_INVALID', `${subject} already has a grant; change that one.`);
     }

@@ -37,7 +37,7 @@ async function setup(options: { browser?: BrowserFamily; unlocked?: boolean } = 
   });
   /** What an extension page does on the user's click: prompt, then ask the background. */
   const grantFromPage = (input: NewGrantInput) =>
-    requestGrant(input, { permissions, browser, existing: [], create: (checked) => service.create(checked) });
+    requestGrant(input, { permissions, browser, existing: [], create: (checked) => service.create(checked), now: () => clock.now });
   return { db, permissions, scripting, service, synced, clock, vault, grantFromPage };
 }
 

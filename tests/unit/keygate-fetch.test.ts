@@ -173,6 +173,8 @@ describe('keygate.fetch: the response', () => {
     const pending = keygateFetch('/custom/github/x', { method: 'DELETE' });
     gateway.answer(head(204, []));
     expect((await pending).body).toBeNull();
+    gateway.answer({ type: 'end' });
+    expect(gateway.closed).toBe(true);
   });
 
   it('an error after the head fails the body stream with the catalogue code', async () => {
