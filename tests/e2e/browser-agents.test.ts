@@ -5,6 +5,7 @@
  * the bridge (grants.sync, proxy.*): until that is merged these tests fail at the first call.
  */
 import type { ServerResponse } from 'node:http';
+import type OpenAI from 'openai';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
@@ -101,13 +102,13 @@ describe('a web page on a granted origin', () => {
     await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
 
     const answers = await page.evaluate(async () => {
-      const scope = window as unknown as { OpenAI: new (options: object) => any; keygate: { fetch: typeof fetch } };
+      const scope = window as unknown as { OpenAI: typeof OpenAI; keygate: { fetch: typeof fetch } };
       const openai = new scope.OpenAI({ baseURL: 'https://keygate.invalid/openai/v1', apiKey: 'keygate', fetch: scope.keygate.fetch, dangerouslyAllowBrowser: true });
       const completion = await openai.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] });
       const stream = await openai.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'stream' }], stream: true });
       let streamed = '';
       for await (const part of stream) streamed += part.choices[0]?.delta?.content ?? '';
-      return { content: completion.choices[0].message.content, streamed };
+      return { content: completion.choices[0]?.message.content, streamed };
     });
     expect(answers).toEqual({ content: 'hello from upstream', streamed: 'one two' });
     expect(upstream!.received.map((request) => request.headers.authorization)).toEqual([`Bearer ${FAKE_OPENAI_KEY}`, `Bearer ${FAKE_OPENAI_KEY}`]);
@@ -128,7 +129,7 @@ describe('a web page on a granted origin', () => {
     const page = await openAgentPage(webApp!.origin('127.0.0.1'));
     await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
     const firstPart = await page.evaluate(async () => {
-      const scope = window as unknown as { OpenAI: new (options: object) => any; keygate: { fetch: typeof fetch }; stopStream?: () => void };
+      const scope = window as unknown as { OpenAI: typeof OpenAI; keygate: { fetch: typeof fetch }; stopStream?: () => void };
       const controller = new AbortController();
       scope.stopStream = () => controller.abort();
       const openai = new scope.OpenAI({ baseURL: 'https://keygate.invalid/openai/v1', apiKey: 'keygate', fetch: scope.keygate.fetch, dangerouslyAllowBrowser: true });
@@ -177,7 +178,7 @@ describe('another extension, through the client module', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }),
         });
-        return { status: response.status, body: (await response.json()) as Record<string, any> };
+        return { status: response.status, body: (await response.json()) as { choices: Array<{ message: { content: string } }>; error?: { code: string } } };
       });
 
     expect(await callUpstream()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
@@ -187,7 +188,7 @@ describe('another extension, through the client module', () => {
     await grant('extension', agentId, ['openai']);
     const answered = await callUpstream();
     expect(answered.status).toBe(200);
-    expect(answered.body.choices[0].message.content).toBe('hello from upstream');
+    expect(answered.body.choices[0]?.message.content).toBe('hello from upstream');
     expect(upstream!.received.at(-1)?.headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
     await Promise.all([agentPage.close(), popup.close()]);
   });

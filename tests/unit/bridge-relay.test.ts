@@ -63,12 +63,16 @@ describe('background relay', () => {
     expect(host.calls[0]!.params).toEqual({ requestId: 'req-00000001', grantId: GRANT.id, method: 'POST', path: '/openai/v1/chat/completions', headers: [['content-type', 'application/json']], hasBody: true });
     expect(host.only()[1].body.map((piece) => atob(piece)).join('')).toBe('{"a":1}');
 
-    host.respond('req-00000001', 200, [['content-type', 'application/json']], [btoa('{"ok":'), btoa('true}')]);
-    await agent.until('end');
-    expect(agent.bodyText()).toBe('{"ok":true}');
+    // Ten chunks: the host sends its window of eight, then waits for the agent's credits.
+    const chunks = Array.from({ length: 10 }, (_, n) => btoa(`<${n}>`));
+    host.respond('req-00000001', 200, [['content-type', 'text/plain']], chunks);
+    await host.until(() => host.only()[1].sent === 8);
+    await tick();
+    expect(agent.received.filter((message) => message.type === 'chunk')).toHaveLength(8);
     agent.send({ type: 'credit', chunks: 2 });
-    await host.until(() => host.calls.some((call) => call.type === 'proxy.credit'));
+    await agent.until('end');
     expect(host.calls.find((call) => call.type === 'proxy.credit')!.params).toEqual({ requestId: 'req-00000001', chunks: 2 });
+    expect(agent.bodyText()).toBe('<0><1><2><3><4><5><6><7><8><9>');
   });
 
   it('the agent going away before the end cancels the host request once; after the end it cancels nothing', async () => {
