@@ -15,7 +15,7 @@
  * error as the body, then end — the same answer the HTTP proxy gives.
  */
 import { type HeaderList, isBase64Chunk, isHeaderList } from '../../shared/bridge-messages';
-import { type ErrorBody, isErrorBody } from '../../shared/errors';
+import type { ErrorBody } from '../../shared/errors';
 import { isPlainObject, type Schema, schemaViolations } from '../../shared/validate';
 
 export const AGENT_PORT_NAME = 'keygate';
@@ -53,6 +53,11 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
   return schemaViolations(value, AGENT_MESSAGE_SCHEMAS[value.type as keyof typeof AGENT_MESSAGE_SCHEMAS]).length === 0;
 }
 
+/** An error's shape only: the page-side scripts stay small without the whole catalogue, and the background is trusted. */
+function isErrorShape(value: unknown): value is ErrorBody {
+  return isPlainObject(value) && typeof value.code === 'string' && typeof value.message === 'string';
+}
+
 /** Checks what came back from the background (a page's script takes nothing on trust from its window). */
 export function isGatewayMessage(value: unknown): value is GatewayMessage {
   if (!isPlainObject(value)) return false;
@@ -62,7 +67,7 @@ export function isGatewayMessage(value: unknown): value is GatewayMessage {
     case 'chunk':
       return isBase64Chunk(value.data);
     case 'error':
-      return isErrorBody(value.error);
+      return isErrorShape(value.error);
     case 'end':
     case 'body-ack':
       return true;

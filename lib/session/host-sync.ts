@@ -88,10 +88,11 @@ export class HostSync {
     try {
       await this.sendPolicy((await readActivePolicy(this.db)).toml);
       await this.syncAgents();
-      await this.syncGrants();
     } catch (error) {
       this.setProxy({ listening: false, port: null, error: error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR') });
     }
+    // Grants are the browser agents' door only: a host that refuses them still serves the HTTP proxy.
+    await this.syncGrants().catch((error: unknown) => console.warn('[keygate] the host did not take the grants', error));
   }
 
   private async sendPolicy(toml: string): Promise<void> {
