@@ -32,7 +32,7 @@ export async function startGrants({ db, session, hostSync, permissions, scriptin
     },
   });
   session.onStateChange((state) => {
-    if (state.status === 'unlocked') void hostSync.syncGrants().catch(() => undefined);
+    if (state.status === 'unlocked') void hostSync.syncGrants();
   });
   await grants.refresh().catch((error: unknown) => console.warn('[keygate] could not apply the stored grants', error));
   return grants;

@@ -79,9 +79,18 @@ export class HostSync {
     await this.host.request('agents.sync', { agents: await store.listAgents(this.db) });
   }
 
+  /**
+   * Sends the grants. Never throws: a stored grant stands, and a host that cannot take the list now
+   * (or does not know grants at all) gets it again at its next connection; the HTTP proxy and the
+   * user's change must not fail for it.
+   */
   async syncGrants(): Promise<void> {
     if (this.host.currentState.status !== 'connected') return;
-    await this.host.request('grants.sync', { grants: await listGrants(this.db) });
+    try {
+      await this.host.request('grants.sync', { grants: await listGrants(this.db) });
+    } catch (error) {
+      console.warn('[keygate] the host did not take the grants', error);
+    }
   }
 
   private async pushAll(): Promise<void> {
@@ -91,8 +100,7 @@ export class HostSync {
     } catch (error) {
       this.setProxy({ listening: false, port: null, error: error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR') });
     }
-    // Grants are the browser agents' door only: a host that refuses them still serves the HTTP proxy.
-    await this.syncGrants().catch((error: unknown) => console.warn('[keygate] the host did not take the grants', error));
+    await this.syncGrants();
   }
 
   private async sendPolicy(toml: string): Promise<void> {

@@ -3,6 +3,7 @@
  * loopback (with the official `openai` SDK bundled for the browser by esbuild, now), and a second
  * unpacked extension that uses Keygate through the built client module.
  */
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -62,16 +63,26 @@ export async function startAgentWebApp(): Promise<AgentWebApp> {
   };
 }
 
+/**
+ * A manifest `key` made now, and the id Chromium derives from it (SHA-256 of the public key, first
+ * 16 bytes, each hex digit mapped to a–p), so the test knows the agent extension's id up front.
+ */
+function extensionKeyAndId(): { key: string; id: string } {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  const hex = createHash('sha256').update(der).digest('hex').slice(0, 32);
+  return { key: der.toString('base64'), id: [...hex].map((digit) => String.fromCharCode(97 + parseInt(digit, 16))).join('') };
+}
+
 /** An unpacked MV3 extension whose page imports the built keygate-client.mjs, as an author would. */
-export async function writeAgentExtension(): Promise<string> {
+export async function writeAgentExtension(): Promise<{ dir: string; id: string }> {
   if (!existsSync(CLIENT_BUNDLE_PATH)) throw new Error(`${CLIENT_BUNDLE_PATH} is missing: run \`npm run build\` first.`);
   const dir = join(await mkdtemp(join(tmpdir(), 'keygate-agent-extension-')), 'extension');
   await mkdir(dir);
+  const { key, id } = extensionKeyAndId();
   await copyFile(CLIENT_BUNDLE_PATH, join(dir, 'keygate-client.mjs'));
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'Keygate e2e agent', version: '1.0.0', background: { service_worker: 'worker.js' } }));
-  // A worker only so the test can read the extension's id from its target.
-  await writeFile(join(dir, 'worker.js'), '// The agent extension needs no background logic.\n');
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'Keygate e2e agent', version: '1.0.0', key }));
   await writeFile(join(dir, 'agent.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="agent.js"></script>');
   await writeFile(join(dir, 'agent.js'), "import { createKeygateClient } from './keygate-client.mjs';\nwindow.keygateClient = createKeygateClient();\n");
-  return dir;
+  return { dir, id };
 }

@@ -4,7 +4,9 @@
  * and a second extension calls Keygate through the built client module. Needs the host's side of
  * the bridge (grants.sync, proxy.*): until that is merged these tests fail at the first call.
  */
+import { rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import type OpenAI from 'openai';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,7 @@ let keygate: KeygateBrowser | undefined;
 let upstream: MockUpstream | undefined;
 let webApp: AgentWebApp | undefined;
 let options: Page | undefined;
+let agentExtension: { dir: string; id: string } | undefined;
 /** Resolves when the upstream sees its endless stream's client go away. */
 let endlessStreamClosed: Promise<void> = Promise.resolve();
 
@@ -51,7 +54,8 @@ beforeAll(async () => {
     answerLikeOpenAi(request.body, res);
   });
   webApp = await startAgentWebApp();
-  keygate = await launchKeygateBrowser({ extraExtensions: [await writeAgentExtension()] });
+  agentExtension = await writeAgentExtension();
+  keygate = await launchKeygateBrowser({ extraExtensions: [agentExtension.dir] });
   const popup = await keygate.openExtensionPage('popup.html');
   await createVault(popup);
   await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
@@ -63,6 +67,7 @@ afterAll(async () => {
   await keygate?.close();
   await upstream?.close();
   await webApp?.close();
+  if (agentExtension) await rm(dirname(agentExtension.dir), { recursive: true, force: true });
 });
 
 async function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
@@ -165,8 +170,7 @@ describe('a web page on a granted origin', () => {
 
 describe('another extension, through the client module', () => {
   it('is refused with GRANT_MISSING and shown in the popup until granted; then it calls the upstream through Keygate', async () => {
-    const worker = await keygate!.browser.waitForTarget((target) => target.type() === 'service_worker' && !target.url().includes(keygate!.extensionId), { timeout: 30_000 });
-    const agentId = new URL(worker.url()).host;
+    const agentId = agentExtension!.id;
     const agentPage = await keygate!.browser.newPage();
     await agentPage.goto(`chrome-extension://${agentId}/agent.html`);
     await agentPage.waitForFunction(() => 'keygateClient' in window);
