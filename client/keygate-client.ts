@@ -8,13 +8,13 @@
 import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../shared/identity';
 import { AGENT_PORT_NAME } from '../lib/browser-agents/agent-messages';
 import { createKeygateFetch, type KeygateFetch, readKeygateStatus } from '../lib/browser-agents/keygate-fetch';
-import { type ClientPort, runtimePortChannel } from '../lib/browser-agents/runtime-port-channel';
+import { type RuntimePort, runtimePortChannel } from '../lib/browser-agents/runtime-port-channel';
 
 export { keygateError } from '../lib/browser-agents/keygate-fetch';
 
 /** The part of `runtime` the client needs (`chrome.runtime` or Firefox's `browser.runtime`). */
 export interface ClientRuntime {
-  connect(extensionId: string, connectInfo: { name: string }): ClientPort;
+  connect(extensionId: string, connectInfo: { name: string }): RuntimePort;
   /** Firefox only; its presence is how the client tells Firefox from Chromium. */
   getBrowserInfo?: unknown;
 }

@@ -5,21 +5,15 @@
  */
 import { AGENT_PORT_NAME, isAgentMessage } from './agent-messages';
 import { CHANNEL_CLOSED, isPageNote, postNote } from './page-channel';
-
-export interface RelayRuntimePort {
-  postMessage(message: unknown): void;
-  disconnect(): void;
-  onMessage: { addListener(listener: (message: unknown) => void): void };
-  onDisconnect: { addListener(listener: () => void): void };
-}
+import type { RuntimePort } from './runtime-port-channel';
 
 export interface PageRelayDeps {
-  connect: (name: string) => RelayRuntimePort;
+  connect: (name: string) => RuntimePort;
   /** Whether the background holds a usable grant for this page's origin (asked once, at start). */
   siteGranted: () => Promise<boolean>;
 }
 
-function pipe(pagePort: MessagePort, background: RelayRuntimePort): void {
+function pipe(pagePort: MessagePort, background: RuntimePort): void {
   let open = true;
   // The page's side closes its port when it is done; closing ours right after a post could race it.
   const hangUp = () => {

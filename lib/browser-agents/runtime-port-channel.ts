@@ -5,14 +5,15 @@
 import { isGatewayMessage } from './agent-messages';
 import type { AgentChannel } from './keygate-fetch';
 
-export interface ClientPort {
+/** The part of `runtime.Port` a content script or another extension uses. */
+export interface RuntimePort {
   postMessage(message: unknown): void;
   disconnect(): void;
   onMessage: { addListener(listener: (message: unknown) => void): void };
   onDisconnect: { addListener(listener: () => void): void };
 }
 
-export function runtimePortChannel(port: ClientPort): AgentChannel {
+export function runtimePortChannel(port: RuntimePort): AgentChannel {
   return {
     send: (message) => port.postMessage(message),
     onMessage: (listener) => port.onMessage.addListener((message) => isGatewayMessage(message) && listener(message)),

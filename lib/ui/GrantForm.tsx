@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import type { GrantKind, GrantRecord } from '../../shared/grants/grant-record';
 import type { ScopeChoice } from './agent-scope-choices';
 import { ErrorNote } from './ErrorNote';
-import { endOfLocalDay, localToday } from './expiry-date';
 import { ScopeCheckboxes, withScope } from './ScopeCheckboxes';
 import { useAction } from './use-action';
+import { expiryFromDate, ValidThroughField } from './ValidThroughField';
 import { grantFromClick } from './use-grants';
 
 export interface GrantPrefill {
@@ -31,7 +31,7 @@ export function GrantForm({ choices, existing, prefill, onGranted }: GrantFormPr
   const toggle = (scope: string, checked: boolean) => setSelected((current) => withScope(current, scope, checked));
   const submit = (event: Event) => {
     event.preventDefault();
-    const expiresAt = validThrough === '' ? null : endOfLocalDay(validThrough);
+    const expiresAt = expiryFromDate(validThrough);
     // No await before this call: the browser's permission prompt needs the click to be this one.
     void run(() => grantFromClick({ kind, subject, scopes, expiresAt }, existing)).then((granted) => {
       if (!granted) return;
@@ -62,10 +62,7 @@ export function GrantForm({ choices, existing, prefill, onGranted }: GrantFormPr
         />
       </label>
       <ScopeCheckboxes choices={choices} selected={selected} onToggle={toggle} legend="Scopes (what it may call)" testId="grant-scope" />
-      <label>
-        Valid through (optional; empty = no expiry)
-        <input type="date" min={localToday()} value={validThrough} onInput={(e) => setValidThrough(e.currentTarget.value)} data-testid="grant-expiry" />
-      </label>
+      <ValidThroughField value={validThrough} onChange={setValidThrough} testId="grant-expiry" />
       <p class="warn" data-testid="grant-warning">
         {kind === 'site'
           ? 'Any script running on this origin — its own code, its ads and analytics, a compromised dependency — can use this grant within its scopes. Grant only sites you trust that much.'

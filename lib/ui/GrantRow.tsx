@@ -1,6 +1,7 @@
 import { type GrantRecord, grantUsable } from '../../shared/grants/grant-record';
 import { callBackground } from './background-call';
 import { ErrorNote } from './ErrorNote';
+import { ScopePills } from './ScopePills';
 import { useAction } from './use-action';
 
 const formatDate = (time: number) => new Date(time).toLocaleDateString();
@@ -18,13 +19,7 @@ export function GrantRow({ grant, onChanged }: { grant: GrantRecord; onChanged: 
         <div>
           <strong>{grant.kind === 'site' ? grant.subject : `Extension ${grant.subject}`}</strong>{' '}
           <span class={state === 'ok' ? 'ok' : 'warn'}>{state === 'ok' ? 'allowed' : state}</span>
-          <div>
-            {grant.scopes.map((scope) => (
-              <code key={scope} class="pill">
-                {scope}
-              </code>
-            ))}
-          </div>
+          <ScopePills scopes={grant.scopes} />
           <div class="detail" data-testid="grant-last-used">
             granted {formatDate(grant.createdAt)} · {grant.expiresAt === null ? 'no expiry' : `valid through ${formatDate(grant.expiresAt)}`} ·{' '}
             {grant.lastUsedAt === null ? 'never used' : `last used ${formatTime(grant.lastUsedAt)}`}

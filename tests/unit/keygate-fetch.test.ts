@@ -53,6 +53,14 @@ function setup() {
   return { gateway, keygateFetch: createKeygateFetch(() => gateway) };
 }
 
+/** A call whose head has arrived (200, event stream), with a reader on its body. */
+async function streaming(init?: RequestInit) {
+  const { gateway, keygateFetch } = setup();
+  const pending = keygateFetch('/openai/v1/models', init);
+  gateway.answer({ type: 'head', status: 200, headers: [['content-type', 'text/event-stream']] });
+  return { gateway, reader: (await pending).body!.getReader() };
+}
+
 const text = (value: string) => encodeChunk(new TextEncoder().encode(value));
 const head = (status = 200, headers: [string, string][] = [['content-type', 'text/event-stream']]): GatewayMessage => ({ type: 'head', status, headers });
 
@@ -138,10 +146,7 @@ describe('keygate.fetch: the response', () => {
   });
 
   it('sends one credit per chunk the reader took, none for chunks still waiting: a reader that stops stops the credits', async () => {
-    const { gateway, keygateFetch } = setup();
-    const pending = keygateFetch('/openai/v1/models');
-    gateway.answer(head());
-    const reader = (await pending).body!.getReader();
+    const { gateway, reader } = await streaming();
     for (let chunk = 0; chunk < 5; chunk++) gateway.answer({ type: 'chunk', data: text(`c${chunk}`) });
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(gateway.of('credit')).toHaveLength(0);
@@ -178,10 +183,7 @@ describe('keygate.fetch: the response', () => {
   });
 
   it('an error after the head fails the body stream with the catalogue code', async () => {
-    const { gateway, keygateFetch } = setup();
-    const pending = keygateFetch('/openai/v1/models');
-    gateway.answer(head());
-    const reader = (await pending).body!.getReader();
+    const { gateway, reader } = await streaming();
     gateway.answer({ type: 'error', error: errorBody('UPSTREAM_UNREACHABLE') });
     await expect(reader.read()).rejects.toMatchObject({ name: 'KeygateError', code: 'UPSTREAM_UNREACHABLE' });
   });
@@ -206,21 +208,16 @@ describe('keygate.fetch: aborting', () => {
   });
 
   it('an abort while streaming fails the body and cancels; cancelling the body cancels too', async () => {
-    const { gateway, keygateFetch } = setup();
     const controller = new AbortController();
-    const pending = keygateFetch('/openai/v1/models', { signal: controller.signal });
-    gateway.answer(head());
-    const reader = (await pending).body!.getReader();
+    const { gateway, reader } = await streaming({ signal: controller.signal });
     gateway.answer({ type: 'chunk', data: text('x') });
     await reader.read();
     controller.abort();
     await expect(reader.read()).rejects.toMatchObject({ name: 'AbortError' });
     expect(gateway.of('cancel')).toHaveLength(1);
 
-    const second = setup();
-    const answer = second.keygateFetch('/openai/v1/models');
-    second.gateway.answer(head());
-    await (await answer).body!.cancel();
+    const second = await streaming();
+    await second.reader.cancel();
     expect(second.gateway.of('cancel')).toHaveLength(1);
   });
 
