@@ -34,7 +34,7 @@ export const ERRORS = {
   HOST_NOT_INSTALLED: {
     status: 503,
     message: 'The Keygate native host is not registered with this browser.',
-    hint: 'Run `keygate-host install --browser chromium` (or your browser; see the README), then reopen this popup.',
+    hint: 'Run `keygate-host install --browser chromium` (or your browser; see the README), then try again.',
   },
   HOST_FORBIDDEN: {
     status: 503,
@@ -59,7 +59,7 @@ export const ERRORS = {
   VAULT_LOCKED: {
     status: 423,
     message: 'The vault is locked.',
-    hint: 'Ask the user to unlock Keygate (the browser toolbar popup, or restart `keygate-host serve` with the password), then retry.',
+    hint: 'Ask the user to unlock Keygate (the browser toolbar popup), then retry.',
   },
   VAULT_PASSWORD_WRONG: {
     status: 401,
@@ -84,7 +84,7 @@ export const ERRORS = {
   VAULT_NOT_FOUND: {
     status: 404,
     message: 'No vault has been created in this browser profile yet.',
-    hint: 'Open the Keygate popup and create a vault, or import an export file.',
+    hint: 'Ask the user to create a Keygate vault (or import an export file), then retry.',
   },
   CREDENTIAL_TAMPERED: {
     status: 422,
@@ -156,6 +156,11 @@ export const ERRORS = {
     message: 'The policy blocks this endpoint.',
     hint: 'This call is not allowed through Keygate; the detail names the rule. Ask the user if it should be.',
   },
+  METHOD_OVERRIDE_REFUSED: {
+    status: 400,
+    message: 'The request asks the upstream to run another HTTP method.',
+    hint: 'Send the request with the method you mean (DELETE, PUT, …), without a _method parameter or an X-HTTP-Method-Override header: endpoint rules judge the method itself.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'The rate limit for this service is used up.',
@@ -181,6 +186,16 @@ export const ERRORS = {
     message: 'The upstream API did not answer in time.',
     hint: 'Retry later, or raise [proxy] upstream_timeout_seconds in the policy.',
   },
+  UPSTREAM_ENCODING_REFUSED: {
+    status: 502,
+    message: 'The upstream API answered with a compressed body although Keygate asked for an uncompressed one; Keygate cannot check it for echoed keys, so it was not relayed.',
+    hint: 'Retry without relying on compression (Keygate always asks for identity). If the upstream always compresses, it cannot be used through Keygate.',
+  },
+  UPSTREAM_RANGE_REFUSED: {
+    status: 502,
+    message: 'The upstream API answered with part of a body (206), which this service\'s policy does not allow.',
+    hint: 'Request the whole resource. For a custom service that serves files, the user can set allow_ranges = true in its policy.',
+  },
   PROXY_PORT_IN_USE: {
     status: 503,
     message: 'Keygate could not listen on the configured port.',
@@ -204,12 +219,12 @@ export const ERRORS = {
   POLICY_INVALID: {
     status: 422,
     message: 'The policy is not valid, so it was not applied; the running policy stays in force.',
-    hint: 'Fix each field listed (with its line in the policy file) and load the policy again.',
+    hint: 'Fix each field listed (with its line in the policy) and load the policy again.',
   },
   BINANCE_PARAMETER_DUPLICATE: {
     status: 400,
     message: 'A Binance request parameter was sent more than once.',
-    hint: 'Send each parameter once, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
+    hint: 'Send each parameter once, in one spelling of case, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
   },
   BINANCE_REQUEST_INVALID: {
     status: 400,
@@ -244,7 +259,7 @@ export const ERRORS = {
   LEDGER_IN_USE: {
     status: 503,
     message: 'Another Keygate process is trading with this data directory, so this one does not.',
-    hint: 'Its daily-volume ledger holds the cap, and only one process may keep it: stop the other one (the browser\'s host or keygate-host serve; the detail names its process id), then try again.',
+    hint: 'Its daily-volume ledger holds the cap, and only one process may keep it: ask the user to stop the other Keygate (the detail names its process id), then try again.',
   },
   CLIENT_DISCONNECTED: {
     status: 499,

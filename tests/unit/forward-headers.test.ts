@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { generateAgentKey } from '../../shared/agents/agent-keys';
 import { buildClientResponseHeaders, buildUpstreamHeaders } from '../../native-host/src/proxy/forward-headers';
 
 const INJECTED = { name: 'Authorization', value: 'Bearer sk-real-upstream-key' };
@@ -82,6 +83,26 @@ describe('buildUpstreamHeaders', () => {
     expect(buildUpstreamHeaders(incoming, INJECTED)).toEqual({ 'content-type': 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
   });
 
+  it('drops the headers some servers route on instead of the request path', () => {
+    const incoming: IncomingHttpHeaders = { 'x-original-url': '/admin/delete', 'x-rewrite-url': '/admin/delete', 'x-override-url': '/admin', accept: 'application/json' };
+    expect(buildUpstreamHeaders(incoming, INJECTED)).toEqual({ accept: 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
+  });
+
+  it('drops any header that carries an agent key, whatever its name or what surrounds the key', async () => {
+    const { key } = await generateAgentKey();
+    const incoming: IncomingHttpHeaders = {
+      'api-key': key,
+      'x-goog-api-key': key,
+      'x-custom-token': `token=${key}; v=1`,
+      'x-api-keys': [`other`, `Bearer ${key}`],
+      'x-trace': 'pk_short-not-a-key',
+      accept: 'application/json',
+    };
+    const headers = buildUpstreamHeaders(incoming, INJECTED);
+    expect(headers).toEqual({ 'x-trace': 'pk_short-not-a-key', accept: 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
+    expect(JSON.stringify(headers)).not.toContain(key);
+  });
+
   it('keeps the headers SDKs rely on', () => {
     const kept = {
       'anthropic-version': '2023-06-01',
@@ -100,6 +121,12 @@ describe('buildUpstreamHeaders', () => {
   it('asks the upstream for an uncompressed body, so an echoed key can be scrubbed', () => {
     const headers = buildUpstreamHeaders({ 'accept-encoding': 'gzip, deflate, br' }, INJECTED);
     expect(headers['accept-encoding']).toBe('identity');
+  });
+
+  it('drops Range and If-Range unless the service allows ranges: slices of an echo would rebuild the key', () => {
+    const incoming = { range: 'bytes=0-40', 'if-range': '"v1"', accept: '*/*' };
+    expect(buildUpstreamHeaders(incoming, INJECTED)).toEqual({ accept: '*/*', 'accept-encoding': 'identity', authorization: INJECTED.value });
+    expect(buildUpstreamHeaders(incoming, INJECTED, true)).toEqual({ ...incoming, 'accept-encoding': 'identity', authorization: INJECTED.value });
   });
 
   it('joins repeated values into one comma-separated field', () => {
