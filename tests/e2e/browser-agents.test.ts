@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, click, createVault, typeInto, waitForTestId } from './popup-driver';
+import { addApiKey, applyPolicy, click, createVault, lockVault, MASTER_PASSWORD, typeInto, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-browser-agent-0001';
 const COMPLETION = { id: 'chatcmpl-e2e', object: 'chat.completion', created: 0, model: 'gpt-e2e', choices: [{ index: 0, message: { role: 'assistant', content: 'hello from upstream' }, finish_reason: 'stop' }] };
@@ -147,6 +147,24 @@ describe('a web page on a granted origin', () => {
     await page.evaluate(() => (window as unknown as { stopStream: () => void }).stopStream());
     await closed;
     await page.close();
+  });
+
+  it('a locked vault answers VAULT_LOCKED at once, and the toolbar badge shows the lock until it is unlocked', async () => {
+    const page = await openAgentPage(webApp!.origin('127.0.0.1'));
+    await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    const popup = await keygate!.openExtensionPage('popup.html');
+    const badge = () => popup.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(details: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+    await lockVault(popup);
+    const refused = await page.evaluate(async () => {
+      const response = await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/models');
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    });
+    expect(refused).toMatchObject({ status: 423, body: { error: { code: 'VAULT_LOCKED' } } });
+    expect(await badge()).toBe('🔒');
+    await unlock(popup, MASTER_PASSWORD);
+    await waitForProxyReady(popup);
+    expect(await badge()).toBe('');
+    await Promise.all([page.close(), popup.close()]);
   });
 
   it('revoking the grant refuses the next call from an open page, and a reloaded page has no window.keygate', async () => {
