@@ -35,8 +35,11 @@ export interface RelayDeps {
   newRequestId?: () => string;
 }
 
-/** A host slow to take a body piece is still reading; only a host that is gone should fail it. */
-const BODY_PIECE_TIMEOUT_MS = 120_000;
+/**
+ * A host slow to answer (to take a body piece, or to open a request while it is busy) is still
+ * working; only a host that is gone should fail the call, and that fails it at once (HostLink).
+ */
+const HOST_PATIENCE_MS = 120_000;
 
 /** The answer the HTTP proxy gives for a refusal, as bridge messages: status, JSON error, end. */
 export function refusalMessages(error: ErrorBody): GatewayMessage[] {
@@ -125,7 +128,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
     requestId = id;
     stopEvents = host.onBridgeEvents(id, onHostEvent);
     try {
-      await host.request('proxy.request', { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody });
+      await host.request('proxy.request', { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody }, HOST_PATIENCE_MS);
     } catch (error) {
       fail(bodyOf(error));
     }
@@ -134,7 +137,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   const forwardBody = async (message: Extract<AgentMessage, { type: 'body' }>) => {
     if (host === null || requestId === null || finished) return;
     try {
-      await host.request('proxy.body', { requestId, data: message.data, end: message.end }, BODY_PIECE_TIMEOUT_MS);
+      await host.request('proxy.body', { requestId, data: message.data, end: message.end }, HOST_PATIENCE_MS);
       send({ type: 'body-ack' });
     } catch (error) {
       // The host stopped reading (it answered already, or it failed): stop the upstream, say so once.

@@ -71,15 +71,26 @@ export function checkNewGrant(input: NewGrantInput, now: number): NewGrantInput 
   return { kind: input.kind, subject: grantSubject(input.kind, input.subject), scopes: checkScopes(input.scopes), expiresAt: checkExpiry(input.expiresAt, now) };
 }
 
+/** Last use is for the list ("last used 5 min ago"), not an audit: one write a minute per grant is plenty. */
+const LAST_USE_RESOLUTION_MS = 60_000;
+
 export class GrantService {
   private readonly now: () => number;
+  /** Every browser-agent call is checked against the grants: kept in memory, dropped at each write. */
+  private cached: Promise<GrantRecord[]> | null = null;
 
   constructor(private readonly deps: GrantServiceDeps) {
     this.now = deps.now ?? Date.now;
   }
 
-  list(): Promise<GrantRecord[]> {
-    return store.listGrants(this.deps.db);
+  async list(): Promise<GrantRecord[]> {
+    this.cached ??= store.listGrants(this.deps.db);
+    try {
+      return [...(await this.cached)];
+    } catch (error) {
+      this.cached = null;
+      throw error;
+    }
   }
 
   /** Re-applies the stored grants (at worker start: registrations may predate a revoke or an expiry). */
@@ -100,7 +111,7 @@ export class GrantService {
     if (grant.kind === 'site' && !(await holdsSiteAccess(this.deps.permissions, subject, this.deps.browser))) {
       throw new KeygateError('GRANT_PERMISSION_DENIED');
     }
-    await store.putGrant(this.deps.db, grant);
+    await this.write(() => store.putGrant(this.deps.db, grant));
     await this.changed();
     return grant;
   }
@@ -116,14 +127,14 @@ export class GrantService {
       expiresAt: change.expiresAt === undefined ? current.expiresAt : checkExpiry(change.expiresAt, this.now()),
       enabled: change.enabled ?? current.enabled,
     };
-    await store.putGrant(this.deps.db, next);
+    await this.write(() => store.putGrant(this.deps.db, next));
     await this.changed();
     return next;
   }
 
   async revoke(id: string): Promise<void> {
     const grant = await this.require(id);
-    await store.deleteGrant(this.deps.db, id);
+    await this.write(() => store.deleteGrant(this.deps.db, id));
     // In Firefox one permission covers every port of a host: keep it while another grant needs it.
     const pattern = (origin: string) => siteMatchPattern(origin, this.deps.browser);
     if (grant.kind === 'site' && !(await this.list()).some((other) => other.kind === 'site' && pattern(other.subject) === pattern(grant.subject))) {
@@ -148,12 +159,23 @@ export class GrantService {
 
   /** Last use, shown in the list; not a change the host or the page scripts need to hear of. */
   async recordUse(id: string): Promise<void> {
-    const grant = await store.getGrant(this.deps.db, id);
-    if (grant !== undefined) await store.putGrant(this.deps.db, { ...grant, lastUsedAt: this.now() });
+    const now = this.now();
+    const grant = (await this.list()).find((candidate) => candidate.id === id);
+    if (grant === undefined || (grant.lastUsedAt !== null && now - grant.lastUsedAt < LAST_USE_RESOLUTION_MS)) return;
+    await this.write(() => store.putGrant(this.deps.db, { ...grant, lastUsedAt: now }));
+  }
+
+  private async write(change: () => Promise<void>): Promise<void> {
+    this.cached = null;
+    try {
+      await change();
+    } finally {
+      this.cached = null;
+    }
   }
 
   private async require(id: string): Promise<GrantRecord> {
-    const grant = await store.getGrant(this.deps.db, id);
+    const grant = (await this.list()).find((candidate) => candidate.id === id);
     if (grant === undefined) throw new KeygateError('GRANT_MISSING', 'No grant with this id.');
     return grant;
   }

@@ -11,11 +11,6 @@ export async function listGrants(db: VaultDb): Promise<GrantRecord[]> {
   return stored.filter(isGrantRecord);
 }
 
-export async function getGrant(db: VaultDb, id: string): Promise<GrantRecord | undefined> {
-  const stored = await db.get('grants', id);
-  return isGrantRecord(stored) ? stored : undefined;
-}
-
 export async function putGrant(db: VaultDb, grant: GrantRecord): Promise<void> {
   await db.put('grants', { ...grant });
 }

@@ -159,13 +159,21 @@ describe('revoking, disabling, expiry', () => {
     }
   });
 
-  it('records the last use without syncing the host again', async () => {
+  it('records the last use (at most once a minute) without syncing the host again', async () => {
     const { db, service, synced, clock, grantFromPage } = await setup();
     const grant = await grantFromPage(site('https://app.example'));
     const syncs = synced.length;
     clock.now += 5_000;
     await service.recordUse(grant.id);
+    const firstUse = clock.now;
+    expect((await listGrants(db))[0]!.lastUsedAt).toBe(firstUse);
+    clock.now += 59_000;
+    await service.recordUse(grant.id);
+    expect((await listGrants(db))[0]!.lastUsedAt).toBe(firstUse);
+    clock.now += 1_000;
+    await service.recordUse(grant.id);
     expect((await listGrants(db))[0]!.lastUsedAt).toBe(clock.now);
+    expect((await service.list())[0]!.lastUsedAt).toBe(clock.now);
     expect(synced.length).toBe(syncs);
   });
 });
