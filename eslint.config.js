@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.output/', '.wxt/', 'native-host/dist/', 'bench/results/', '.keygate/'] },
+  { ignores: ['node_modules/', '.output/', '.wxt/', 'native-host/dist/', 'client/dist/', 'bench/results/', '.keygate/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

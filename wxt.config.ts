@@ -11,7 +11,12 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'Keygate',
     description: 'Let AI agents use your API keys without ever holding them.',
-    permissions: ['nativeMessaging', 'storage'],
+    // scripting: window.keygate on granted origins only, registered at run time (lib/grants/page-scripts.ts).
+    permissions: ['nativeMessaging', 'storage', 'scripting', 'activeTab'],
+    // Local agent UIs (http://localhost:3000) are a core use, and Puppeteer cannot click a permission prompt.
+    host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
+    // Every other granted site is asked for when the user grants it, with the browser's own prompt.
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
     content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
     ...(browser === 'firefox'
       ? {
@@ -20,7 +25,11 @@ export default defineConfig({
             gecko: { id: GECKO_EXTENSION_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
           },
         }
-      : { key: EXTENSION_PUBLIC_KEY }),
+      : {
+          key: EXTENSION_PUBLIC_KEY,
+          // Other extensions may connect (the grant decides what they get); web pages may not.
+          externally_connectable: { ids: ['*'] },
+        }),
   }),
   vite: () => ({
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },

@@ -8,6 +8,7 @@ import type { ProxyStatus } from '../shared/protocol';
 import type { BinanceKeyRestrictions, CredentialHealth } from '../shared/proxy-messages';
 import { CREDENTIAL_KINDS } from '../shared/vault/format';
 import { isPlainObject, type Schema, schemaViolations } from '../shared/validate';
+import { GRANT_MESSAGE_SCHEMAS } from './grants/grant-messages';
 import type { HostState } from './host-link/host-state';
 import type { VaultState } from './session/vault-state';
 
@@ -39,6 +40,7 @@ export const PAGE_MESSAGE_SCHEMAS = {
   },
   'agents.setEnabled': { agentId: 'string', enabled: 'boolean' },
   'agents.delete': { agentId: 'string' },
+  ...GRANT_MESSAGE_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type PageMessageType = keyof typeof PAGE_MESSAGE_SCHEMAS;

@@ -1,6 +1,8 @@
 import type { WxtBrowser } from 'wxt/browser';
 import { errorBody, KeygateError } from '../shared/errors';
 import { type AppState, type AppStateMessage, isPageMessage, type PageReply, STATE_PORT_NAME } from './extension-messages';
+import type { ExtensionAsks } from './grants/extension-asks';
+import type { GrantService } from './grants/grant-service';
 import type { HostLink } from './host-link/host-link';
 import { answerPageMessage } from './page-handlers';
 import type { HostSync } from './session/host-sync';
@@ -14,6 +16,8 @@ export interface BackgroundServices {
   hostLink: HostLink;
   session: VaultSession;
   hostSync: HostSync;
+  grants: GrantService;
+  extensionAsks: ExtensionAsks;
 }
 
 export function appState({ hostLink, session, hostSync }: BackgroundServices): AppState {

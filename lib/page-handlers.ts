@@ -2,6 +2,7 @@ import { KeygateError } from '../shared/errors';
 import { type RequestMap, validateRequest } from '../shared/protocol';
 import type { PageMessage, PageMessageType } from './extension-messages';
 import { createAgentKey, deleteAgentKey, setAgentEnabled } from './agents/agent-service';
+import { GRANT_HANDLERS } from './grants/grant-messages';
 import { appState, type BackgroundServices } from './page-bridge';
 import { readActivePolicy } from './policy/policy-store';
 import { listAgents } from './vault/vault-db';
@@ -49,6 +50,7 @@ const HANDLERS: Record<PageMessageType, Handler> = {
     await deleteAgentKey(db, str(message, 'agentId'));
     await hostSync.syncAgents();
   },
+  ...GRANT_HANDLERS,
 };
 
 export async function answerPageMessage(message: PageMessage, services: BackgroundServices): Promise<unknown> {

@@ -37,6 +37,8 @@ export interface LaunchOptions {
   /** Keep the profile here (npm start); by default a temp dir that close() deletes. */
   root?: string;
   headless?: boolean;
+  /** Unpacked extensions loaded beside Keygate (the e2e tests' agent extension). */
+  extraExtensions?: string[];
 }
 
 export async function launchKeygateBrowser(options: LaunchOptions = {}): Promise<KeygateBrowser> {
@@ -56,7 +58,7 @@ export async function launchKeygateBrowser(options: LaunchOptions = {}): Promise
     executablePath,
     headless: options.headless ?? true,
     pipe: true,
-    enableExtensions: [CHROMIUM_EXTENSION_DIR],
+    enableExtensions: [CHROMIUM_EXTENSION_DIR, ...(options.extraExtensions ?? [])],
     userDataDir: profileDir,
     defaultViewport: null,
     args: chromiumArgs(),

@@ -16,6 +16,9 @@ const RESTART_HOST: PersonHints = {
   headless: 'Update Keygate so the host and the files it reads are the same version.',
 };
 
+/** Grants and the native bridge serve browser agents only; a headless proxy never answers these codes. */
+const BROWSER_AGENTS_ONLY = 'Browser agents (sites and extensions) use the browser’s Keygate; with a headless proxy, agents call it over HTTP with a pk_ key.';
+
 export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
   FRAME_TOO_LARGE: RESTART_HOST,
   FRAME_MALFORMED: RESTART_HOST,
@@ -216,18 +219,6 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Another Keygate process trades with the same data folder (the message names its process id); stop it to trade from the browser.',
     headless: 'Another Keygate (the browser’s host or another serve) trades with this --data-dir; stop it, or give serve its own --data-dir.',
   },
-  GRANT_MISSING: {
-    browser: 'A site or extension asked to use Keygate without a grant. If you trust it, allow it in Options → Sites & extensions (or “Allow this site” in the popup).',
-    headless: 'Sites and extensions reach Keygate only through the browser extension; give a headless agent a pk_ key instead.',
-  },
-  GRANT_DISABLED: {
-    browser: 'This site’s or extension’s grant is turned off; turn it on again in Options → Sites & extensions if you want it to work.',
-    headless: 'Sites and extensions reach Keygate only through the browser extension; give a headless agent a pk_ key instead.',
-  },
-  GRANT_EXPIRED: {
-    browser: 'This site’s or extension’s grant has expired; renew it in Options → Sites & extensions if you still want it.',
-    headless: 'Sites and extensions reach Keygate only through the browser extension; give a headless agent a pk_ key instead.',
-  },
   CLIENT_DISCONNECTED: {
     browser: 'The agent hung up before the answer was complete; nothing to fix in Keygate.',
     headless: 'The agent hung up before the answer was complete; nothing to fix in Keygate.',
@@ -236,9 +227,31 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Something on this machine sent Keygate a broken request; if it was your agent, update its HTTP library.',
     headless: 'Something on this machine sent Keygate a broken request; if it was your agent, update its HTTP library.',
   },
+  GRANT_MISSING: {
+    browser: 'A site or extension tried to use Keygate without a grant; allow it in Options → Sites & extensions (or the popup’s “Allow this site”) if you trust it.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  GRANT_DISABLED: {
+    browser: 'The grant is turned off; enable it in Options → Sites & extensions if the site or extension should use Keygate again.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  GRANT_EXPIRED: {
+    browser: 'The grant’s “valid through” date has passed; grant it again in Options → Sites & extensions if you still want it.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  GRANT_INVALID: {
+    browser: 'Name one origin (https://app.example, http://localhost:3000, no path) or one extension id, and tick at least one scope.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  GRANT_PERMISSION_DENIED: {
+    browser: 'Accept the browser’s prompt when you grant a site: Keygate needs it to offer window.keygate there.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  HOST_NOT_CONNECTED: {
+    browser: 'The native host is not running; the popup shows why and how to fix it (often `keygate-host install`, then reopen the popup).',
+    headless: BROWSER_AGENTS_ONLY,
+  },
 };
-
-const BROWSER_ONLY_CALLERS = 'Sites and extensions reach Keygate only through its browser extension; this proxy serves agents with a pk_ key.';
 
 /**
  * Where the catalogue's agent hint names a control of one mode only, the headless proxy says this
@@ -249,11 +262,12 @@ export const HEADLESS_AGENT_HINTS: Partial<Readonly<Record<ErrorCode, string>>> 
   CREDENTIAL_NOT_FOUND: 'Ask the operator to add an API key for the service (`keygate-host vault add`) and reload serve, then retry.',
   SCOPE_DENIED: 'Ask the operator for an agent key with this scope (`keygate-host agent create --scopes …`); GET /_keygate/status shows your scopes.',
   ALL_CREDENTIALS_FAILED: 'The detail lists each credential and why it failed; the operator must replace the dead keys (`keygate-host vault add`) and reload serve.',
-  GRANT_MISSING: BROWSER_ONLY_CALLERS,
-  GRANT_DISABLED: BROWSER_ONLY_CALLERS,
-  GRANT_EXPIRED: BROWSER_ONLY_CALLERS,
   AGENT_KEY_INVALID: 'Use the pk_ key exactly as printed by `keygate-host agent create`, or ask the operator to create or re-enable one.',
   CREDENTIAL_FORMAT_INVALID: 'Ask the operator to add the Binance key again with `keygate-host vault add --service binance` (api_key with secret_key, or private_key_pem).',
+  GRANT_MISSING: BROWSER_AGENTS_ONLY,
+  GRANT_DISABLED: BROWSER_AGENTS_ONLY,
+  GRANT_EXPIRED: BROWSER_AGENTS_ONLY,
+  HOST_NOT_CONNECTED: BROWSER_AGENTS_ONLY,
 };
 
 export function personHint(code: ErrorCode, mode: HintMode): string {

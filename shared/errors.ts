@@ -291,6 +291,21 @@ export const ERRORS = {
     message: 'The request is not valid HTTP/1.1 (for example a lower-case method or a broken header).',
     hint: 'Send a standard HTTP request; SDKs and curl do.',
   },
+  GRANT_INVALID: {
+    status: 422,
+    message: 'The grant details are not valid.',
+    hint: 'Name one origin (https://app.example, http://localhost:3000) or one extension id, and at least one scope.',
+  },
+  GRANT_PERMISSION_DENIED: {
+    status: 403,
+    message: 'The browser did not give Keygate access to this site.',
+    hint: 'Accept the browser\'s prompt when granting; Keygate needs it to offer window.keygate on the site.',
+  },
+  HOST_NOT_CONNECTED: {
+    status: 503,
+    message: 'Keygate\'s native host is not connected.',
+    hint: 'Open the Keygate popup: it shows why the host is away and how to fix it; then retry.',
+  },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,9 +1,13 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/identity';
+import { type GatewayRuntime, serveBrowserAgents } from '../../lib/browser-agents/agent-gateway';
+import { ExtensionAsks } from '../../lib/grants/extension-asks';
+import { startGrants } from '../../lib/grants/start-grants';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
 import { servePageBridge } from '../../lib/page-bridge';
 import { HostSync } from '../../lib/session/host-sync';
+import { showLockOnBadge } from '../../lib/session/lock-badge';
 import { VaultSession } from '../../lib/session/vault-session';
 import { readSessionSettings, rememberKdfDuration } from '../../lib/session/settings';
 import { openVaultDb } from '../../lib/vault/vault-db';
@@ -15,11 +19,17 @@ export default defineBackground(() => {
     disconnectMessage: (port) => (port as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message,
     extensionVersion: browser.runtime.getManifest().version,
   });
+  const extensionAsks = new ExtensionAsks();
   const services = openVaultDb().then(async (db) => {
     const session = new VaultSession({ db, host: hostLink, readSettings: () => readSessionSettings(db), rememberKdfDuration });
     await session.initialize();
-    return { db, hostLink, session, hostSync: new HostSync(db, hostLink) };
+    showLockOnBadge(browser.action, session);
+    const hostSync = new HostSync(db, hostLink);
+    const family = import.meta.env.FIREFOX ? 'firefox' : 'chromium';
+    const grants = await startGrants({ db, session, hostSync, permissions: browser.permissions, scripting: browser.scripting, browser: family });
+    return { db, hostLink, session, hostSync, grants, extensionAsks };
   });
   servePageBridge(browser.runtime, services);
+  serveBrowserAgents(browser.runtime as unknown as GatewayRuntime, services.then((ready) => ({ ...ready, noteUngrantedExtension: (id: string) => extensionAsks.note(id, Date.now()) })));
   hostLink.connect();
 });

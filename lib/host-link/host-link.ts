@@ -7,6 +7,7 @@ import {
   type RequestType,
   validateHostFrame,
 } from '../../shared/protocol';
+import type { BridgeEventMap, BridgeRequestMap } from '../../shared/bridge-messages';
 import { ChunkAssembler } from './chunk-assembler';
 import { classifyDisconnect } from './disconnect-reason';
 import { type HostState, reconnectDelayMs } from './host-state';
@@ -31,6 +32,17 @@ export interface HostLinkOptions {
   log?: (message: string) => void;
 }
 
+/** Everything the link can ask the host, the browser-agent bridge included. */
+export type LinkRequestMap = RequestMap & BridgeRequestMap;
+export type LinkRequestType = RequestType | keyof BridgeRequestMap;
+
+/** The host's answer to one bridged browser-agent request (`proxy.head`, `.chunk`, `.end`, `.error`). */
+export type BridgeEvent = EventFrame<keyof BridgeEventMap>;
+
+function isBridgeEvent(frame: EventFrame): frame is BridgeEvent {
+  return frame.event === 'proxy.head' || frame.event === 'proxy.chunk' || frame.event === 'proxy.end' || frame.event === 'proxy.error';
+}
+
 interface PendingRequest {
   resolve: (result: unknown) => void;
   reject: (error: KeygateError) => void;
@@ -53,6 +65,8 @@ export class HostLink {
   private readonly chunks = new ChunkAssembler();
   private readonly stateListeners = new Set<(state: HostState) => void>();
   private readonly eventListeners = new Set<(event: EventFrame) => void>();
+  /** One listener per open bridged request, by requestId: its events go to it alone. */
+  private readonly bridgeListeners = new Map<string, (event: BridgeEvent) => void>();
   private readonly requestTimeoutMs: number;
   private readonly reconnectInitialMs: number;
   private readonly reconnectMaxMs: number;
@@ -81,6 +95,18 @@ export class HostLink {
     return () => this.eventListeners.delete(listener);
   }
 
+  /**
+   * Hands the host's events for one bridged request to `listener` until the returned stop is called.
+   * If the host goes away meanwhile, the listener gets a `proxy.error` with the reason, so no
+   * browser agent waits for an answer that cannot come.
+   */
+  onBridgeEvents(requestId: string, listener: (event: BridgeEvent) => void): () => void {
+    this.bridgeListeners.set(requestId, listener);
+    return () => {
+      if (this.bridgeListeners.get(requestId) === listener) this.bridgeListeners.delete(requestId);
+    };
+  }
+
   /** Connects now, dropping any scheduled retry (also the popup's "Retry now"). */
   connect(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
@@ -107,11 +133,11 @@ export class HostLink {
     void this.greet(port);
   }
 
-  request<T extends RequestType>(
+  request<T extends LinkRequestType>(
     type: T,
-    params: RequestMap[T]['params'],
+    params: LinkRequestMap[T]['params'],
     timeoutMs = this.requestTimeoutMs,
-  ): Promise<RequestMap[T]['result']> {
+  ): Promise<LinkRequestMap[T]['result']> {
     const port = this.port;
     if (port === null) {
       const error = this.state.status === 'unavailable' ? this.state.error : errorBody('HOST_EXITED');
@@ -156,6 +182,10 @@ export class HostLink {
       if (text !== null) this.receive(parseJsonSafely(text));
       return;
     }
+    if ('type' in frame && isBridgeEvent(frame)) {
+      this.bridgeListeners.get(frame.requestId)?.(frame);
+      return;
+    }
     if ('type' in frame) {
       if (frame.event === 'fatal' && frame.error) this.fatalError = frame.error as ErrorBody;
       for (const listener of this.eventListeners) listener(frame);
@@ -187,6 +217,9 @@ export class HostLink {
       pending.reject(KeygateError.fromBody(body));
       this.pending.delete(id);
     }
+    const bridged = [...this.bridgeListeners];
+    this.bridgeListeners.clear();
+    for (const [requestId, listener] of bridged) listener({ type: 'event', event: 'proxy.error', requestId, error: body });
   }
 
   private becomeUnavailable(error: ErrorBody): void {

@@ -1,13 +1,14 @@
 /**
- * Keeps the host's proxy in step with what the options page set: the policy and the agent keys go
- * over at every (re)connection and after every change; the host's "credential used" reports come
- * back into the vault's records.
+ * Keeps the host's proxy in step with what the options page set: the policy, the agent keys and the
+ * browser-agent grants go over at every (re)connection and after every change; the host's
+ * "credential used" reports come back into the vault's records.
  */
 import { errorBody, KeygateError } from '../../shared/errors';
 import { parsePolicy, policyInvalidError } from '../../shared/policy/parse-policy';
 import type { EventFrame, ProxyStatus } from '../../shared/protocol';
 import type { BinanceKeyRestrictions, CredentialHealth } from '../../shared/proxy-messages';
 import type { HostLink } from '../host-link/host-link';
+import { listGrants } from '../grants/grant-store';
 import { readActivePolicy, writeActivePolicy } from '../policy/policy-store';
 import * as store from '../vault/vault-db';
 
@@ -78,6 +79,20 @@ export class HostSync {
     await this.host.request('agents.sync', { agents: await store.listAgents(this.db) });
   }
 
+  /**
+   * Sends the grants. Never throws: a stored grant stands, and a host that cannot take the list now
+   * (or does not know grants at all) gets it again at its next connection; the HTTP proxy and the
+   * user's change must not fail for it.
+   */
+  async syncGrants(): Promise<void> {
+    if (this.host.currentState.status !== 'connected') return;
+    try {
+      await this.host.request('grants.sync', { grants: await listGrants(this.db) });
+    } catch (error) {
+      console.warn('[keygate] the host did not take the grants', error);
+    }
+  }
+
   private async pushAll(): Promise<void> {
     try {
       await this.sendPolicy((await readActivePolicy(this.db)).toml);
@@ -85,6 +100,7 @@ export class HostSync {
     } catch (error) {
       this.setProxy({ listening: false, port: null, error: error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR') });
     }
+    await this.syncGrants();
   }
 
   private async sendPolicy(toml: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { AgentKeyRecord } from '../../shared/vault/format';
 import { callBackground } from './background-call';
 import { DeleteConfirmation } from './DeleteConfirmation';
 import { ErrorNote } from './ErrorNote';
+import { ScopePills } from './ScopePills';
 import { useAction } from './use-action';
 
 const formatDate = (time: number) => new Date(time).toLocaleDateString();
@@ -24,13 +25,7 @@ export function AgentKeyRow({ agent, onChanged }: { agent: AgentKeyRecord; onCha
       <div class="row">
         <div>
           <strong>{agent.name}</strong> <span class={state === 'enabled' ? 'ok' : 'warn'}>{state}</span>
-          <div>
-            {agent.scopes.map((scope) => (
-              <code key={scope} class="pill">
-                {scope}
-              </code>
-            ))}
-          </div>
+          <ScopePills scopes={agent.scopes} />
           <div class="detail">
             created {formatDate(agent.createdAt)} · {agent.expiresAt === null ? 'no expiry' : `valid through ${formatDate(agent.expiresAt)}`}
           </div>

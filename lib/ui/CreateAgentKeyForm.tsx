@@ -5,21 +5,13 @@ import { callBackground } from './background-call';
 import { ErrorNote } from './ErrorNote';
 import { ScopeCheckboxes } from './ScopeCheckboxes';
 import { useAction } from './use-action';
+import { expiryFromDate, ValidThroughField } from './ValidThroughField';
 
 export interface CreatedAgentKey {
   /** The `pk_` key: the background returns it once and keeps only its hash. */
   key: string;
   record: AgentKeyRecord;
 }
-
-/** `YYYY-MM-DD` of today in local time, the earliest expiry the date picker offers. */
-function localToday(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
-
-/** A key "valid through" a date works until that day ends where the user is. */
-const endOfLocalDay = (date: string) => new Date(`${date}T23:59:59.999`).getTime();
 
 export function CreateAgentKeyForm({ choices, onCreated }: { choices: readonly ScopeChoice[]; onCreated: (created: CreatedAgentKey) => void }) {
   const [name, setName] = useState('');
@@ -37,7 +29,7 @@ export function CreateAgentKeyForm({ choices, onCreated }: { choices: readonly S
   };
   const submit = (event: Event) => {
     event.preventDefault();
-    const expiresAt = validThrough === '' ? null : endOfLocalDay(validThrough);
+    const expiresAt = expiryFromDate(validThrough);
     void run(async () => {
       onCreated(await callBackground<CreatedAgentKey>('agents.create', { name: name.trim(), scopes, expiresAt }));
       setName('');
@@ -54,10 +46,7 @@ export function CreateAgentKeyForm({ choices, onCreated }: { choices: readonly S
         <input value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={80} placeholder="e.g. coding agent" data-testid="agent-name" />
       </label>
       <ScopeCheckboxes choices={choices} selected={selected} onToggle={toggle} />
-      <label>
-        Valid through (optional; empty = no expiry)
-        <input type="date" min={localToday()} value={validThrough} onInput={(e) => setValidThrough(e.currentTarget.value)} data-testid="agent-expiry" />
-      </label>
+      <ValidThroughField value={validThrough} onChange={setValidThrough} testId="agent-expiry" />
       <ErrorNote error={error} testId="create-agent-error" />
       <button type="submit" disabled={busy || name.trim() === '' || scopes.length === 0} data-testid="create-agent-submit">
         {busy ? 'Creating…' : 'Create agent key'}

@@ -1,5 +1,6 @@
 import { AgentKeysSection } from './AgentKeysSection';
 import { BackupSection } from './BackupSection';
+import { GrantsSection } from './GrantsSection';
 import { HostStatusCard } from './HostStatusCard';
 import { PolicySection } from './PolicySection';
 import { useActivePolicy } from './use-active-policy';
@@ -19,6 +20,7 @@ export function OptionsApp() {
       <HostStatusCard state={state?.host ?? null} proxy={state?.proxy ?? null} />
       <PolicySection active={activePolicy.policy} loadError={activePolicy.error} vaultUnlocked={vaultUnlocked} onApplied={activePolicy.reload} />
       <AgentKeysSection activePolicyToml={activePolicy.policy?.toml ?? ''} proxyPort={proxyPort} vaultUnlocked={vaultUnlocked} />
+      <GrantsSection activePolicyToml={activePolicy.policy?.toml ?? ''} vaultUnlocked={vaultUnlocked} />
       {state && <BackupSection vault={state.vault} />}
     </main>
   );

@@ -1,3 +1,4 @@
+import { AllowSiteCard } from './AllowSiteCard';
 import { HostStatusCard } from './HostStatusCard';
 import { useAppState } from './use-app-state';
 import { VaultPanel } from './VaultPanel';
@@ -8,6 +9,7 @@ export function PopupApp() {
     <main>
       <h1>Keygate</h1>
       {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state.vault} binanceKeys={state.binanceKeys} health={state.credentialHealth} />}
+      {state !== null && state.vault.status !== 'absent' && <AllowSiteCard vaultUnlocked={state.vault.status === 'unlocked'} />}
       <HostStatusCard state={state?.host ?? null} proxy={state?.proxy ?? null} />
     </main>
   );

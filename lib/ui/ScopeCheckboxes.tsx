@@ -4,12 +4,19 @@ interface ScopeCheckboxesProps {
   choices: readonly ScopeChoice[];
   selected: ReadonlySet<string>;
   onToggle: (scope: string, checked: boolean) => void;
+  legend?: string;
+  testId?: string;
 }
 
-export function ScopeCheckboxes({ choices, selected, onToggle }: ScopeCheckboxesProps) {
+/** The selection after one checkbox changed. */
+export function withScope(selected: ReadonlySet<string>, scope: string, checked: boolean): ReadonlySet<string> {
+  return new Set(checked ? [...selected, scope] : [...selected].filter((kept) => kept !== scope));
+}
+
+export function ScopeCheckboxes({ choices, selected, onToggle, legend = 'Scopes (what the agent may call)', testId = 'agent-scope' }: ScopeCheckboxesProps) {
   return (
     <fieldset class="scopes">
-      <legend>Scopes (what the agent may call)</legend>
+      <legend>{legend}</legend>
       {choices.map(({ scope, description }) => (
         <label key={scope} class="checkbox">
           <input
@@ -17,7 +24,7 @@ export function ScopeCheckboxes({ choices, selected, onToggle }: ScopeCheckboxes
             value={scope}
             checked={selected.has(scope)}
             onChange={(e) => onToggle(scope, e.currentTarget.checked)}
-            data-testid="agent-scope"
+            data-testid={testId}
           />
           <code>{scope}</code> <span class="detail">{description}</span>
         </label>

@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import type { ErrorBody } from '../../shared/errors';
+import { type ErrorBody, KeygateError } from '../../shared/errors';
 import type { PageMessageType, PageReply } from '../extension-messages';
 
 /** An error the background answered with; `body` is the catalogue entry to show the user. */
@@ -18,5 +18,6 @@ export async function callBackground<T = unknown>(type: PageMessageType, fields:
 }
 
 export function errorOf(error: unknown): ErrorBody {
+  if (error instanceof KeygateError) return error.toBody();
   return error instanceof BackgroundError ? error.body : { code: 'INTERNAL_ERROR', message: String(error) };
 }

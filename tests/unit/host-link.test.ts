@@ -182,3 +182,35 @@ describe('reconnect policy and disconnect reasons', () => {
     expect(classifyDisconnect(message)).toBe(code);
   });
 });
+
+describe('host link: bridged browser-agent requests', () => {
+  it('hands each proxy.* event to the listener of its requestId only, and to no general event listener', () => {
+    const { link, ports } = createLink();
+    link.connect();
+    ports[0]!.answerHello();
+    const first: unknown[] = [];
+    const second: unknown[] = [];
+    const general: unknown[] = [];
+    link.onEvent((event) => general.push(event));
+    link.onBridgeEvents('request-0001', (event) => first.push(event));
+    const stop = link.onBridgeEvents('request-0002', (event) => second.push(event));
+    ports[0]!.hostSends({ type: 'event', event: 'proxy.head', requestId: 'request-0001', status: 200, headers: [['content-type', 'text/plain']] });
+    ports[0]!.hostSends({ type: 'event', event: 'proxy.chunk', requestId: 'request-0002', data: 'aGk=' });
+    stop();
+    ports[0]!.hostSends({ type: 'event', event: 'proxy.end', requestId: 'request-0002' });
+    ports[0]!.hostSends({ type: 'event', event: 'proxy.chunk', requestId: 'request-0001', data: 'not base64!' });
+    expect(first).toEqual([{ type: 'event', event: 'proxy.head', requestId: 'request-0001', status: 200, headers: [['content-type', 'text/plain']] }]);
+    expect(second).toEqual([{ type: 'event', event: 'proxy.chunk', requestId: 'request-0002', data: 'aGk=' }]);
+    expect(general).toEqual([]);
+  });
+
+  it('when the host exits, every open bridged request gets a proxy.error with the reason: no page waits forever', () => {
+    const { link, ports } = createLink('Native host has exited.');
+    link.connect();
+    ports[0]!.answerHello();
+    const events: Array<{ event: string; error?: { code: string } }> = [];
+    link.onBridgeEvents('request-0001', (event) => events.push(event));
+    ports[0]!.hostExits();
+    expect(events).toEqual([expect.objectContaining({ event: 'proxy.error', requestId: 'request-0001', error: expect.objectContaining({ code: 'HOST_EXITED' }) })]);
+  });
+});

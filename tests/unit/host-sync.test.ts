@@ -1,5 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { KeygateError } from '../../shared/errors';
+import type { GrantRecord } from '../../shared/grants/grant-record';
+import { putGrant } from '../../lib/grants/grant-store';
 import type { EventFrame } from '../../shared/protocol';
 import { generateDataKey, sealSecret } from '../../shared/vault/envelope';
 import { newRecordId, type CredentialRecord } from '../../shared/vault/format';
@@ -75,15 +78,33 @@ describe('host sync (policy, agents and last-used between the extension and the 
     expect(await getCredential(db, record.id)).toEqual({ ...record, lastUsedAt: 5_000 });
   });
 
-  it('sends the stored policy and the agent keys each time the host connects', async () => {
+  it('sends the stored policy, the agent keys and the grants each time the host connects', async () => {
     const db = await openVaultDb(`keygate-sync-${++dbCount}`);
     const host = scriptedHost({ 'policy.apply': { listening: true, port: 8472, error: null } });
     const sync = new HostSync(db, host, () => 10);
     await sync.applyPolicy('[proxy]\nport = 0\n');
+    const grant: GrantRecord = { id: newRecordId(), kind: 'site', subject: 'http://localhost:3000', scopes: ['openai'], createdAt: 1, expiresAt: null, enabled: true, lastUsedAt: null };
+    await putGrant(db, grant);
+    host.connect();
+    await until(async () => host.requests.some((request) => request.type === 'grants.sync'));
+    expect(host.requests.map((request) => request.type)).toEqual(['policy.apply', 'agents.sync', 'grants.sync']);
+    expect(host.requests[0]?.params).toEqual({ toml: '[proxy]\nport = 0\n' });
+    expect(host.requests[2]?.params).toEqual({ grants: [grant] });
+    expect(sync.proxyStatus).toEqual({ listening: true, port: 8472, error: null });
+  });
+
+  it('a host that refuses the grants still serves the HTTP proxy', async () => {
+    const db = await openVaultDb(`keygate-sync-${++dbCount}`);
+    const host = scriptedHost({ 'policy.apply': { listening: true, port: 8472, error: null } });
+    const refusing = { ...host, request: (async (type: string, params: unknown) => {
+      if (type === 'grants.sync') throw new KeygateError('MESSAGE_TYPE_UNKNOWN');
+      return host.request(type as 'agents.sync', params as never);
+    }) as HostLinkSurface['request'] };
+    Object.defineProperty(refusing, 'currentState', { get: () => host.currentState });
+    const sync = new HostSync(db, refusing);
     host.connect();
     await until(async () => host.requests.some((request) => request.type === 'agents.sync'));
-    expect(host.requests.map((request) => request.type)).toEqual(['policy.apply', 'agents.sync']);
-    expect(host.requests[0]?.params).toEqual({ toml: '[proxy]\nport = 0\n' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
     expect(sync.proxyStatus).toEqual({ listening: true, port: 8472, error: null });
   });
 

@@ -1,0 +1,107 @@
+/**
+ * The browser agents' front door in the background: ports named `keygate` from the content script
+ * of a granted page (`runtime.onConnect`) and from other extensions (`runtime.onConnectExternal`).
+ * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of
+ * an extension), never anything the agent sends; that identity must hold a usable grant.
+ */
+import { KeygateError } from '../../shared/errors';
+import type { AgentIdentity, GrantService } from '../grants/grant-service';
+import type { HostLink } from '../host-link/host-link';
+import type { VaultSession } from '../session/vault-session';
+import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
+import { type Admission, type AgentPort, relayAgentRequest } from './bridge-relay';
+
+/** What the browser tells about a port's opener (`runtime.MessageSender`). */
+export interface PortSender {
+  id?: string;
+  url?: string;
+  /** Chromium sets it; Firefox may not, and then the frame's URL says the same. */
+  origin?: string;
+  tab?: unknown;
+}
+
+export interface GatewayPort extends AgentPort {
+  name: string;
+  sender?: PortSender;
+}
+
+interface PortEvent {
+  addListener(listener: (port: GatewayPort) => void): void;
+}
+
+export interface GatewayRuntime {
+  id: string;
+  getURL(path: string): string;
+  onConnect: PortEvent;
+  onConnectExternal: PortEvent;
+  onMessage: { addListener(listener: (message: unknown, sender: PortSender) => Promise<boolean> | undefined): void };
+}
+
+export interface GatewayServices {
+  grants: Pick<GrantService, 'authorize' | 'recordUse'>;
+  hostLink: Pick<HostLink, 'request' | 'onBridgeEvents' | 'currentState'>;
+  session: Pick<VaultSession, 'currentState'>;
+  /** An extension without a grant knocked: the popup offers to grant it. */
+  noteUngrantedExtension: (extensionId: string) => void;
+}
+
+/**
+ * A web page's content script: a port from this extension's own content script in a tab, whose
+ * frame is not one of the extension's pages. Its identity is the frame's origin.
+ */
+export function identifyPage(sender: PortSender | undefined, ownId: string, ownOrigin: string): AgentIdentity | null {
+  if (sender === undefined || sender.id !== ownId || sender.tab === undefined || sender.url === undefined) return null;
+  if (sender.url.startsWith(ownOrigin)) return null;
+  let origin = sender.origin;
+  if (origin === undefined) {
+    try {
+      origin = new URL(sender.url).origin;
+    } catch {
+      return null;
+    }
+  }
+  return { kind: 'site', subject: origin };
+}
+
+/** Another extension: its id as the browser reports it. */
+export function identifyExtension(sender: PortSender | undefined, ownId: string): AgentIdentity | null {
+  return sender?.id === undefined || sender.id === ownId ? null : { kind: 'extension', subject: sender.id };
+}
+
+/** The checks in the order an agent would want to fix them: its grant, then the vault, then the host. */
+async function admit(identity: AgentIdentity, services: GatewayServices): Promise<Admission> {
+  let grant;
+  try {
+    grant = await services.grants.authorize(identity);
+  } catch (error) {
+    if (identity.kind === 'extension' && error instanceof KeygateError && error.code === 'GRANT_MISSING') services.noteUngrantedExtension(identity.subject);
+    throw error;
+  }
+  if (services.session.currentState.status !== 'unlocked') throw new KeygateError('VAULT_LOCKED');
+  if (services.hostLink.currentState.status !== 'connected') throw new KeygateError('HOST_NOT_CONNECTED');
+  void services.grants.recordUse(grant.id).catch(() => undefined);
+  return { grant, host: services.hostLink };
+}
+
+export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promise<GatewayServices>): void {
+  const ownOrigin = runtime.getURL('/');
+  const serve = (port: GatewayPort, identity: AgentIdentity | null) => {
+    if (port.name !== AGENT_PORT_NAME) return;
+    if (identity === null) {
+      port.disconnect();
+      return;
+    }
+    // Listeners go on the port now (its first message may already be on the way); the checks wait for the services.
+    relayAgentRequest(port, { admit: async () => admit(identity, await servicesReady) });
+  };
+  runtime.onConnect.addListener((port) => serve(port, identifyPage(port.sender, runtime.id, ownOrigin)));
+  // Asked by the relay before it offers `window.keygate`: in Firefox its registration covers every
+  // port of the host (match patterns there cannot name one), so the origin is checked here exactly.
+  runtime.onMessage.addListener((message, sender) => {
+    if ((message as { type?: unknown } | null)?.type !== SITE_GRANT_QUERY) return undefined;
+    const identity = identifyPage(sender, runtime.id, ownOrigin);
+    if (identity === null) return Promise.resolve(false);
+    return servicesReady.then(({ grants }) => grants.authorize(identity)).then(() => true, () => false);
+  });
+  runtime.onConnectExternal.addListener((port) => serve(port, identifyExtension(port.sender, runtime.id)));
+}

@@ -1,0 +1,173 @@
+/**
+ * The background's side of one browser-agent request: admits it (grant, vault, host), forwards it to
+ * the host as `proxy.request` / `proxy.body`, and relays the host's head, chunks and end back to the
+ * agent's port. It never reads bodies. Flow control stays end to end: the agent's `credit` messages
+ * go to the host as `proxy.credit`, so a page that stops reading stops the host; the agent's port
+ * closing (page aborted, tab closed) cancels the upstream call.
+ */
+import { BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
+import { ERRORS, type ErrorBody, errorBody, KeygateError } from '../../shared/errors';
+import type { GrantRecord } from '../../shared/grants/grant-record';
+import { newRecordId } from '../../shared/vault/format';
+import type { BridgeEvent, HostLink } from '../host-link/host-link';
+import { type AgentMessage, type GatewayMessage, isAgentMessage } from './agent-messages';
+import { encodeChunk } from './body-chunks';
+
+/** The part of `runtime.Port` the relay uses. */
+export interface AgentPort {
+  postMessage(message: GatewayMessage): void;
+  disconnect(): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+}
+
+export type RelayHost = Pick<HostLink, 'request' | 'onBridgeEvents'>;
+
+/** An admitted request: the grant it runs under and the host link that carries it. */
+export interface Admission {
+  grant: GrantRecord;
+  host: RelayHost;
+}
+
+export interface RelayDeps {
+  /** Throws the catalogue refusal (GRANT_*, VAULT_LOCKED, HOST_NOT_CONNECTED) when the agent may not call now. */
+  admit: () => Promise<Admission>;
+  newRequestId?: () => string;
+}
+
+/**
+ * A host slow to answer (to take a body piece, or to open a request while it is busy) is still
+ * working; only a host that is gone should fail the call, and that fails it at once (HostLink).
+ */
+const HOST_PATIENCE_MS = 120_000;
+
+/** The answer the HTTP proxy gives for a refusal, as bridge messages: status, JSON error, end. */
+export function refusalMessages(error: ErrorBody): GatewayMessage[] {
+  const body = new TextEncoder().encode(JSON.stringify({ error }));
+  const headers: [string, string][] = [
+    ['content-type', 'application/json; charset=utf-8'],
+    ['cache-control', 'no-store'],
+  ];
+  return [{ type: 'head', status: ERRORS[error.code].status, headers }, { type: 'chunk', data: encodeChunk(body.subarray(0, BRIDGE_CHUNK_BYTES)) }, { type: 'end' }];
+}
+
+const bodyOf = (error: unknown): ErrorBody => (error instanceof KeygateError ? error.toBody() : errorBody('INTERNAL_ERROR'));
+
+export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
+  let requestId: string | null = null;
+  let host: RelayHost | null = null;
+  let headSent = false;
+  let finished = false;
+  let stopEvents: () => void = () => undefined;
+  /** Agent messages are handled in order (request, then body pieces); credits and cancel need not wait. */
+  let queue: Promise<void> = Promise.resolve();
+
+  const send = (message: GatewayMessage) => {
+    if (finished) return;
+    try {
+      port.postMessage(message);
+    } catch {
+      // The agent went away; its onDisconnect cancels the request.
+    }
+  };
+  const finish = () => {
+    finished = true;
+    stopEvents();
+  };
+  const fail = (error: ErrorBody) => {
+    if (finished) return;
+    if (headSent) send({ type: 'error', error });
+    else for (const message of refusalMessages(error)) send(message);
+    finish();
+  };
+  /** Tells the host to stop (and abort the upstream call) if a request is open there. */
+  const cancelOnHost = () => {
+    if (host !== null && requestId !== null && !finished) void host.request('proxy.cancel', { requestId }).catch(() => undefined);
+  };
+  const cancelUpstream = () => {
+    cancelOnHost();
+    finish();
+  };
+  /** Once the request is open, a cancel goes at once; before, it waits for the opening to finish. */
+  const cancelSoon = () => {
+    if (requestId !== null) cancelUpstream();
+    else queue = queue.then(cancelUpstream);
+  };
+
+  const onHostEvent = (event: BridgeEvent) => {
+    switch (event.event) {
+      case 'proxy.head':
+        if (headSent) return;
+        headSent = true;
+        send({ type: 'head', status: event.status, headers: event.headers });
+        return;
+      case 'proxy.chunk':
+        if (headSent) send({ type: 'chunk', data: event.data });
+        return;
+      case 'proxy.end':
+        send({ type: 'end' });
+        finish();
+        return;
+      case 'proxy.error':
+        fail(event.error);
+    }
+  };
+
+  const open = async (message: Extract<AgentMessage, { type: 'request' }>) => {
+    let admission: Admission;
+    try {
+      admission = await deps.admit();
+    } catch (error) {
+      fail(bodyOf(error));
+      return;
+    }
+    if (finished) return;
+    const { grant } = admission;
+    const id = (deps.newRequestId ?? newRecordId)();
+    host = admission.host;
+    requestId = id;
+    stopEvents = host.onBridgeEvents(id, onHostEvent);
+    try {
+      await host.request('proxy.request', { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody }, HOST_PATIENCE_MS);
+    } catch (error) {
+      fail(bodyOf(error));
+    }
+  };
+
+  const forwardBody = async (message: Extract<AgentMessage, { type: 'body' }>) => {
+    if (host === null || requestId === null || finished) return;
+    try {
+      await host.request('proxy.body', { requestId, data: message.data, end: message.end }, HOST_PATIENCE_MS);
+      send({ type: 'body-ack' });
+    } catch (error) {
+      // The host stopped reading (it answered already, or it failed): stop the upstream, say so once.
+      cancelOnHost();
+      fail(bodyOf(error));
+    }
+  };
+
+  let started = false;
+  port.onMessage.addListener((raw) => {
+    if (finished) return;
+    if (!isAgentMessage(raw) || (raw.type === 'request') === started) {
+      cancelOnHost();
+      fail(errorBody('MESSAGE_INVALID', 'Expected one request message, then body, credit or cancel messages.'));
+      return;
+    }
+    switch (raw.type) {
+      case 'request':
+        started = true;
+        queue = queue.then(() => open(raw));
+        return;
+      case 'body':
+        queue = queue.then(() => forwardBody(raw));
+        return;
+      case 'credit':
+        if (host !== null && requestId !== null) void host.request('proxy.credit', { requestId, chunks: raw.chunks }).catch(() => undefined);
+        return;
+      case 'cancel':
+        cancelSoon();
+    }
+  });
+  port.onDisconnect.addListener(cancelSoon);
+}

@@ -1,0 +1,213 @@
+/**
+ * `keygate.fetch`: the same contract as `fetch`, carried over an agent channel to Keygate's
+ * background instead of the network. The page's `window.keygate` and the client module for other
+ * extensions both build on it. The URL's path picks the route; its origin is ignored, so an SDK
+ * pointed at `https://keygate.invalid/openai/v1` with this as its `fetch` works unchanged.
+ *
+ * The response body streams with credits: one `credit` goes back for each chunk the reader takes,
+ * so a reader that stops makes the host stop too. Aborting (signal, or cancelling the body) cancels
+ * the upstream call.
+ */
+import type { ErrorBody } from '../../shared/errors';
+import type { AgentMessage, GatewayMessage } from './agent-messages';
+import { bridgeSizedPieces, decodeChunk, encodeChunk } from './body-chunks';
+
+/** One request's duplex line to the background. */
+export interface AgentChannel {
+  send(message: AgentMessage): void;
+  onMessage(listener: (message: GatewayMessage) => void): void;
+  /** The line broke without an end (the extension was reloaded or the relay is gone). */
+  onClose(listener: () => void): void;
+  close(): void;
+}
+
+export type OpenAgentChannel = () => AgentChannel;
+
+export type KeygateFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** Relative inputs resolve here: only the path and query matter, and no page base should change that. */
+const PLACEHOLDER_ORIGIN = 'https://keygate.invalid';
+/** Statuses whose Response cannot have a body (the Response constructor throws on one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** The error a call rejects or a body stream fails with: the catalogue code is on it, as over HTTP. */
+export function keygateError(body: ErrorBody): Error {
+  return Object.assign(new Error(body.message), { name: 'KeygateError', code: body.code, hint: body.hint });
+}
+
+/** `keygate.status()`: what this agent may use, the `/_keygate/status` answer; a refusal throws. */
+export async function readKeygateStatus(keygateFetch: KeygateFetch): Promise<unknown> {
+  const response = await keygateFetch('/_keygate/status');
+  const answer: unknown = await response.json();
+  const error = (answer as { error?: ErrorBody } | null)?.error;
+  if (!response.ok && error !== undefined) throw keygateError(error);
+  return answer;
+}
+
+function channelBroke(): TypeError {
+  return new TypeError('Keygate: the connection to the extension closed before the answer was complete.');
+}
+
+function toRequest(input: RequestInfo | URL, init: RequestInit | undefined): Request {
+  const resolved = typeof input === 'string' && input.startsWith('/') ? PLACEHOLDER_ORIGIN + input : input;
+  // A stream body needs `duplex: 'half'` in fetch; SDKs that pass one may not say so.
+  const needsDuplex = init?.body instanceof ReadableStream && !('duplex' in init);
+  return new Request(resolved, needsDuplex ? { ...init, duplex: 'half' } as RequestInit : init);
+}
+
+function responseHeaders(pairs: [string, string][]): Headers {
+  const headers = new Headers();
+  for (const [name, value] of pairs) {
+    try {
+      headers.append(name, value);
+    } catch {
+      // A header the browser will not represent (odd name) is dropped, as fetch would.
+    }
+  }
+  return headers;
+}
+
+export function createKeygateFetch(openChannel: OpenAgentChannel): KeygateFetch {
+  return (input, init) => {
+    let request: Request;
+    try {
+      request = toRequest(input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (request.signal.aborted) return Promise.reject(request.signal.reason);
+    return exchange(openChannel, request);
+  };
+}
+
+function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Response> {
+  const { signal } = request;
+  const url = new URL(request.url);
+  const channel = openChannel();
+
+  return new Promise<Response>((resolve, reject) => {
+    let phase: 'waiting' | 'streaming' | 'done' = 'waiting';
+    let body: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const received: Uint8Array[] = [];
+    let ended = false;
+    /** A 204/304 answer: no body to read, so the end settles the exchange by itself. */
+    let bodiless = false;
+    let wakeReader: (() => void) | null = null;
+    let ackBody: (() => void) | null = null;
+
+    const settle = () => {
+      phase = 'done';
+      signal.removeEventListener('abort', onAbort);
+      ackBody?.();
+      channel.close();
+    };
+    const failWith = (error: unknown) => {
+      if (phase === 'done') return;
+      if (phase === 'waiting') reject(error);
+      else body?.error(error);
+      settle();
+    };
+    const onAbort = () => {
+      if (phase === 'done') return;
+      channel.send({ type: 'cancel' });
+      failWith(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort);
+
+    const deliver = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      const next = received.shift();
+      if (next !== undefined) {
+        controller.enqueue(next);
+        channel.send({ type: 'credit', chunks: 1 });
+      } else if (ended) {
+        controller.close();
+        settle();
+      }
+    };
+
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          body = controller;
+        },
+        pull: (controller) => {
+          if (received.length > 0 || ended) {
+            deliver(controller);
+            return;
+          }
+          return new Promise<void>((wake) => {
+            wakeReader = () => {
+              wakeReader = null;
+              deliver(controller);
+              wake();
+            };
+          });
+        },
+        cancel: () => {
+          if (phase === 'done') return;
+          channel.send({ type: 'cancel' });
+          settle();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+
+    channel.onMessage((message) => {
+      if (phase === 'done') return;
+      switch (message.type) {
+        case 'head': {
+          if (phase !== 'waiting') return;
+          phase = 'streaming';
+          bodiless = NULL_BODY_STATUSES.has(message.status);
+          try {
+            resolve(new Response(bodiless ? null : stream, { status: message.status, headers: responseHeaders(message.headers) }));
+          } catch (error) {
+            phase = 'waiting';
+            channel.send({ type: 'cancel' });
+            failWith(error);
+          }
+          return;
+        }
+        case 'chunk':
+          if (phase !== 'streaming') return;
+          received.push(decodeChunk(message.data));
+          wakeReader?.();
+          return;
+        case 'end':
+          if (phase === 'waiting') failWith(channelBroke());
+          ended = true;
+          if (bodiless) settle();
+          else wakeReader?.();
+          return;
+        case 'error':
+          failWith(keygateError(message.error));
+          return;
+        case 'body-ack':
+          ackBody?.();
+      }
+    });
+    channel.onClose(() => failWith(channelBroke()));
+
+    const headers = [...request.headers] as [string, string][];
+    channel.send({ type: 'request', method: request.method.toUpperCase(), path: url.pathname + url.search, headers, hasBody: request.body !== null });
+    if (request.body !== null) void upload(request.body);
+
+    /** One piece at a time, each after the background's ack: the host's reading pace paces the page. */
+    async function upload(source: ReadableStream<Uint8Array>) {
+      try {
+        for await (const piece of bridgeSizedPieces(source)) {
+          if (phase === 'done') return;
+          await new Promise<void>((acked) => {
+            ackBody = acked;
+            channel.send({ type: 'body', data: encodeChunk(piece), end: false });
+          });
+        }
+        if (phase !== 'done') channel.send({ type: 'body', data: '', end: true });
+      } catch (error) {
+        // The page's own body stream failed: the request cannot be completed.
+        channel.send({ type: 'cancel' });
+        failWith(error);
+      }
+    }
+  });
+}

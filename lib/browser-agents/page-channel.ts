@@ -1,0 +1,63 @@
+/**
+ * The line between the page's main-world script (`window.keygate`) and Keygate's isolated-world
+ * relay on the same page. They find each other with `window.postMessage` notes on the `keygate/v1`
+ * channel; each request then gets its own MessageChannel, whose second port travels with the
+ * `open` note. Any script on the page can post such notes too: the relay checks every message's
+ * shape and the background decides by the tab's origin and its grant, never by what is said here.
+ */
+import { type GatewayMessage, isGatewayMessage } from './agent-messages';
+import type { AgentChannel, OpenAgentChannel } from './keygate-fetch';
+
+export const PAGE_CHANNEL = 'keygate/v1';
+
+export type PageNote = { channel: typeof PAGE_CHANNEL; kind: 'relay-ready' | 'page-ready' | 'open' };
+
+/** What the relay posts on a request's port when the background's port closed without an end. */
+export const CHANNEL_CLOSED = { type: 'closed' } as const;
+
+export function isPageNote(value: unknown): value is PageNote {
+  const note = value as Partial<PageNote> | null;
+  return typeof note === 'object' && note !== null && note.channel === PAGE_CHANNEL && (note.kind === 'relay-ready' || note.kind === 'page-ready' || note.kind === 'open');
+}
+
+/** Posts a note to this same window only ('/' = the sender's own origin). */
+export function postNote(win: Window, kind: PageNote['kind'], transfer: Transferable[] = []): void {
+  win.postMessage({ channel: PAGE_CHANNEL, kind } satisfies PageNote, '/', transfer);
+}
+
+/** The main world's end of one request's MessageChannel. */
+export function messagePortChannel(port: MessagePort): AgentChannel {
+  const messageListeners: Array<(message: GatewayMessage) => void> = [];
+  const closeListeners: Array<() => void> = [];
+  port.onmessage = (event: MessageEvent) => {
+    if (isGatewayMessage(event.data)) for (const listener of messageListeners) listener(event.data);
+    else if ((event.data as { type?: unknown } | null)?.type === CHANNEL_CLOSED.type) for (const listener of closeListeners) listener();
+  };
+  return {
+    send: (message) => port.postMessage(message),
+    onMessage: (listener) => void messageListeners.push(listener),
+    onClose: (listener) => void closeListeners.push(listener),
+    close: () => port.close(),
+  };
+}
+
+/**
+ * Main world: resolves once the relay has said it is there (it answers `page-ready`, and announces
+ * itself when it starts, whichever of the two scripts ran first). The relay only announces itself
+ * on a page whose origin holds a usable grant.
+ */
+export function whenRelayReady(win: Window): Promise<OpenAgentChannel> {
+  return new Promise((resolve) => {
+    const listen = (event: MessageEvent) => {
+      if (event.source !== win || !isPageNote(event.data) || event.data.kind !== 'relay-ready') return;
+      win.removeEventListener('message', listen);
+      resolve(() => {
+        const { port1, port2 } = new MessageChannel();
+        postNote(win, 'open', [port2]);
+        return messagePortChannel(port1);
+      });
+    };
+    win.addEventListener('message', listen);
+    postNote(win, 'page-ready');
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * An agent channel over a `runtime.connect` port, as another extension opens it to Keygate
+ * (client/keygate-client.ts). One port per request; closing it cancels the request.
+ */
+import { isGatewayMessage } from './agent-messages';
+import type { AgentChannel } from './keygate-fetch';
+
+/** The part of `runtime.Port` a content script or another extension uses. */
+export interface RuntimePort {
+  postMessage(message: unknown): void;
+  disconnect(): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+}
+
+export function runtimePortChannel(port: RuntimePort): AgentChannel {
+  return {
+    send: (message) => port.postMessage(message),
+    onMessage: (listener) => port.onMessage.addListener((message) => isGatewayMessage(message) && listener(message)),
+    onClose: (listener) => port.onDisconnect.addListener(listener),
+    close: () => port.disconnect(),
+  };
+}

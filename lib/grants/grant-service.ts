@@ -1,0 +1,186 @@
+/**
+ * Grants as the user manages them in Keygate's own pages (create, change scopes and expiry,
+ * enable or disable, revoke) and as the browser-agent gateway checks them. Every change re-registers
+ * the page scripts and syncs the host; revoking also gives the site's host permission back.
+ */
+import { isValidScope } from '../../shared/agents/agent-keys';
+import { KeygateError } from '../../shared/errors';
+import { type GrantKind, type GrantRecord, grantUsable, isExtensionId, normaliseGrantOrigin } from '../../shared/grants/grant-record';
+import { newRecordId } from '../../shared/vault/format';
+import type { VaultDb } from '../vault/vault-db';
+import * as store from './grant-store';
+import { type BrowserFamily, holdsSiteAccess, type PermissionsApi, releaseSiteAccess, siteMatchPattern } from './site-permission';
+
+export interface NewGrantInput {
+  kind: GrantKind;
+  /** An origin as typed (normalised here) or an extension id. */
+  subject: string;
+  scopes: string[];
+  expiresAt: number | null;
+}
+
+export interface GrantChange {
+  scopes?: string[];
+  expiresAt?: number | null;
+  enabled?: boolean;
+}
+
+export interface GrantServiceDeps {
+  db: VaultDb;
+  permissions: PermissionsApi;
+  browser: BrowserFamily;
+  /** Throws VAULT_LOCKED unless the vault is open: granting is as sensitive as minting an agent key. */
+  requireUnlocked: () => void;
+  /** Called with every grant after each change: registers page scripts, syncs the host. */
+  onChange: (grants: GrantRecord[]) => Promise<void>;
+  now?: () => number;
+}
+
+/** Who is asking, as the browser vouches for it (`sender.origin` of a tab, `sender.id` of an extension). */
+export interface AgentIdentity {
+  kind: GrantKind;
+  subject: string;
+}
+
+function checkScopes(scopes: string[]): string[] {
+  if (scopes.length === 0 || !scopes.every(isValidScope)) throw new KeygateError('GRANT_INVALID', 'Choose at least one valid scope.');
+  return [...new Set(scopes)].sort();
+}
+
+function checkExpiry(expiresAt: number | null, now: number): number | null {
+  if (expiresAt !== null && expiresAt <= now) throw new KeygateError('GRANT_INVALID', 'The expiry must be in the future.');
+  return expiresAt;
+}
+
+function grantSubject(kind: GrantKind, typed: string): string {
+  if (kind === 'extension') {
+    const id = typed.trim();
+    if (!isExtensionId(id)) throw new KeygateError('GRANT_INVALID', 'Not an extension id (32 letters a–p in Chromium, name@domain or {uuid} in Firefox).');
+    return id;
+  }
+  const origin = normaliseGrantOrigin(typed);
+  if (!origin.ok) throw new KeygateError('GRANT_INVALID', origin.reason);
+  return origin.origin;
+}
+
+/**
+ * A new grant's details as stored: the subject normalised (an origin) or checked (an extension id),
+ * scopes known and sorted, the expiry in the future. Throws GRANT_INVALID, before any prompt.
+ */
+export function checkNewGrant(input: NewGrantInput, now: number): NewGrantInput {
+  return { kind: input.kind, subject: grantSubject(input.kind, input.subject), scopes: checkScopes(input.scopes), expiresAt: checkExpiry(input.expiresAt, now) };
+}
+
+/** Last use is for the list ("last used 5 min ago"), not an audit: one write a minute per grant is plenty. */
+const LAST_USE_RESOLUTION_MS = 60_000;
+
+export class GrantService {
+  private readonly now: () => number;
+  /** Every browser-agent call is checked against the grants: kept in memory, dropped at each write. */
+  private cached: Promise<GrantRecord[]> | null = null;
+
+  constructor(private readonly deps: GrantServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async list(): Promise<GrantRecord[]> {
+    this.cached ??= store.listGrants(this.deps.db);
+    try {
+      return [...(await this.cached)];
+    } catch (error) {
+      this.cached = null;
+      throw error;
+    }
+  }
+
+  /** Re-applies the stored grants (at worker start: registrations may predate a revoke or an expiry). */
+  async refresh(): Promise<void> {
+    await this.deps.onChange(await this.list());
+  }
+
+  async create(input: NewGrantInput): Promise<GrantRecord> {
+    this.deps.requireUnlocked();
+    const now = this.now();
+    const { kind, subject, scopes, expiresAt } = checkNewGrant(input, now);
+    const grant: GrantRecord = { id: newRecordId(), kind, subject, scopes, createdAt: now, expiresAt, enabled: true, lastUsedAt: null };
+    if ((await this.list()).some((existing) => existing.kind === grant.kind && existing.subject === subject)) {
+      throw new KeygateError('GRANT_INVALID', `${subject} already has a grant; change that one.`);
+    }
+    // The page asked the browser first (its prompt needs the user's click); without the permission a
+    // site grant would be a record that can never inject its script.
+    if (grant.kind === 'site' && !(await holdsSiteAccess(this.deps.permissions, subject, this.deps.browser))) {
+      throw new KeygateError('GRANT_PERMISSION_DENIED');
+    }
+    await this.write(() => store.putGrant(this.deps.db, grant));
+    await this.changed();
+    return grant;
+  }
+
+  async update(id: string, change: GrantChange): Promise<GrantRecord> {
+    // Turning a grant off or narrowing it needs no password; anything that could widen it does.
+    const widens = change.enabled === true || change.scopes !== undefined || change.expiresAt !== undefined;
+    if (widens) this.deps.requireUnlocked();
+    const current = await this.require(id);
+    const next: GrantRecord = {
+      ...current,
+      scopes: change.scopes === undefined ? current.scopes : checkScopes(change.scopes),
+      expiresAt: change.expiresAt === undefined ? current.expiresAt : checkExpiry(change.expiresAt, this.now()),
+      enabled: change.enabled ?? current.enabled,
+    };
+    await this.write(() => store.putGrant(this.deps.db, next));
+    await this.changed();
+    return next;
+  }
+
+  async revoke(id: string): Promise<void> {
+    const grant = await this.require(id);
+    await this.write(() => store.deleteGrant(this.deps.db, id));
+    // In Firefox one permission covers every port of a host: keep it while another grant needs it.
+    const pattern = (origin: string) => siteMatchPattern(origin, this.deps.browser);
+    if (grant.kind === 'site' && !(await this.list()).some((other) => other.kind === 'site' && pattern(other.subject) === pattern(grant.subject))) {
+      await releaseSiteAccess(this.deps.permissions, grant.subject, this.deps.browser);
+    }
+    await this.changed();
+  }
+
+  /**
+   * The grant a browser agent may use now, or the GRANT_* refusal. A grant found unusable (expired
+   * since the last change) gets its page scripts removed on the way.
+   */
+  async authorize(identity: AgentIdentity): Promise<GrantRecord> {
+    const grants = await this.list();
+    const grant = grants.find((candidate) => candidate.kind === identity.kind && candidate.subject === identity.subject);
+    if (grant === undefined) throw new KeygateError('GRANT_MISSING');
+    const usable = grantUsable(grant, this.now());
+    if (usable === 'ok') return grant;
+    void this.deps.onChange(grants).catch(() => undefined);
+    throw new KeygateError(usable === 'expired' ? 'GRANT_EXPIRED' : 'GRANT_DISABLED');
+  }
+
+  /** Last use, shown in the list; not a change the host or the page scripts need to hear of. */
+  async recordUse(id: string): Promise<void> {
+    const now = this.now();
+    const grant = (await this.list()).find((candidate) => candidate.id === id);
+    if (grant === undefined || (grant.lastUsedAt !== null && now - grant.lastUsedAt < LAST_USE_RESOLUTION_MS)) return;
+    await this.write(() => store.putGrant(this.deps.db, { ...grant, lastUsedAt: now }));
+  }
+
+  private async write(change: () => Promise<void>): Promise<void> {
+    this.cached = null;
+    try {
+      await change();
+    } finally {
+      this.cached = null;
+    }
+  }
+
+  private async require(id: string): Promise<GrantRecord> {
+    const grant = (await this.list()).find((candidate) => candidate.id === id);
+    if (grant === undefined) throw new KeygateError('GRANT_MISSING', 'No grant with this id.');
+    return grant;
+  }
+
+  private async changed(): Promise<void> {
+    await this.deps.onChange(await this.list());
+  }
+}

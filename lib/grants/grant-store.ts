@@ -1,0 +1,20 @@
+/**
+ * Grant records in the vault database's `grants` store. A record that does not read back as a
+ * valid grant (edited by hand, or from a newer version) is left out rather than half-trusted: it
+ * grants nothing.
+ */
+import { type GrantRecord, isGrantRecord } from '../../shared/grants/grant-record';
+import type { VaultDb } from '../vault/vault-db';
+
+export async function listGrants(db: VaultDb): Promise<GrantRecord[]> {
+  const stored: unknown[] = await db.getAll('grants');
+  return stored.filter(isGrantRecord);
+}
+
+export async function putGrant(db: VaultDb, grant: GrantRecord): Promise<void> {
+  await db.put('grants', { ...grant });
+}
+
+export async function deleteGrant(db: VaultDb, id: string): Promise<void> {
+  await db.delete('grants', id);
+}

@@ -1,0 +1,217 @@
+/**
+ * Browser agents end to end, in headless Chromium with the real extension and the real host: a web
+ * app on a granted loopback origin runs the official openai SDK with `fetch: window.keygate.fetch`,
+ * and a second extension calls Keygate through the built client module. Needs the host's side of
+ * the bridge (grants.sync, proxy.*): until that is merged these tests fail at the first call.
+ */
+import { rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import type OpenAI from 'openai';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
+import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
+import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
+import { addApiKey, applyPolicy, click, createVault, lockVault, MASTER_PASSWORD, typeInto, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
+
+const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-browser-agent-0001';
+const COMPLETION = { id: 'chatcmpl-e2e', object: 'chat.completion', created: 0, model: 'gpt-e2e', choices: [{ index: 0, message: { role: 'assistant', content: 'hello from upstream' }, finish_reason: 'stop' }] };
+const sseEvent = (content: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'gpt-e2e', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+
+let keygate: KeygateBrowser | undefined;
+let upstream: MockUpstream | undefined;
+let webApp: AgentWebApp | undefined;
+let options: Page | undefined;
+let agentExtension: { dir: string; id: string } | undefined;
+/** Resolves when the upstream sees its endless stream's client go away. */
+let endlessStreamClosed: Promise<void> = Promise.resolve();
+
+function answerLikeOpenAi(body: string, res: ServerResponse): void {
+  const request = JSON.parse(body) as { stream?: boolean; messages?: Array<{ content: string }> };
+  if (!request.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(COMPLETION));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  if (request.messages?.[0]?.content !== 'endless') {
+    res.end(`${sseEvent('one ')}${sseEvent('two')}data: [DONE]\n\n`);
+    return;
+  }
+  endlessStreamClosed = new Promise((resolve) => res.on('close', () => resolve()));
+  const timer = setInterval(() => res.write(sseEvent('more ')), 50);
+  res.on('close', () => clearInterval(timer));
+}
+
+beforeAll(async () => {
+  upstream = await startMockUpstream((request, res) => {
+    if (request.headers.authorization !== `Bearer ${FAKE_OPENAI_KEY}`) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"wrong key","code":"invalid_api_key"}}');
+      return;
+    }
+    answerLikeOpenAi(request.body, res);
+  });
+  webApp = await startAgentWebApp();
+  agentExtension = await writeAgentExtension();
+  keygate = await launchKeygateBrowser({ extraExtensions: [agentExtension.dir] });
+  const popup = await keygate.openExtensionPage('popup.html');
+  await createVault(popup);
+  await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
+  options = await keygate.openExtensionPage('options.html');
+  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
+});
+
+afterAll(async () => {
+  await keygate?.close();
+  await upstream?.close();
+  await webApp?.close();
+  if (agentExtension) await rm(dirname(agentExtension.dir), { recursive: true, force: true });
+});
+
+async function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
+  await options!.reload();
+  await options!.bringToFront();
+  await options!.select('[data-testid="grant-kind"]', kind);
+  await typeInto(options!, 'grant-subject', subject);
+  for (const scope of scopes) await click(options!, `[data-testid="grant-scope"][value="${scope}"]`);
+  await click(options!, 'grant-submit');
+  await waitForTestId(options!, `[data-testid="grant"][data-subject="${subject}"]`);
+}
+
+async function openAgentPage(origin: string): Promise<Page> {
+  const page = await keygate!.browser.newPage();
+  await page.goto(`${origin}/`);
+  return page;
+}
+
+/** Everything the page could hold: DOM, storage, cookies, and every string in its JS heap. */
+async function pageHolds(page: Page, secret: string): Promise<boolean> {
+  const visible = await page.evaluate(() => JSON.stringify([document.documentElement.outerHTML, { ...localStorage }, { ...sessionStorage }, document.cookie]));
+  const session = await page.createCDPSession();
+  let snapshot = '';
+  session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }: { chunk: string }) => (snapshot += chunk));
+  await session.send('HeapProfiler.enable');
+  await session.send('HeapProfiler.collectGarbage');
+  await session.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await session.detach();
+  expect(snapshot.length).toBeGreaterThan(10_000);
+  return visible.includes(secret) || snapshot.includes(secret);
+}
+
+describe('a web page on a granted origin', () => {
+  it('runs the official openai SDK through window.keygate: a completion and a streamed one; the upstream gets the real key, the page never holds it', async () => {
+    await grant('site', webApp!.origin('127.0.0.1'), ['openai']);
+    const page = await openAgentPage(webApp!.origin('127.0.0.1'));
+    await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+
+    const answers = await page.evaluate(async () => {
+      const scope = window as unknown as { OpenAI: typeof OpenAI; keygate: { fetch: typeof fetch } };
+      const openai = new scope.OpenAI({ baseURL: 'https://keygate.invalid/openai/v1', apiKey: 'keygate', fetch: scope.keygate.fetch, dangerouslyAllowBrowser: true });
+      const completion = await openai.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] });
+      const stream = await openai.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'stream' }], stream: true });
+      let streamed = '';
+      for await (const part of stream) streamed += part.choices[0]?.delta?.content ?? '';
+      return { content: completion.choices[0]?.message.content, streamed };
+    });
+    expect(answers).toEqual({ content: 'hello from upstream', streamed: 'one two' });
+    expect(upstream!.received.map((request) => request.headers.authorization)).toEqual([`Bearer ${FAKE_OPENAI_KEY}`, `Bearer ${FAKE_OPENAI_KEY}`]);
+    expect(await pageHolds(page, FAKE_OPENAI_KEY)).toBe(false);
+    await page.close();
+  });
+
+  it('an ungranted origin (same server, other host name) has no window.keygate', async () => {
+    const ungranted = await openAgentPage(webApp!.origin('localhost'));
+    // Let a granted page get its API in the same browser first: by then an ungranted one would have too.
+    const granted = await openAgentPage(webApp!.origin('127.0.0.1'));
+    await granted.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    expect(await ungranted.evaluate(() => 'keygate' in window)).toBe(false);
+    await Promise.all([ungranted.close(), granted.close()]);
+  });
+
+  it('the page aborting a stream aborts the upstream request', async () => {
+    const page = await openAgentPage(webApp!.origin('127.0.0.1'));
+    await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    const firstPart = await page.evaluate(async () => {
+      const scope = window as unknown as { OpenAI: typeof OpenAI; keygate: { fetch: typeof fetch }; stopStream?: () => void };
+      const controller = new AbortController();
+      scope.stopStream = () => controller.abort();
+      const openai = new scope.OpenAI({ baseURL: 'https://keygate.invalid/openai/v1', apiKey: 'keygate', fetch: scope.keygate.fetch, dangerouslyAllowBrowser: true });
+      const stream = await openai.chat.completions.create({ model: 'gpt-e2e', messages: [{ content: 'endless', role: 'user' }], stream: true }, { signal: controller.signal });
+      for await (const part of stream) return part.choices[0]?.delta?.content;
+      return null;
+    });
+    expect(firstPart).toBe('more ');
+    const closed = endlessStreamClosed;
+    await page.evaluate(() => (window as unknown as { stopStream: () => void }).stopStream());
+    await closed;
+    await page.close();
+  });
+
+  it('a locked vault answers VAULT_LOCKED at once, and the toolbar badge shows the lock until it is unlocked', async () => {
+    const page = await openAgentPage(webApp!.origin('127.0.0.1'));
+    await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    const popup = await keygate!.openExtensionPage('popup.html');
+    const badge = () => popup.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(details: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+    await lockVault(popup);
+    const refused = await page.evaluate(async () => {
+      const response = await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/models');
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    });
+    expect(refused).toMatchObject({ status: 423, body: { error: { code: 'VAULT_LOCKED' } } });
+    expect(await badge()).toBe('🔒');
+    await unlock(popup, MASTER_PASSWORD);
+    await waitForProxyReady(popup);
+    expect(await badge()).toBe('');
+    await Promise.all([page.close(), popup.close()]);
+  });
+
+  it('revoking the grant refuses the next call from an open page, and a reloaded page has no window.keygate', async () => {
+    const origin = webApp!.origin('127.0.0.1');
+    const page = await openAgentPage(origin);
+    await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    await options!.reload();
+    await click(options!, `[data-testid="grant"][data-subject="${origin}"] [data-testid="revoke-grant"]`);
+    await options!.waitForSelector(`[data-testid="grant"][data-subject="${origin}"]`, { hidden: true });
+
+    const refused = await page.evaluate(async () => {
+      const response = await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/models');
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    await page.reload();
+    expect(await page.evaluate(() => 'keygate' in window)).toBe(false);
+    await page.close();
+  });
+});
+
+describe('another extension, through the client module', () => {
+  it('is refused with GRANT_MISSING and shown in the popup until granted; then it calls the upstream through Keygate', async () => {
+    const agentId = agentExtension!.id;
+    const agentPage = await keygate!.browser.newPage();
+    await agentPage.goto(`chrome-extension://${agentId}/agent.html`);
+    await agentPage.waitForFunction(() => 'keygateClient' in window);
+    const callUpstream = () =>
+      agentPage.evaluate(async () => {
+        const client = (window as unknown as { keygateClient: { fetch: typeof fetch } }).keygateClient;
+        const response = await client.fetch('https://keygate.invalid/openai/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        return { status: response.status, body: (await response.json()) as { choices: Array<{ message: { content: string } }>; error?: { code: string } } };
+      });
+
+    expect(await callUpstream()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    const popup = await keygate!.openExtensionPage('popup.html');
+    await waitForTestId(popup, `[data-testid="extension-ask"][data-extension-id="${agentId}"]`);
+
+    await grant('extension', agentId, ['openai']);
+    const answered = await callUpstream();
+    expect(answered.status).toBe(200);
+    expect(answered.body.choices[0]?.message.content).toBe('hello from upstream');
+    expect(upstream!.received.at(-1)?.headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
+    await Promise.all([agentPage.close(), popup.close()]);
+  });
+});

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayMessage } from '../../lib/browser-agents/agent-messages';
+import { type GatewayRuntime, type GatewayServices, identifyPage, serveBrowserAgents } from '../../lib/browser-agents/agent-gateway';
+import { decodeChunk } from '../../lib/browser-agents/body-chunks';
+import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
+import { errorBody, KeygateError } from '../../shared/errors';
+import type { GrantRecord } from '../../shared/grants/grant-record';
+import { FakeBridgeHost } from '../support/fake-bridge-host';
+import { connectedPorts } from '../support/fake-runtime-ports';
+
+const GRANT: GrantRecord = { id: 'grant-0000000000000001', kind: 'extension', subject: 'abcdefghijklmnopabcdefghijklmnop', scopes: ['openai'], createdAt: 0, expiresAt: null, enabled: true, lastUsedAt: null };
+
+/** The agent's end of one request port, as the client module or the content script holds it. */
+function agentOn(client: ReturnType<typeof connectedPorts>[0]) {
+  const received: GatewayMessage[] = [];
+  const waiters: Array<() => void> = [];
+  client.onMessage.addListener((message) => {
+    received.push(message as GatewayMessage);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  return {
+    received,
+    send: (message: unknown) => client.postMessage(message),
+    disconnect: () => client.disconnect(),
+    async until(type: GatewayMessage['type']) {
+      while (!received.some((message) => message.type === type)) await new Promise<void>((wake) => waiters.push(wake));
+    },
+    bodyText: () => new TextDecoder().decode(Uint8Array.from(received.flatMap((message) => (message.type === 'chunk' ? [...decodeChunk(message.data)] : [])))),
+  };
+}
+
+function relayWith(admit: () => Promise<GrantRecord>) {
+  const host = new FakeBridgeHost();
+  const [client, background] = connectedPorts('keygate');
+  relayAgentRequest(background, { admit: async () => ({ grant: await admit(), host: host.link }), newRequestId: () => 'req-00000001' });
+  return { host, agent: agentOn(client) };
+}
+
+const REQUEST = { type: 'request', method: 'POST', path: '/openai/v1/chat/completions', headers: [['content-type', 'application/json']], hasBody: true };
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('background relay', () => {
+  it('answers a refused admission like the HTTP proxy (status, JSON error, end) and never calls the host', async () => {
+    const { host, agent } = relayWith(async () => {
+      throw new KeygateError('GRANT_DISABLED');
+    });
+    agent.send(REQUEST);
+    await agent.until('end');
+    expect(agent.received[0]).toMatchObject({ type: 'head', status: 403 });
+    expect(JSON.parse(agent.bodyText())).toMatchObject({ error: { code: 'GRANT_DISABLED' } });
+    expect(host.calls).toEqual([]);
+  });
+
+  it('opens the host request under the grant, passes body pieces one at a time (ack after the host took each), and relays credits', async () => {
+    const { host, agent } = relayWith(async () => GRANT);
+    agent.send(REQUEST);
+    agent.send({ type: 'body', data: btoa('{"a":'), end: false });
+    await agent.until('body-ack');
+    agent.send({ type: 'body', data: btoa('1}'), end: false });
+    agent.send({ type: 'body', data: '', end: true });
+    await host.until(() => host.only()[1].bodyEnded);
+    expect(host.calls.map((call) => call.type)).toEqual(['proxy.request', 'proxy.body', 'proxy.body', 'proxy.body']);
+    expect(host.calls[0]!.params).toEqual({ requestId: 'req-00000001', grantId: GRANT.id, method: 'POST', path: '/openai/v1/chat/completions', headers: [['content-type', 'application/json']], hasBody: true });
+    expect(host.only()[1].body.map((piece) => atob(piece)).join('')).toBe('{"a":1}');
+
+    // Ten chunks: the host sends its window of eight, then waits for the agent's credits.
+    const chunks = Array.from({ length: 10 }, (_, n) => btoa(`<${n}>`));
+    host.respond('req-00000001', 200, [['content-type', 'text/plain']], chunks);
+    await host.until(() => host.only()[1].sent === 8);
+    await tick();
+    expect(agent.received.filter((message) => message.type === 'chunk')).toHaveLength(8);
+    agent.send({ type: 'credit', chunks: 2 });
+    await agent.until('end');
+    expect(host.calls.find((call) => call.type === 'proxy.credit')!.params).toEqual({ requestId: 'req-00000001', chunks: 2 });
+    expect(agent.bodyText()).toBe('<0><1><2><3><4><5><6><7><8><9>');
+  });
+
+  it('the agent going away before the end cancels the host request once; after the end it cancels nothing', async () => {
+    const open = relayWith(async () => GRANT);
+    open.agent.send({ ...REQUEST, hasBody: false });
+    await open.host.until(() => open.host.requests.size === 1);
+    open.agent.disconnect();
+    await open.host.until(() => open.host.only()[1].cancelled);
+    await tick();
+    expect(open.host.calls.filter((call) => call.type === 'proxy.cancel')).toHaveLength(1);
+
+    const done = relayWith(async () => GRANT);
+    done.agent.send({ ...REQUEST, hasBody: false });
+    await done.host.until(() => done.host.requests.size === 1);
+    done.host.respond('req-00000001', 204, [], []);
+    await done.agent.until('end');
+    done.agent.disconnect();
+    await tick();
+    expect(done.host.calls.filter((call) => call.type === 'proxy.cancel')).toHaveLength(0);
+  });
+
+  it('the host going away: before the head the agent gets the catalogue refusal, after it an error', async () => {
+    const before = relayWith(async () => GRANT);
+    before.agent.send({ ...REQUEST, hasBody: false });
+    await before.host.until(() => before.host.requests.size === 1);
+    before.host.emit({ type: 'event', event: 'proxy.error', requestId: 'req-00000001', error: errorBody('HOST_EXITED') });
+    await before.agent.until('end');
+    expect(before.agent.received[0]).toMatchObject({ type: 'head', status: 503 });
+    expect(JSON.parse(before.agent.bodyText()).error.code).toBe('HOST_EXITED');
+
+    const after = relayWith(async () => GRANT);
+    after.agent.send({ ...REQUEST, hasBody: false });
+    await after.host.until(() => after.host.requests.size === 1);
+    after.host.emit({ type: 'event', event: 'proxy.head', requestId: 'req-00000001', status: 200, headers: [] });
+    after.host.emit({ type: 'event', event: 'proxy.error', requestId: 'req-00000001', error: errorBody('HOST_EXITED') });
+    await after.agent.until('error');
+    expect(after.agent.received.map((message) => message.type)).toEqual(['head', 'error']);
+  });
+
+  it('refuses anything but a request first, and a second request', async () => {
+    const first = relayWith(async () => GRANT);
+    first.agent.send({ type: 'credit', chunks: 1 });
+    await first.agent.until('end');
+    expect(JSON.parse(first.agent.bodyText()).error.code).toBe('MESSAGE_INVALID');
+    expect(first.host.calls).toEqual([]);
+  });
+});
+
+/** The browser's runtime events, driven by the test. */
+function fakeRuntime() {
+  const connect: Array<(port: never) => void> = [];
+  const external: Array<(port: never) => void> = [];
+  const message: Array<(message: unknown, sender: never) => Promise<boolean> | undefined> = [];
+  const runtime: GatewayRuntime = {
+    id: 'keygateidkeygateidkeygateidkeyga',
+    getURL: (path) => `chrome-extension://keygateidkeygateidkeygateidkeyga${path}`,
+    onConnect: { addListener: (listener) => void connect.push(listener as never) },
+    onConnectExternal: { addListener: (listener) => void external.push(listener as never) },
+    onMessage: { addListener: (listener) => void message.push(listener as never) },
+  };
+  return { runtime, connect, external, message };
+}
+
+function gatewayServices(overrides: { vault?: string; host?: string; grant?: GrantRecord | KeygateError } = {}) {
+  const host = new FakeBridgeHost();
+  host.currentState = { status: overrides.host ?? 'connected' };
+  const asked: string[] = [];
+  const authorized: unknown[] = [];
+  const services: GatewayServices = {
+    grants: {
+      authorize: async (identity) => {
+        authorized.push(identity);
+        const grant = overrides.grant ?? new KeygateError('GRANT_MISSING');
+        if (grant instanceof KeygateError) throw grant;
+        return grant;
+      },
+      recordUse: async () => undefined,
+    },
+    hostLink: host.link,
+    session: { currentState: { status: overrides.vault ?? 'unlocked' } as never },
+    noteUngrantedExtension: (id) => asked.push(id),
+  };
+  return { services, host, asked, authorized };
+}
+
+async function callThroughGateway(overrides: Parameters<typeof gatewayServices>[0], external: boolean, sender: object) {
+  const { runtime, connect, external: externalListeners } = fakeRuntime();
+  const ready = gatewayServices(overrides);
+  serveBrowserAgents(runtime, Promise.resolve(ready.services));
+  const [client, background] = connectedPorts('keygate', sender as never);
+  (external ? externalListeners : connect)[0]!(background as never);
+  const agent = agentOn(client);
+  agent.send({ ...REQUEST, hasBody: false });
+  await Promise.race([agent.until('end'), ready.host.until(() => ready.host.requests.size === 1)]);
+  return { ...ready, agent, background };
+}
+
+const statusOf = (agent: ReturnType<typeof agentOn>) => (agent.received[0] as { status?: number } | undefined)?.status;
+
+describe('the gateway decides by the sender the browser names', () => {
+  const extensionSender = { id: GRANT.subject };
+  const pageSender = { id: 'keygateidkeygateidkeygateidkeyga', url: 'http://localhost:3000/chat', origin: 'http://localhost:3000', tab: { id: 1 } };
+
+  it('an extension without a grant gets GRANT_MISSING and the popup hears of it', async () => {
+    const { agent, asked } = await callThroughGateway({}, true, extensionSender);
+    expect(statusOf(agent)).toBe(403);
+    expect(JSON.parse(agent.bodyText()).error.code).toBe('GRANT_MISSING');
+    expect(asked).toEqual([GRANT.subject]);
+  });
+
+  it('checks the grant, then the vault (VAULT_LOCKED), then the host (HOST_NOT_CONNECTED)', async () => {
+    const locked = await callThroughGateway({ grant: GRANT, vault: 'locked' }, true, extensionSender);
+    expect(statusOf(locked.agent)).toBe(423);
+    const away = await callThroughGateway({ grant: GRANT, host: 'unavailable' }, true, extensionSender);
+    expect(statusOf(away.agent)).toBe(503);
+    expect(JSON.parse(away.agent.bodyText()).error.code).toBe('HOST_NOT_CONNECTED');
+    const open = await callThroughGateway({ grant: GRANT }, true, extensionSender);
+    expect(open.host.only()[1].params.grantId).toBe(GRANT.id);
+    expect(open.authorized).toEqual([{ kind: 'extension', subject: GRANT.subject }]);
+  });
+
+  it('a page is known by its tab origin; Keygate\'s own pages and ports without a tab are not agents', async () => {
+    const page = await callThroughGateway({ grant: { ...GRANT, kind: 'site', subject: 'http://localhost:3000' } }, false, pageSender);
+    expect(page.authorized).toEqual([{ kind: 'site', subject: 'http://localhost:3000' }]);
+    expect(identifyPage({ ...pageSender, url: 'chrome-extension://keygateidkeygateidkeygateidkeyga/options.html' }, pageSender.id, 'chrome-extension://keygateidkeygateidkeygateidkeyga/')).toBeNull();
+    expect(identifyPage({ ...pageSender, tab: undefined }, pageSender.id, 'chrome-extension://keygateidkeygateidkeygateidkeyga/')).toBeNull();
+    expect(identifyPage({ ...pageSender, id: 'someoneelse' }, pageSender.id, 'x')).toBeNull();
+  });
+
+  it('Firefox: without sender.origin the frame URL gives the origin, port included', () => {
+    const { origin: _origin, ...firefoxSender } = { ...pageSender, url: 'http://localhost:3001/chat?x=1' };
+    expect(identifyPage(firefoxSender, pageSender.id, 'moz-extension://uuid/')).toEqual({ kind: 'site', subject: 'http://localhost:3001' });
+  });
+
+  it('answers the relay\'s start-up question by the sender only', async () => {
+    const { runtime, message } = fakeRuntime();
+    serveBrowserAgents(runtime, Promise.resolve(gatewayServices({ grant: { ...GRANT, kind: 'site', subject: 'http://localhost:3000' } }).services));
+    expect(await message[0]!({ type: 'keygate.siteGranted' }, pageSender as never)).toBe(true);
+    const refused = fakeRuntime();
+    serveBrowserAgents(refused.runtime, Promise.resolve(gatewayServices().services));
+    expect(await refused.message[0]!({ type: 'keygate.siteGranted', origin: 'http://localhost:3000' }, pageSender as never)).toBe(false);
+    expect(message[0]!({ type: 'vault.unlock' }, pageSender as never)).toBeUndefined();
+  });
+});
