@@ -82,6 +82,20 @@ describe('keygate-host serve', () => {
     expect(serve.stdout() + serve.stderr()).not.toContain(OPENAI_KEY);
   });
 
+  it('answers agents with hints that name serve\'s controls, never the browser\'s', async () => {
+    const serve = startServe(['--vault', vaultPath, '--policy', policyPath, '--port', '0', '--data-dir', join(dir, 'data-hints')]);
+    const port = Number(LISTENING.exec(await serve.firstLine)?.[1]);
+    // The key has the openai scope only.
+    const refused = await fetch(`http://127.0.0.1:${port}/anthropic/v1/messages`, { method: 'POST', headers: { 'x-api-key': agentKey } });
+    expect(refused.status).toBe(403);
+    const { error } = (await refused.json()) as { error: { code: string; hint: string } };
+    expect(error.code).toBe('SCOPE_DENIED');
+    expect(error.hint).toContain('keygate-host agent create');
+    expect(error.hint).not.toMatch(/options page|popup/i);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+  });
+
   it('says on stderr when the upstream refuses a key, and when it works again', async () => {
     let refuse = true;
     upstream.setHandler((_request, res) => {

@@ -84,7 +84,7 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
   });
   const holds = (record: CredentialRecord) => held.some((own) => own.id === record.id && sameCredentialContent(own, record));
   const usage = new CredentialUseRecorder(setup.vaultPath, holds, say);
-  const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, onCredentialUsed: usage.record, onCredentialHealth: (health) => reportHealth(say, held, health) });
+  const proxy = new ProxyRuntime(policy, { vault, audit, dataDir: setup.dataDir, hintMode: 'headless', onCredentialUsed: usage.record, onCredentialHealth: (health) => reportHealth(say, held, health) });
   const stop = async () => {
     vault.lock('request');
     await proxy.close();

@@ -3,6 +3,7 @@
  * code's HTTP status, through whichever reply its front door gave. The detail must never carry a
  * secret (callers pass rule names, not values).
  */
+import { agentHint, type HintMode } from '../../../shared/error-hints';
 import { ERRORS, type ErrorCode, errorBody, KeygateError } from '../../../shared/errors';
 import type { AgentReply } from './agent-exchange';
 
@@ -13,11 +14,14 @@ export function replyJson(reply: AgentReply, status: number, value: unknown, hea
   return reply.end();
 }
 
-/** After the head went out, an error can only break the answer off: the agent must not take it for whole. */
-export function replyError(reply: AgentReply, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): Promise<void> {
+/**
+ * The catalogue error with the agent hint for this proxy's mode. After the head went out, an error
+ * can only break the answer off: the agent must not take it for whole.
+ */
+export function replyError(reply: AgentReply, mode: HintMode, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): Promise<void> {
   if (reply.headersSent) {
     reply.abort(new KeygateError(code, detail));
     return Promise.resolve();
   }
-  return replyJson(reply, ERRORS[code].status, { error: errorBody(code, detail) }, headers);
+  return replyJson(reply, ERRORS[code].status, { error: { ...errorBody(code, detail), hint: agentHint(code, mode) } }, headers);
 }

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { KeygateError } from '../../../shared/errors';
 import type { GrantRecord } from '../../../shared/grants/grant-record';
+import type { HintMode } from '../../../shared/error-hints';
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { ProxyStatus } from '../../../shared/protocol';
 import type { BinanceKeyRestrictions, CredentialHealth } from '../../../shared/proxy-messages';
@@ -40,6 +41,8 @@ export interface ProxyRuntimeOptions {
   onCredentialUsed?: (credentialId: string, at: number) => void;
   onBinanceRestrictions?: (restrictions: BinanceKeyRestrictions) => void;
   onCredentialHealth?: (health: CredentialHealth) => void;
+  /** `headless` for `keygate-host serve`: error hints then name its controls, not the browser's. */
+  hintMode?: HintMode;
   now?: () => number;
 }
 
@@ -74,6 +77,7 @@ export class ProxyRuntime {
     };
     this.services = {
       policy: initialPolicy,
+      hintMode: options.hintMode ?? 'browser',
       agents: new AgentRegistry(),
       grants: new GrantRegistry(),
       vault: options.vault,

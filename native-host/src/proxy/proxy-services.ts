@@ -4,6 +4,7 @@
  * and the audit log. The runtime swaps `policy` when a new one is applied. Per-request facts live in
  * a RequestRecord, never here.
  */
+import type { HintMode } from '../../../shared/error-hints';
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { CredentialHealth } from '../../../shared/proxy-messages';
 import type { AuditLog } from '../audit/audit-log';
@@ -18,6 +19,8 @@ import type { RateLimiter } from './token-bucket';
 
 export interface ProxyServices {
   policy: Policy;
+  /** Whose controls the agent's error hints name: the browser's (popup, options) or serve's. */
+  hintMode: HintMode;
   agents: AgentRegistry;
   grants: GrantRegistry;
   vault: VaultKeeper;

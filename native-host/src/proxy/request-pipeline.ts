@@ -72,7 +72,7 @@ export class RequestPipeline {
         if (!(failure instanceof Refusal)) failure = new KeygateError('CLIENT_DISCONNECTED', failure.code === 'CLIENT_DISCONNECTED' ? failure.detail : undefined);
         record.status = CLIENT_CLOSED_STATUS;
       } else {
-        await replyError(recording, failure.code, failure.detail, errorHeaders(failure)).catch(() => {
+        await replyError(recording, this.services.hintMode, failure.code, failure.detail, errorHeaders(failure)).catch(() => {
           record.status = CLIENT_CLOSED_STATUS;
         });
       }
