@@ -1,6 +1,7 @@
+/** How a page asks the background for something, typed by the page request map. */
 import { browser } from 'wxt/browser';
 import type { ErrorBody } from '../../shared/errors';
-import type { PageMessageType, PageReply } from '../extension-messages';
+import type { PageMessageType, PageReply, PageRequestMap } from '../extension-messages';
 
 /** An error the background answered with; `body` is the catalogue entry to show the user. */
 export class BackgroundError extends Error {
@@ -9,9 +10,13 @@ export class BackgroundError extends Error {
   }
 }
 
+type Params<T extends PageMessageType> = PageRequestMap[T]['params'];
+/** Messages without fields may be sent without the fields argument. */
+type ParamsArgument<T extends PageMessageType> = Record<string, never> extends Params<T> ? [fields?: Params<T>] : [fields: Params<T>];
+
 /** Asks the background to do something; resolves with its result or throws a BackgroundError. */
-export async function callBackground<T = unknown>(type: PageMessageType, fields: Record<string, unknown> = {}): Promise<T> {
-  const reply = (await browser.runtime.sendMessage({ ...fields, type })) as PageReply<T> | undefined;
+export async function callBackground<T extends PageMessageType>(type: T, ...[fields]: ParamsArgument<T>): Promise<PageRequestMap[T]['result']> {
+  const reply = (await browser.runtime.sendMessage({ ...fields, type })) as PageReply<PageRequestMap[T]['result']> | undefined;
   if (reply === undefined) throw new BackgroundError({ code: 'INTERNAL_ERROR', message: 'The background did not answer.' });
   if (!reply.ok) throw new BackgroundError(reply.error);
   return reply.result;

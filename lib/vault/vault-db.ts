@@ -90,6 +90,16 @@ export function deleteAgent(db: VaultDb, id: string): Promise<void> {
   return db.delete('agents', id);
 }
 
+/** The panic button's write: every agent key and every grant gone in one transaction; returns how many. */
+export async function clearAgentsAndGrants(db: VaultDb): Promise<{ agentKeys: number; grants: number }> {
+  const tx = db.transaction(['agents', 'grants'], 'readwrite');
+  const agents = tx.objectStore('agents');
+  const grants = tx.objectStore('grants');
+  const [agentKeys, grantCount] = await Promise.all([agents.count(), grants.count()]);
+  await Promise.all([agents.clear(), grants.clear(), tx.done]);
+  return { agentKeys, grants: grantCount };
+}
+
 /** Meta, credentials and agents read in one transaction, so an export is a consistent snapshot. */
 export async function readVaultSnapshot(
   db: VaultDb,

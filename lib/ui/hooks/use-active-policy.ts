@@ -7,7 +7,7 @@ import { useAction } from './use-action';
 export function useActivePolicy() {
   const [policy, setPolicy] = useState<StoredPolicy | null>(null);
   const { error, run } = useAction();
-  const reload = useCallback(() => void run(async () => setPolicy(await callBackground<StoredPolicy>('policy.get'))), []);
+  const reload = useCallback(() => void run(async () => setPolicy(await callBackground('policy.get'))), []);
   useEffect(reload, [reload]);
   return { policy, error, reload };
 }

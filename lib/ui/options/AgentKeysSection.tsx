@@ -20,7 +20,7 @@ export function AgentKeysSection({ activePolicyToml, proxyPort, vaultUnlocked }:
   const [created, setCreated] = useState<CreatedAgentKey | null>(null);
   const { error, run } = useAction();
   const choices = useMemo(() => scopeChoices(activePolicyToml), [activePolicyToml]);
-  const reload = useCallback(() => void run(async () => setAgents(await callBackground<AgentKeyRecord[]>('agents.list'))), []);
+  const reload = useCallback(() => void run(async () => setAgents(await callBackground('agents.list'))), []);
   useEffect(reload, [reload]);
 
   const showCreated = (next: CreatedAgentKey) => {

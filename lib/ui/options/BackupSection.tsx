@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { isPlainObject } from '../../../shared/validate';
 import type { VaultState } from '../../session/vault-state';
 import { callBackground } from '../background-call';
 import { datedFileName, downloadText } from '../components/download-file';
@@ -36,7 +37,10 @@ function ImportVault({ replacing }: { replacing: boolean }) {
     try {
       file = JSON.parse(fileText ?? '');
     } catch {
-      setError({ code: 'IMPORT_INVALID', message: 'The file is not JSON; choose a Keygate vault export.' });
+      file = null;
+    }
+    if (!isPlainObject(file)) {
+      setError({ code: 'IMPORT_INVALID', message: 'The file is not a JSON object; choose a Keygate vault export.' });
       return;
     }
     void run(() => callBackground('vault.import', { file, password })).then((ok) => {

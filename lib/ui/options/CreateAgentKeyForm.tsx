@@ -39,7 +39,7 @@ export function CreateAgentKeyForm({ choices, onCreated }: { choices: readonly S
     event.preventDefault();
     const expiresAt = validThrough === '' ? null : endOfLocalDay(validThrough);
     void run(async () => {
-      onCreated(await callBackground<CreatedAgentKey>('agents.create', { name: name.trim(), scopes, expiresAt }));
+      onCreated(await callBackground('agents.create', { name: name.trim(), scopes, expiresAt }));
       setName('');
       setSelected(new Set());
       setValidThrough('');

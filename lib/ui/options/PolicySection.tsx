@@ -45,7 +45,7 @@ export function PolicySection({ active, loadError, vaultUnlocked, onApplied }: P
   const apply = () => {
     setApplied(null);
     void run(async () => {
-      setApplied({ proxy: await callBackground<ProxyStatus | null>('policy.apply', { toml: text }) });
+      setApplied({ proxy: await callBackground('policy.apply', { toml: text }) });
       onApplied();
     });
   };

@@ -28,7 +28,7 @@ function HandoffLine({ state }: { state: Unlocked }) {
 export function UnlockedVault({ state, binanceKeys, health }: { state: Unlocked; binanceKeys: BinanceKeyRestrictions[]; health: CredentialHealth[] }) {
   const [credentials, setCredentials] = useState<CredentialView[] | null>(null);
   const { error, run } = useAction();
-  const reload = useCallback(() => void run(async () => setCredentials(await callBackground<CredentialView[]>('vault.credentials.list'))), []);
+  const reload = useCallback(() => void run(async () => setCredentials(await callBackground('vault.credentials.list'))), []);
   useEffect(reload, [reload]);
 
   return (
