@@ -34,7 +34,7 @@ export const ERRORS = {
   HOST_NOT_INSTALLED: {
     status: 503,
     message: 'The Keygate native host is not registered with this browser.',
-    hint: 'Run `keygate-host install --browser chromium` (or your browser; see the README), then reopen this popup.',
+    hint: 'Run `keygate-host install --browser chromium` (or your browser; see the README), then try again.',
   },
   HOST_FORBIDDEN: {
     status: 503,
@@ -59,7 +59,7 @@ export const ERRORS = {
   VAULT_LOCKED: {
     status: 423,
     message: 'The vault is locked.',
-    hint: 'Ask the user to unlock Keygate (the browser toolbar popup, or restart `keygate-host serve` with the password), then retry.',
+    hint: 'Ask the user to unlock Keygate (the browser toolbar popup), then retry.',
   },
   VAULT_PASSWORD_WRONG: {
     status: 401,
@@ -84,7 +84,7 @@ export const ERRORS = {
   VAULT_NOT_FOUND: {
     status: 404,
     message: 'No vault has been created in this browser profile yet.',
-    hint: 'Open the Keygate popup and create a vault, or import an export file.',
+    hint: 'Ask the user to create a Keygate vault (or import an export file), then retry.',
   },
   CREDENTIAL_TAMPERED: {
     status: 422,
@@ -204,7 +204,7 @@ export const ERRORS = {
   POLICY_INVALID: {
     status: 422,
     message: 'The policy is not valid, so it was not applied; the running policy stays in force.',
-    hint: 'Fix each field listed (with its line in the policy file) and load the policy again.',
+    hint: 'Fix each field listed (with its line in the policy) and load the policy again.',
   },
   BINANCE_PARAMETER_DUPLICATE: {
     status: 400,
@@ -244,7 +244,7 @@ export const ERRORS = {
   LEDGER_IN_USE: {
     status: 503,
     message: 'Another Keygate process is trading with this data directory, so this one does not.',
-    hint: 'Its daily-volume ledger holds the cap, and only one process may keep it: stop the other one (the browser\'s host or keygate-host serve; the detail names its process id), then try again.',
+    hint: 'Its daily-volume ledger holds the cap, and only one process may keep it: ask the user to stop the other Keygate (the detail names its process id), then try again.',
   },
   CLIENT_DISCONNECTED: {
     status: 499,

@@ -1,4 +1,5 @@
 import type { ProxyStatus } from '../../../shared/protocol';
+import { personHint } from '../../../shared/error-hints';
 import type { HostState } from '../../host-link/host-state';
 import { callBackground } from '../background-call';
 import { ProxyStatusLine } from './ProxyStatusLine';
@@ -36,7 +37,7 @@ function HostStateLines({ state }: { state: HostState | null }) {
   return (
     <>
       <p data-testid="host-error">{state.error.message}</p>
-      {state.error.hint && <p class="hint">Next step: {state.error.hint}</p>}
+      <p class="hint">Next step: {personHint(state.error.code, 'browser')}</p>
       <RetryCountdown state={state} />
     </>
   );

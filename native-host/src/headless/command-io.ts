@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { personHint } from '../../../shared/error-hints';
 import { KeygateError } from '../../../shared/errors';
 
 export interface CommandIo {
@@ -71,9 +72,13 @@ export function requireOption(value: string | undefined, flag: string): string {
   return value;
 }
 
-/** The line a person reads for a failure; MESSAGE_INVALID's catalogue text is about native messages, so only its detail. */
+/**
+ * The line a person reads for a failure, with what to do in headless mode for a catalogue error;
+ * MESSAGE_INVALID's catalogue text is about native messages, so only its detail.
+ */
 export function describeFailure(error: unknown): string {
   if (error instanceof KeygateError && error.code === 'MESSAGE_INVALID' && error.detail) return error.detail;
+  if (error instanceof KeygateError) return `${error.message} ${personHint(error.code, 'headless')}`;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -5,6 +5,7 @@
  * the password: the data key it holds opens the reloaded records. Nothing here reads a password, a
  * terminal or a file; serve-command.ts does that.
  */
+import type { ErrorBody } from '../../../shared/errors';
 import type { Policy } from '../../../shared/policy/policy-types';
 import type { CredentialRecord, VaultExport } from '../../../shared/vault/format';
 import { isSameVault } from '../../../shared/vault/vault-document';
@@ -14,6 +15,7 @@ import { VaultKeeper } from '../vault/vault-keeper';
 import { CommandError } from './command-io';
 import { credentialChanges, sameCredentialContent } from './credential-changes';
 import { CredentialUseRecorder } from './credential-use-recorder';
+import { findPortHolder } from './port-holder';
 import { plural, reportHealth, reportUnusableCredentials } from './serve-reports';
 
 const MS_PER_MINUTE = 60_000;
@@ -57,6 +59,14 @@ function requireServedVault(path: string, reloaded: VaultExport, applied: VaultE
 }
 
 
+/** What a person needs to fix a port that is taken: who holds it, and how to choose another. */
+async function cannotListen(port: number, error: ErrorBody | null): Promise<string> {
+  if (error?.code !== 'PROXY_PORT_IN_USE') return `Cannot listen on 127.0.0.1: ${error?.message ?? 'unknown error'}`;
+  const holder = await findPortHolder(port);
+  const who = holder === null ? 'another program' : `process ${holder.pid} (${holder.command})`;
+  return `Cannot listen on 127.0.0.1:${port}: ${who} holds that port. Stop it, or choose another port with --port N (or [proxy] port in the policy; --port 0 picks a free one).`;
+}
+
 export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<HeadlessProxy> {
   const { say } = setup;
   let policy = setup.policy;
@@ -85,7 +95,7 @@ export async function startHeadlessProxy(setup: HeadlessProxySetup): Promise<Hea
   const status = await proxy.applyPolicy(policy, setup.port);
   if (!status.listening || status.port === null) {
     await stop();
-    throw new CommandError(`Cannot listen on 127.0.0.1: ${status.error?.message ?? 'unknown error'}`);
+    throw new CommandError(await cannotListen(setup.port ?? policy.proxy.port, status.error));
   }
   const port = status.port;
 

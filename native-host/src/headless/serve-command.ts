@@ -18,7 +18,9 @@ import { readMasterPassword } from './master-password-input';
 import type { ServeSignals } from './serve-signals';
 import { readVaultFile } from './vault-file';
 
-async function readPolicyFile(path: string): Promise<Policy> {
+/** Without --policy, serve runs on the defaults (docs/policy.md), as an empty policy file would. */
+async function readPolicyFile(path: string | undefined): Promise<Policy> {
+  if (path === undefined) return defaultPolicy();
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -38,12 +40,19 @@ function parsePort(text: string | undefined): number | undefined {
   return port;
 }
 
+function defaultPolicy(): Policy {
+  const parsed = parsePolicy('');
+  if (!parsed.ok) throw new Error('The default policy does not parse.');
+  return parsed.policy;
+}
+
 /** Both files read and checked before anything is applied: a reload is all or nothing. */
-async function reloadFiles(proxy: HeadlessProxy, vaultPath: string, policyPath: string, io: CommandIo): Promise<void> {
+async function reloadFiles(proxy: HeadlessProxy, vaultPath: string, policyPath: string | undefined, io: CommandIo): Promise<void> {
   try {
     const policy = await readPolicyFile(policyPath);
     const document = await readVaultFile(vaultPath);
-    io.say(`keygate-host serve: SIGHUP; reloaded ${vaultPath} and ${policyPath}: ${await proxy.reload(document, policy)}.`);
+    const files = policyPath === undefined ? vaultPath : `${vaultPath} and ${policyPath}`;
+    io.say(`keygate-host serve: SIGHUP; reloaded ${files}: ${await proxy.reload(document, policy)}.`);
   } catch (error) {
     io.say(`keygate-host serve: SIGHUP; nothing reloaded, still serving as before: ${describeFailure(error)}`);
   }
@@ -57,7 +66,7 @@ async function reloadFiles(proxy: HeadlessProxy, vaultPath: string, policyPath: 
 export async function serve(args: readonly string[], io: CommandIo, listenForSignals: () => ServeSignals): Promise<void> {
   const options = readOptions(args, { vault: { type: 'string' }, policy: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } });
   const vaultPath = requireOption(options.vault, '--vault');
-  const policyPath = requireOption(options.policy, '--policy');
+  const policyPath = options.policy === undefined ? undefined : requireOption(options.policy, '--policy');
   const port = parsePort(options.port);
   const dataDir = options['data-dir'] ?? hostDataDir(io.env);
   const policy = await readPolicyFile(policyPath);
