@@ -10,7 +10,7 @@ import { scopeAllows } from '../../../shared/agents/agent-keys';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
 import { presentedAgentKey } from './agent-key-header';
 import { checkCanonicalPath } from './canonical-path';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from './endpoint-match';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
 import type { EndpointRules } from '../../../shared/policy/policy-types';
 import { sendError, sendJson } from './error-response';
 import { forwardWithRotation } from './forward-with-rotation';

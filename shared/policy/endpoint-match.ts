@@ -2,8 +2,9 @@
  * Per-service endpoint rules: `blocked_endpoints` always win; when `allowed_endpoints` is present,
  * anything it does not name is denied. Paths reach this module already checked by
  * `checkCanonicalPath`, so matching is literal and case-sensitive: no decoding, no normalising.
+ * In shared/ so the options page's pattern tester decides with the proxy's own matcher, not a copy.
  */
-import type { EndpointPattern, EndpointRules } from '../../../shared/policy/policy-types';
+import type { EndpointPattern, EndpointRules } from './policy-types';
 
 /** The part of a service policy this module reads. */
 export type EndpointLists = Pick<EndpointRules, 'blockedEndpoints' | 'allowedEndpoints'>;
