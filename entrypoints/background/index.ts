@@ -4,6 +4,7 @@ import { NATIVE_HOST_NAME } from '../../shared/identity';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
 import { servePageBridge } from '../../lib/page-bridge';
 import { HostSync } from '../../lib/session/host-sync';
+import { showToolbarBadge } from '../../lib/session/show-toolbar-badge';
 import { VaultSession } from '../../lib/session/vault-session';
 import { readSessionSettings, rememberKdfDuration } from '../../lib/session/settings';
 import { openVaultDb } from '../../lib/vault/vault-db';
@@ -18,6 +19,7 @@ export default defineBackground(() => {
   const services = openVaultDb().then(async (db) => {
     const session = new VaultSession({ db, host: hostLink, readSettings: () => readSessionSettings(db), rememberKdfDuration });
     await session.initialize();
+    showToolbarBadge(browser.action, session, hostLink);
     return { db, hostLink, session, hostSync: new HostSync(db, hostLink) };
   });
   servePageBridge(browser.runtime, services);
