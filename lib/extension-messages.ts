@@ -108,6 +108,8 @@ export interface AppState {
   binanceKeys: BinanceKeyRestrictions[];
   /** Credentials the upstream refused lately, as the host's rotation sees them. */
   credentialHealth: CredentialHealth[];
+  /** Moves whenever the host reports a credential used, so open lists refresh their "last used". */
+  lastCredentialUseAt: number | null;
 }
 
 export interface AppStateMessage {

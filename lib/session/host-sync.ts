@@ -17,6 +17,7 @@ export class HostSync {
   /** The running host's view; a new host starts with none, so it is forgotten when the host goes. */
   private readonly health = new Map<string, CredentialHealth>();
   private readonly listeners = new Set<() => void>();
+  private lastUse: number | null = null;
 
   constructor(
     private readonly db: store.VaultDb,
@@ -59,6 +60,11 @@ export class HostSync {
     return [...this.health.values()];
   }
 
+  /** When a credential was last recorded as used; open pages reload their "last used" times when it moves. */
+  get lastCredentialUseAt(): number | null {
+    return this.lastUse;
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -93,7 +99,10 @@ export class HostSync {
 
   private async recordUse(credentialId: string, at: number): Promise<void> {
     const record = await store.getCredential(this.db, credentialId);
-    if (record !== undefined && (record.lastUsedAt ?? 0) < at) await store.putCredential(this.db, { ...record, lastUsedAt: at });
+    if (record === undefined || (record.lastUsedAt ?? 0) >= at) return;
+    await store.putCredential(this.db, { ...record, lastUsedAt: at });
+    this.lastUse = Math.max(this.lastUse ?? 0, at);
+    this.notify();
   }
 
   private setProxy(proxy: ProxyStatus | null): void {

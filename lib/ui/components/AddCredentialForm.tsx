@@ -1,34 +1,31 @@
 import { useState } from 'preact/hooks';
 import type { CredentialKind } from '../../../shared/vault/format';
 import { callBackground } from '../background-call';
-import { ErrorNote } from './ErrorNote';
 import { useAction } from '../hooks/use-action';
+import { ErrorNote } from './ErrorNote';
+import { useSecretFields } from './use-secret-fields';
 
-const KINDS_BY_SERVICE: Record<string, Array<[CredentialKind, string]>> = {
-  binance: [
-    ['binance_hmac', 'API key + secret key (HMAC)'],
-    ['binance_ed25519', 'API key + Ed25519 private key (PEM)'],
-    ['binance_rsa', 'API key + RSA private key (PEM)'],
-  ],
-  other: [['api_key', 'API key']],
-};
+const BINANCE_KINDS: Array<[CredentialKind, string]> = [
+  ['binance_hmac', 'API key + secret key (HMAC)'],
+  ['binance_ed25519', 'API key + Ed25519 private key (PEM)'],
+  ['binance_rsa', 'API key + RSA private key (PEM)'],
+];
 
-/** Binance entries hold the API key and its secret or PEM key as one JSON secret. */
-function secretPayload(kind: CredentialKind, apiKey: string, secret: string): string {
-  if (kind === 'binance_hmac') return JSON.stringify({ api_key: apiKey.trim(), secret_key: secret.trim() });
-  if (kind === 'binance_ed25519' || kind === 'binance_rsa') return JSON.stringify({ api_key: apiKey.trim(), private_key_pem: secret.trim() });
-  return secret.trim();
+interface AddCredentialFormProps {
+  onAdded: () => void;
+  /** Fixes the service (the "add a custom API" flow adds the key for the service it just made). */
+  fixedService?: string;
+  /** The popup folds the form behind a button; the options page shows it open. */
+  onCancel?: () => void;
 }
 
-export function AddCredentialForm({ onAdded }: { onAdded: () => void }) {
-  const [service, setService] = useState('openai');
-  const [customService, setCustomService] = useState('');
+export function AddCredentialForm({ onAdded, fixedService, onCancel }: AddCredentialFormProps) {
+  const [service, setService] = useState(fixedService === undefined ? 'openai' : 'custom');
+  const [customService, setCustomService] = useState(fixedService ?? '');
   const [name, setName] = useState('');
   const [kind, setKind] = useState<CredentialKind>('api_key');
-  const [apiKey, setApiKey] = useState('');
-  const [secret, setSecret] = useState('');
+  const secret = useSecretFields(kind);
   const { busy, error, run } = useAction();
-  const kinds = KINDS_BY_SERVICE[service === 'binance' ? 'binance' : 'other']!;
   const isBinance = service === 'binance';
 
   const chooseService = (value: string) => {
@@ -38,11 +35,10 @@ export function AddCredentialForm({ onAdded }: { onAdded: () => void }) {
   const submit = (event: Event) => {
     event.preventDefault();
     const serviceName = service === 'custom' ? customService.trim() : service;
-    void run(() => callBackground('vault.credentials.add', { service: serviceName, name: name.trim(), kind, secret: secretPayload(kind, apiKey, secret) })).then((ok) => {
+    void run(() => callBackground('vault.credentials.add', { service: serviceName, name: name.trim(), kind, secret: secret.payload() })).then((ok) => {
       if (!ok) return;
       // The secret leaves the form for good: it is never shown again.
-      setSecret('');
-      setApiKey('');
+      secret.clear();
       setName('');
       onAdded();
     });
@@ -50,17 +46,19 @@ export function AddCredentialForm({ onAdded }: { onAdded: () => void }) {
 
   return (
     <form class="card" onSubmit={submit} data-testid="add-credential">
-      <h2>Add a credential</h2>
-      <label>
-        Service
-        <select value={service} onChange={(e) => chooseService(e.currentTarget.value)} data-testid="credential-service">
-          <option value="openai">OpenAI</option>
-          <option value="anthropic">Anthropic</option>
-          <option value="binance">Binance</option>
-          <option value="custom">Custom REST API…</option>
-        </select>
-      </label>
-      {service === 'custom' && (
+      <h2>{fixedService === undefined ? 'Add a credential' : `Add the key for ${fixedService}`}</h2>
+      {fixedService === undefined && (
+        <label>
+          Service
+          <select value={service} onChange={(e) => chooseService(e.currentTarget.value)} data-testid="credential-service">
+            <option value="openai">OpenAI</option>
+            <option value="anthropic">Anthropic</option>
+            <option value="binance">Binance</option>
+            <option value="custom">Custom REST API…</option>
+          </select>
+        </label>
+      )}
+      {service === 'custom' && fixedService === undefined && (
         <label>
           Service name (as in the policy, e.g. github)
           <input value={customService} onInput={(e) => setCustomService(e.currentTarget.value)} pattern="[a-z0-9-]{1,40}" data-testid="credential-custom-service" />
@@ -74,31 +72,27 @@ export function AddCredentialForm({ onAdded }: { onAdded: () => void }) {
         <label>
           Kind
           <select value={kind} onChange={(e) => setKind(e.currentTarget.value as CredentialKind)} data-testid="credential-kind">
-            {kinds.map(([value, label]) => (
-              <option key={value} value={value}>{label}</option>
+            {BINANCE_KINDS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
             ))}
           </select>
         </label>
       )}
-      {isBinance && (
-        <label>
-          API key
-          <input value={apiKey} onInput={(e) => setApiKey(e.currentTarget.value)} autocomplete="off" data-testid="credential-api-key" />
-        </label>
-      )}
-      <label>
-        {kind === 'api_key' ? 'API key' : kind === 'binance_hmac' ? 'Secret key' : 'Private key (PEM)'}
-        {kind === 'binance_ed25519' || kind === 'binance_rsa' ? (
-          <textarea value={secret} onInput={(e) => setSecret(e.currentTarget.value)} rows={4} autocomplete="off" data-testid="credential-secret" />
-        ) : (
-          <input type="password" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} autocomplete="off" data-testid="credential-secret" />
-        )}
-      </label>
-      <p class="hint">The key is encrypted at once and never shown again.</p>
+      {secret.fields}
+      <p class="hint">The key is encrypted at once and never shown again; Keygate keeps only a hint like sk-…a1b2 to tell keys apart.</p>
       <ErrorNote error={error} />
-      <button type="submit" disabled={busy || name.trim() === '' || secret.trim() === ''} data-testid="add-credential-submit">
-        {busy ? 'Saving…' : 'Save credential'}
-      </button>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy || name.trim() === '' || !secret.complete} data-testid="add-credential-submit">
+          {busy ? 'Saving…' : 'Save credential'}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel} data-testid="add-credential-cancel">
+            Cancel
+          </button>
+        )}
+      </div>
     </form>
   );
 }

@@ -4,9 +4,10 @@ interface ScopeCheckboxesProps {
   choices: readonly ScopeChoice[];
   selected: ReadonlySet<string>;
   onToggle: (scope: string, checked: boolean) => void;
+  testId?: string;
 }
 
-export function ScopeCheckboxes({ choices, selected, onToggle }: ScopeCheckboxesProps) {
+export function ScopeCheckboxes({ choices, selected, onToggle, testId = 'agent-scope' }: ScopeCheckboxesProps) {
   return (
     <fieldset class="scopes">
       <legend>Scopes (what the agent may call)</legend>
@@ -17,7 +18,7 @@ export function ScopeCheckboxes({ choices, selected, onToggle }: ScopeCheckboxes
             value={scope}
             checked={selected.has(scope)}
             onChange={(e) => onToggle(scope, e.currentTarget.checked)}
-            data-testid="agent-scope"
+            data-testid={testId}
           />
           <code>{scope}</code> <span class="detail">{description}</span>
         </label>

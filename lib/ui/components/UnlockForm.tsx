@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { VaultState } from '../../session/vault-state';
 import { callBackground } from '../background-call';
 import { ErrorNote } from './ErrorNote';
@@ -23,6 +23,9 @@ function UnlockProgress({ state }: { state: Unlocking }) {
 export function UnlockForm({ state }: { state: Extract<VaultState, { status: 'locked' | 'unlocking' }> }) {
   const [password, setPassword] = useState('');
   const { busy, error, run } = useAction();
+  const field = useRef<HTMLInputElement>(null);
+  // The one thing to do on a locked vault: the cursor is in the field as soon as the page opens.
+  useEffect(() => field.current?.focus(), [state.status]);
   if (state.status === 'unlocking') return <UnlockProgress state={state} />;
 
   const submit = (event: Event) => {
@@ -38,10 +41,10 @@ export function UnlockForm({ state }: { state: Extract<VaultState, { status: 'lo
       {state.reason === 'idle' || state.reason === 'host-idle' ? <p class="hint">Locked after a period without use.</p> : null}
       <label>
         Master password
-        <input type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="unlock-password" />
+        <input ref={field} type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="unlock-password" />
       </label>
       <ErrorNote error={error} testId="unlock-error" />
-      <button type="submit" disabled={busy || password === ''} data-testid="unlock-submit">
+      <button type="submit" class="primary" disabled={busy || password === ''} data-testid="unlock-submit">
         {busy ? 'Unlocking…' : 'Unlock'}
       </button>
     </form>

@@ -1,9 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
+import type { IssuedAgentKey } from '../../extension-messages';
 import { callBackground } from '../background-call';
 import { DeleteConfirmation } from '../components/DeleteConfirmation';
 import { ErrorNote } from '../components/ErrorNote';
 import { useAction } from '../hooks/use-action';
+import type { ScopeChoice } from './agent-scope-choices';
+import { useAgentKeyFields } from './use-agent-key-fields';
 
 const formatDate = (time: number) => new Date(time).toLocaleDateString();
 
@@ -12,15 +15,54 @@ function agentState(agent: AgentKeyRecord, now: number): 'enabled' | 'disabled' 
   return agent.expiresAt !== null && agent.expiresAt <= now ? 'expired' : 'enabled';
 }
 
-export function AgentKeyRow({ agent, onChanged }: { agent: AgentKeyRecord; onChanged: () => void }) {
-  const [confirming, setConfirming] = useState(false);
+type Step = 'view' | 'edit' | 'confirm-delete' | 'confirm-regenerate';
+
+interface AgentKeyRowProps {
+  agent: AgentKeyRecord;
+  choices: readonly ScopeChoice[];
+  onChanged: () => void;
+  onRegenerated: (issued: IssuedAgentKey) => void;
+}
+
+/** Name, scopes and expiry edited in place; the key itself stays the same (regenerate changes it). */
+function AgentKeyEditForm({ agent, choices, onSaved, onCancel }: { agent: AgentKeyRecord; choices: readonly ScopeChoice[]; onSaved: () => void; onCancel: () => void }) {
+  const { fields, changes, complete } = useAgentKeyFields(choices, agent, 'edit-agent');
+  const { busy, error, run } = useAction();
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void run(() => callBackground('agents.update', { agentId: agent.id, ...changes })).then((ok) => ok && onSaved());
+  };
+  return (
+    <form onSubmit={submit} data-testid="edit-agent-key">
+      {fields}
+      <ErrorNote error={error} testId="edit-agent-error" />
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy || !complete} data-testid="edit-agent-save">
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function AgentKeyRow({ agent, choices, onChanged, onRegenerated }: AgentKeyRowProps) {
+  const [step, setStep] = useState<Step>('view');
   const { busy, error, run } = useAction();
   const state = agentState(agent, Date.now());
-  const act = (type: 'agents.setEnabled' | 'agents.delete', fields: Record<string, unknown>) =>
-    void run(() => callBackground(type, { agentId: agent.id, ...fields })).then((ok) => ok && onChanged());
+  const act = (action: () => Promise<unknown>) =>
+    void run(action).then((ok) => {
+      if (!ok) return;
+      setStep('view');
+      onChanged();
+    });
+  const regenerate = () =>
+    void run(async () => onRegenerated(await callBackground('agents.regenerate', { agentId: agent.id }))).then((ok) => ok && setStep('view'));
 
   return (
-    <li data-testid="agent-key" data-name={agent.name} data-enabled={String(agent.enabled)} data-state={state}>
+    <li data-testid="agent-key" data-name={agent.name} data-enabled={String(agent.enabled)} data-state={state} data-scopes={agent.scopes.join(' ')}>
       <div class="row">
         <div>
           <strong>{agent.name}</strong> <span class={state === 'enabled' ? 'ok' : 'warn'}>{state}</span>
@@ -34,24 +76,45 @@ export function AgentKeyRow({ agent, onChanged }: { agent: AgentKeyRecord; onCha
           <div class="detail">
             created {formatDate(agent.createdAt)} · {agent.expiresAt === null ? 'no expiry' : `valid through ${formatDate(agent.expiresAt)}`}
           </div>
+          {/* Last use and requests in the last 24 h come from the host's audit.stats (not answered yet). */}
+          <div class="detail" data-testid="agent-usage">
+            Usage: shown once the host reports activity.
+          </div>
         </div>
-        <div class="actions">
-          <button type="button" disabled={busy} onClick={() => act('agents.setEnabled', { enabled: !agent.enabled })} data-testid="toggle-agent-key">
-            {agent.enabled ? 'Disable' : 'Enable'}
-          </button>
-          {!confirming && (
-            <button type="button" onClick={() => setConfirming(true)} data-testid="delete-agent-key">
+        {step === 'view' && (
+          <div class="actions">
+            <button type="button" onClick={() => setStep('edit')} data-testid="edit-agent-key-button">
+              Edit
+            </button>
+            <button type="button" onClick={() => setStep('confirm-regenerate')} data-testid="regenerate-agent-key">
+              Regenerate…
+            </button>
+            <button type="button" disabled={busy} onClick={() => act(() => callBackground('agents.setEnabled', { agentId: agent.id, enabled: !agent.enabled }))} data-testid="toggle-agent-key">
+              {agent.enabled ? 'Disable' : 'Enable'}
+            </button>
+            <button type="button" onClick={() => setStep('confirm-delete')} data-testid="delete-agent-key">
               Delete…
             </button>
-          )}
-        </div>
+          </div>
+        )}
       </div>
-      {confirming && (
+      {step === 'edit' && <AgentKeyEditForm agent={agent} choices={choices} onSaved={() => (setStep('view'), onChanged())} onCancel={() => setStep('view')} />}
+      {step === 'confirm-regenerate' && (
+        <DeleteConfirmation
+          question={`Regenerate “${agent.name}”? Its current key stops working at once; you get a new one to give the agent.`}
+          confirmLabel="Regenerate"
+          busy={busy}
+          onConfirm={regenerate}
+          onCancel={() => setStep('view')}
+          testId="confirm-regenerate-agent-key"
+        />
+      )}
+      {step === 'confirm-delete' && (
         <DeleteConfirmation
           question={`Delete “${agent.name}”? Agents using it are refused at once; this cannot be undone.`}
           busy={busy}
-          onConfirm={() => act('agents.delete', {})}
-          onCancel={() => setConfirming(false)}
+          onConfirm={() => act(() => callBackground('agents.delete', { agentId: agent.id }))}
+          onCancel={() => setStep('view')}
           testId="confirm-delete-agent-key"
         />
       )}

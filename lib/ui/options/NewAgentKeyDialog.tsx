@@ -1,20 +1,31 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { AgentSdkSnippets } from './AgentSdkSnippets';
 import { CopyButton } from '../components/CopyButton';
-import type { CreatedAgentKey } from './CreateAgentKeyForm';
+import type { IssuedAgentKey } from '../../extension-messages';
 
 /**
  * The only time a `pk_` key is visible: the vault keeps just its hash. A modal dialog, so the warning
  * cannot be scrolled past; once dismissed the key is dropped from the page's memory.
  */
-export function NewAgentKeyDialog({ created, port, onDismiss }: { created: CreatedAgentKey; port: number | null; onDismiss: () => void }) {
+interface NewAgentKeyDialogProps {
+  created: IssuedAgentKey;
+  /** A regenerated key replaces one the agent had: the old one no longer works. */
+  regenerated: boolean;
+  port: number | null;
+  onDismiss: () => void;
+}
+
+export function NewAgentKeyDialog({ created, regenerated, port, onDismiss }: NewAgentKeyDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     if (dialog.current?.open === false) dialog.current.showModal();
   }, []);
   return (
     <dialog ref={dialog} onClose={onDismiss} aria-labelledby="new-agent-key-heading" data-testid="new-agent-key-dialog">
-      <h2 id="new-agent-key-heading">Agent key “{created.record.name}” created</h2>
+      <h2 id="new-agent-key-heading">
+        Agent key “{created.record.name}” {regenerated ? 'regenerated' : 'created'}
+      </h2>
+      {regenerated && <p data-testid="regenerated-note">The old key stopped working; give the agent this one.</p>}
       <p class="warn" role="alert">
         <strong>Copy this key now: you will not see it again.</strong> Keygate stores only its hash; if it is lost, create a new key.
       </p>

@@ -4,7 +4,10 @@ import type { VaultState } from '../../session/vault-state';
 import { callBackground } from '../background-call';
 import { datedFileName, downloadText } from '../components/download-file';
 import { ErrorNote } from '../components/ErrorNote';
+import { ChangePasswordForm } from '../components/ChangePasswordForm';
 import { useAction } from '../hooks/use-action';
+import { useFreshResult } from '../hooks/use-fresh-result';
+import { RevokeEverything } from './RevokeEverything';
 
 function ExportVault() {
   const { busy, error, run } = useAction();
@@ -21,14 +24,16 @@ function ExportVault() {
   );
 }
 
-function ImportVault({ replacing }: { replacing: boolean }) {
+function ImportVault({ vaultStatus }: { vaultStatus: VaultState['status'] }) {
+  const replacing = vaultStatus !== 'absent';
   const [fileText, setFileText] = useState<string | null>(null);
   const [password, setPassword] = useState('');
-  const [done, setDone] = useState(false);
   const { busy, error, run, setError } = useAction();
+  // "Imported and unlocked" describes the unlocked vault; it goes once the vault locks.
+  const [done, setDone] = useFreshResult<true>(vaultStatus);
 
   const chooseFile = async (input: HTMLInputElement) => {
-    setDone(false);
+    setDone(null);
     setFileText((await input.files?.[0]?.text()) ?? null);
   };
   const submit = (event: Event) => {
@@ -46,7 +51,7 @@ function ImportVault({ replacing }: { replacing: boolean }) {
     void run(() => callBackground('vault.import', { file, password })).then((ok) => {
       if (ok) {
         setPassword('');
-        setDone(true);
+        setDone(true, 'unlocked');
       }
     });
   };
@@ -62,7 +67,7 @@ function ImportVault({ replacing }: { replacing: boolean }) {
       </label>
       {replacing && <p class="warn">Importing replaces the vault in this browser. Export it first if you need it.</p>}
       <ErrorNote error={error} testId="import-error" />
-      {done && <p class="ok" data-testid="import-done">Imported and unlocked.</p>}
+      {done !== null && <p class="ok" data-testid="import-done">Imported and unlocked.</p>}
       <button type="submit" disabled={busy || fileText === null || password === ''} data-testid="import-submit">
         {busy ? 'Checking the file…' : 'Import vault'}
       </button>
@@ -70,12 +75,18 @@ function ImportVault({ replacing }: { replacing: boolean }) {
   );
 }
 
-export function BackupSection({ vault }: { vault: VaultState }) {
+/** Backup & security: export and import, the master password, and the panic button. */
+export function SecuritySection({ vault }: { vault: VaultState | null }) {
+  if (vault === null) return <p class="hint">Loading…</p>;
   return (
-    <section class="card">
-      <h2>Backup</h2>
-      {vault.status === 'unlocked' ? <ExportVault /> : <p class="hint">Unlock the vault to export it.</p>}
-      <ImportVault replacing={vault.status !== 'absent'} />
-    </section>
+    <>
+      <section class="card">
+        <h2>Backup</h2>
+        {vault.status === 'unlocked' ? <ExportVault /> : <p class="hint">Unlock the vault to export it.</p>}
+        <ImportVault vaultStatus={vault.status} />
+      </section>
+      {vault.status === 'unlocked' && <ChangePasswordForm />}
+      <RevokeEverything />
+    </>
   );
 }

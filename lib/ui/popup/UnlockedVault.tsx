@@ -1,56 +1,69 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
+import type { AppState } from '../../extension-messages';
 import type { CredentialView } from '../../session/vault-session';
-import type { BinanceKeyRestrictions, CredentialHealth } from '../../../shared/proxy-messages';
 import type { VaultState } from '../../session/vault-state';
 import { AddCredentialForm } from '../components/AddCredentialForm';
-import { callBackground } from '../background-call';
-import { ChangePasswordForm } from '../components/ChangePasswordForm';
 import { CredentialList } from '../components/CredentialList';
 import { ErrorNote } from '../components/ErrorNote';
-import { useAction } from '../hooks/use-action';
+import { HandoffLine } from '../components/HandoffLine';
+import { useCredentials } from '../hooks/use-credentials';
 
 type Unlocked = Extract<VaultState, { status: 'unlocked' }>;
 
-function HandoffLine({ state }: { state: Unlocked }) {
-  const { handoff } = state;
-  const text =
-    handoff.status === 'ready' ? 'Unlocked — proxy ready' : handoff.status === 'pending' ? 'Unlocked — handing the vault to the host…' : 'Unlocked — host not reachable';
-  return (
-    <div data-testid="vault-status" data-handoff={handoff.status}>
-      <p class={handoff.status === 'ready' ? 'ok' : 'warn'}>{text}</p>
-      {handoff.status === 'failed' && <ErrorNote error={handoff.error} testId="handoff-error" />}
-      <p class="detail">Locks after {state.idleLockMinutes} minutes without use.</p>
-    </div>
-  );
+/** Past this many credentials the popup offers a search field. */
+const SEARCH_FROM = 5;
+
+function matches(credential: CredentialView, query: string): boolean {
+  const text = `${credential.service} ${credential.name} ${credential.hint ?? ''}`.toLowerCase();
+  return query.toLowerCase().split(/\s+/).every((word) => text.includes(word));
 }
 
-export function UnlockedVault({ state, binanceKeys, health }: { state: Unlocked; binanceKeys: BinanceKeyRestrictions[]; health: CredentialHealth[] }) {
-  const [credentials, setCredentials] = useState<CredentialView[] | null>(null);
-  const { error, run } = useAction();
-  const reload = useCallback(() => void run(async () => setCredentials(await callBackground('vault.credentials.list'))), []);
-  useEffect(reload, [reload]);
+const openSettings = (section: string) => void browser.tabs.create({ url: browser.runtime.getURL(`/options.html#${section}`) });
+
+export function UnlockedVault({ state, app }: { state: Unlocked; app: AppState }) {
+  const { credentials, error, reload } = useCredentials(app.lastCredentialUseAt);
+  const [query, setQuery] = useState('');
+  const [adding, setAdding] = useState(false);
+  const shown = credentials?.filter((credential) => matches(credential, query.trim())) ?? null;
 
   return (
     <>
       <section class="card">
-        <div class="row">
-          <HandoffLine state={state} />
-          <button type="button" onClick={() => void callBackground('vault.lock')} data-testid="lock-vault">
-            Lock
-          </button>
-        </div>
+        <HandoffLine state={state} />
       </section>
       <section class="card">
         <h2>Credentials</h2>
         <ErrorNote error={error} />
-        <CredentialList credentials={credentials} binanceKeys={binanceKeys} health={health} onChanged={reload} />
+        {credentials !== null && credentials.length >= SEARCH_FROM && (
+          <input type="search" placeholder="Search by service, name or hint" value={query} onInput={(e) => setQuery(e.currentTarget.value)} aria-label="Search credentials" data-testid="credential-search" />
+        )}
+        {shown === null ? (
+          <p class="hint">Loading credentials…</p>
+        ) : credentials!.length === 0 ? (
+          <p class="hint" data-testid="no-credentials">
+            No credentials yet. Add your first API key, then give your agent a <code>pk_</code> key in{' '}
+            <a href="#" onClick={(e) => (e.preventDefault(), openSettings('agents'))}>
+              Settings → Agents
+            </a>
+            .
+          </p>
+        ) : shown.length === 0 ? (
+          <p class="hint">No credential matches “{query}”.</p>
+        ) : (
+          <CredentialList credentials={shown} binanceKeys={app.binanceKeys} health={app.credentialHealth} onChanged={reload} />
+        )}
       </section>
-      <AddCredentialForm onAdded={reload} />
-      <ChangePasswordForm />
+      {adding ? (
+        <AddCredentialForm onAdded={() => (setAdding(false), reload())} onCancel={() => setAdding(false)} />
+      ) : (
+        <button type="button" class="primary" onClick={() => setAdding(true)} data-testid="show-add-credential">
+          Add a credential
+        </button>
+      )}
       <p class="detail">
-        <a href="#" onClick={(e) => { e.preventDefault(); void browser.runtime.openOptionsPage(); }}>
-          Backup (export / import) and settings
+        <a href="#" onClick={(e) => (e.preventDefault(), openSettings('overview'))}>
+          Settings: services, agents, backup and security
         </a>
       </p>
     </>

@@ -1,5 +1,5 @@
-import type { ProxyStatus } from '../../../shared/protocol';
-import { ErrorNote } from '../components/ErrorNote';
+import type { ProxyStatus } from '../../../../shared/protocol';
+import { ErrorNote } from '../../components/ErrorNote';
 
 /** What applying did: the host took the policy (and whether its proxy could listen), or it was only saved. */
 export function PolicyApplyResult({ proxy }: { proxy: ProxyStatus | null }) {

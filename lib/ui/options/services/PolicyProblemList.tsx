@@ -1,4 +1,4 @@
-import type { PolicyProblem } from '../../../shared/policy/parse-policy';
+import type { PolicyProblem } from '../../../../shared/policy/parse-policy';
 
 /** `line 12 · custom.github.rate_limit: must be an integer…`; a whole-file problem has no field. */
 function describeProblem({ line, field, message }: PolicyProblem): string {
