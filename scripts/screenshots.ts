@@ -36,6 +36,8 @@ async function settle(page: Page): Promise<void> {
 async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
   for (const scheme of SCHEMES) {
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+    // The popup scrolls inside its own area; pictures show it from the top.
+    await page.evaluate(() => document.querySelector('.scroll')?.scrollTo(0, 0));
     await settle(page);
     const path = join(OUTPUT_DIR, `${name}-${scheme}.png`);
     await page.screenshot({ path: path as `${string}.png`, fullPage });

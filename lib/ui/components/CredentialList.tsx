@@ -11,6 +11,7 @@ import { credentialUsers } from './credential-users';
 import { DeleteConfirmation } from './DeleteConfirmation';
 import { ErrorNote } from './ErrorNote';
 import { formatSince } from './format-since';
+import { SaveOrCancel } from './SaveOrCancel';
 import { useSecretFields } from './use-secret-fields';
 
 /** What the options page knows on top of the popup: who uses each key, and the rename/replace actions. */
@@ -35,14 +36,7 @@ function RenameForm({ credential, onDone, onCancel }: { credential: CredentialVi
         <input value={name} maxLength={80} onInput={(e) => setName(e.currentTarget.value)} data-testid="rename-credential-name" />
       </label>
       <ErrorNote error={error} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy || name.trim() === ''} data-testid="rename-credential-save">
-          Rename
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <SaveOrCancel label="Rename" busyLabel="Renaming…" busy={busy} disabled={name.trim() === ''} onCancel={onCancel} testId="rename-credential-save" />
     </form>
   );
 }
@@ -64,14 +58,7 @@ function ReplaceSecretForm({ credential, onDone, onCancel }: { credential: Crede
       <p class="hint">Paste the new key from the provider. Agents keep their keys; the proxy uses the new secret from the next request.</p>
       {secret.fields}
       <ErrorNote error={error} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy || !secret.complete} data-testid="replace-credential-save">
-          {busy ? 'Replacing…' : 'Replace key'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <SaveOrCancel label="Replace key" busyLabel="Replacing…" busy={busy} disabled={!secret.complete} onCancel={onCancel} testId="replace-credential-save" />
     </form>
   );
 }
@@ -108,7 +95,7 @@ function CredentialRow({ credential, restrictions, health, management, onChanged
     <li data-testid="credential" data-service={credential.service} data-name={credential.name} data-hint={credential.hint ?? ''} data-problem={credential.problem?.code ?? ''}>
       <div>
         <strong>{credential.service}</strong> · {credential.name} {credential.hint && <code class="pill" title="Prefix and last 4 characters; the rest is never shown">{credential.hint}</code>}
-        <span class="detail"> ({credential.kind})</span>
+        {credential.kind !== 'api_key' && <span class="detail"> ({credential.kind})</span>}
       </div>
       <div class="detail" data-testid="credential-times">
         added {new Date(credential.createdAt).toLocaleDateString()} · last used {formatSince(credential.lastUsedAt, now)}

@@ -4,6 +4,7 @@ import type { IssuedAgentKey } from '../../extension-messages';
 import { callBackground } from '../background-call';
 import { DeleteConfirmation } from '../components/DeleteConfirmation';
 import { ErrorNote } from '../components/ErrorNote';
+import { SaveOrCancel } from '../components/SaveOrCancel';
 import { useAction } from '../hooks/use-action';
 import type { ScopeChoice } from './agent-scope-choices';
 import { useAgentKeyFields } from './use-agent-key-fields';
@@ -36,14 +37,7 @@ function AgentKeyEditForm({ agent, choices, onSaved, onCancel }: { agent: AgentK
     <form onSubmit={submit} data-testid="edit-agent-key">
       {fields}
       <ErrorNote error={error} testId="edit-agent-error" />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy || !complete} data-testid="edit-agent-save">
-          {busy ? 'Saving…' : 'Save'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <SaveOrCancel label="Save" busyLabel="Saving…" busy={busy} disabled={!complete} onCancel={onCancel} testId="edit-agent-save" />
     </form>
   );
 }
