@@ -140,6 +140,39 @@ describe('control center → host, in headless Chromium', () => {
     expect(upstream.received).toHaveLength(forwarded + 2);
   });
 
+  it('adds a custom API in one flow (section, key, agent scope), and the agent reaches it with the key injected', async () => {
+    const customKey = 'sk-test-FAKE-control-center-custom-0003';
+    await openServicesTab(options, 'add');
+    await typeInto(options, 'custom-api-name', 'echo');
+    await typeInto(options, 'custom-api-base-url', upstream.url);
+    await click(options, 'custom-api-create');
+    const created = '[data-testid="custom-api-created"][data-name="echo"]';
+    await waitForTestId(options, created);
+    expect(await call('/custom/echo/ping', agentKey)).toEqual({ status: 403, code: 'SCOPE_DENIED' });
+
+    await typeInto(options, `${created} [data-testid="credential-name"]`, 'echo key');
+    await typeInto(options, `${created} [data-testid="credential-secret"]`, customKey);
+    await click(options, `${created} [data-testid="add-credential-submit"]`);
+    await click(options, `${created} [data-testid="custom-api-grant-agent"]`);
+    await waitForTestId(options, `${created} [data-testid="custom-api-agent-granted"]`);
+
+    expect(await call('/custom/echo/ping', agentKey)).toEqual({ status: 200, code: undefined });
+    expect(upstream.received.at(-1)).toMatchObject({ url: '/ping', headers: { authorization: `Bearer ${customKey}` } });
+    expect(await options.content()).not.toContain(customKey);
+  });
+
+  it('asks before a form rewrites a hand-written policy, and keeps the file when told to', async () => {
+    await openServicesTab(options, 'toml');
+    const handWritten = `# my notes: keep this\n${await options.$eval('[data-testid="policy-text"]', (el) => (el as HTMLTextAreaElement).value)}`;
+    await typeInto(options, 'policy-text', handWritten);
+    await click(options, 'services-tab-anthropic');
+    await typeInto(options, '[data-testid="service-form"][data-service="anthropic"] [data-testid="field-rate_limit"]', '5');
+    await waitForTestId(options, 'confirm-rewrite');
+    await click(options, 'confirm-rewrite-keep');
+    await openServicesTab(options, 'toml');
+    expect(await options.$eval('[data-testid="policy-text"]', (el) => (el as HTMLTextAreaElement).value)).toBe(handWritten);
+  });
+
   it('the panic button revokes every agent key at once', async () => {
     const second = (await createAgentKey(options, 'cc second', ['openai'])).key;
     expect((await call('/openai/v1/models', second)).status).not.toBe(401);

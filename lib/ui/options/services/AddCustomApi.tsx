@@ -110,7 +110,9 @@ function AfterCreate({ name, onAnother }: { name: string; onAnother: () => void 
               <li key={agent.id} class="row">
                 <span>{agent.name}</span>
                 {agent.scopes.includes(scope) || granted === agent.name ? (
-                  <span class="ok">may call it</span>
+                  <span class="ok" data-testid="custom-api-agent-granted">
+                    may call it
+                  </span>
                 ) : (
                   <button type="button" disabled={busy} onClick={() => grant(agent)} data-testid="custom-api-grant-agent">
                     Add {scope}

@@ -69,7 +69,7 @@ export function ServicesSection({ active, loadError, vaultUnlocked, onApplied }:
             <button type="button" class="danger" onClick={() => (setDraft(pendingRewrite), setPendingRewrite(null))} data-testid="confirm-rewrite-yes">
               Rewrite it
             </button>
-            <button type="button" onClick={() => setPendingRewrite(null)}>
+            <button type="button" onClick={() => setPendingRewrite(null)} data-testid="confirm-rewrite-keep">
               Keep my file (edit it in the TOML view)
             </button>
           </div>
