@@ -13,10 +13,14 @@ import {
   click,
   createAgentKey,
   createVault,
+  lockVault,
+  MASTER_PASSWORD,
   openOptionsSection,
   openServicesTab,
   proxyPort,
   typeInto,
+  unlock,
+  waitForProxyReady,
   waitForTestId,
 } from './popup-driver';
 
@@ -60,8 +64,10 @@ async function call(path: string, key: string): Promise<{ status: number; code: 
 const agentRow = (name: string) => `[data-testid="agent-key"][data-name="${name}"]`;
 
 describe('control center → host, in headless Chromium', () => {
-  it('editing an agent key’s scopes changes what it may call', async () => {
+  it('editing an agent key’s scopes changes what it may call (and the open popup’s "last used" follows the call)', async () => {
     expect(await call('/openai/v1/models', agentKey)).toEqual({ status: 200, code: undefined });
+    await popup.bringToFront();
+    await popup.waitForFunction(() => document.querySelector('[data-testid="credential"][data-name="personal"] [data-testid="credential-times"]')?.textContent?.includes('last used just now'));
 
     await openOptionsSection(options, 'agents');
     await click(options, `${agentRow('cc agent')} [data-testid="edit-agent-key-button"]`);
@@ -185,4 +191,29 @@ describe('control center → host, in headless Chromium', () => {
     await openOptionsSection(options, 'agents');
     await waitForTestId(options, 'no-agent-keys');
   });
+
+  it('popup: a lock on the toolbar badge and the unlock field focused while locked; credentials searchable past four', async () => {
+    const worker = await keygate.background();
+    const badge = () => worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(details: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+    expect(await badge()).toBe('');
+    await lockVault(popup);
+    await waitForBadge(badge, '🔒');
+    const lockedPopup = await keygate.openExtensionPage('popup.html');
+    await waitForTestId(lockedPopup, 'unlock-password');
+    await lockedPopup.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'unlock-password');
+    await unlock(lockedPopup, MASTER_PASSWORD);
+    await waitForProxyReady(lockedPopup);
+    await waitForBadge(badge, '');
+
+    for (const name of ['alpha', 'beta', 'gamma']) await addApiKey(lockedPopup, 'anthropic', name, `sk-ant-FAKE-control-center-${name}-000000000`);
+    await typeInto(lockedPopup, 'credential-search', 'echo');
+    await lockedPopup.waitForFunction(() => document.querySelectorAll('[data-testid="credential"]').length === 1);
+    expect(await lockedPopup.$eval('[data-testid="credential"]', (el) => el.getAttribute('data-name'))).toBe('echo key');
+  });
 });
+
+async function waitForBadge(read: () => Promise<string>, expected: string): Promise<void> {
+  // The badge follows the state push; poll the browser's own value rather than sleep.
+  for (let attempt = 0; attempt < 100 && (await read()) !== expected; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(await read()).toBe(expected);
+}
