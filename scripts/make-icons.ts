@@ -15,6 +15,7 @@ const outputDir = join(REPO_ROOT, 'public', 'icon');
 mkdirSync(outputDir, { recursive: true });
 for (const size of ICON_SIZES) {
   // A high density first, then a resize: small icons come out sharp instead of blurred.
-  execFileSync('convert', ['-background', 'none', '-density', '384', source, '-resize', `${size}x${size}`, join(outputDir, `${size}.png`)]);
+  // -strip and no date chunks: the same SVG always gives byte-identical PNGs, so a rerun changes nothing in git.
+  execFileSync('convert', ['-background', 'none', '-density', '384', source, '-resize', `${size}x${size}`, '-strip', '-define', 'png:exclude-chunks=date,time', join(outputDir, `${size}.png`)]);
   console.log(`public/icon/${size}.png`);
 }
