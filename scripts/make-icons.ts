@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
 
-export const ICON_SIZES = [16, 32, 48, 128] as const;
+const ICON_SIZES = [16, 32, 48, 128] as const;
 
 const source = join(REPO_ROOT, 'assets', 'keygate-icon.svg');
 const outputDir = join(REPO_ROOT, 'public', 'icon');
