@@ -51,7 +51,7 @@ export interface BinanceKeyRestrictions {
 /** How a stored credential has fared upstream (never the secret); rotation tries a failing one last. */
 export interface CredentialHealth {
   credentialId: string;
-  /** Refusals of the key in a row (401, 403, a dead-key body); 0 once it worked again. */
+  /** Dead-key answers in a row (401, a dead-key body code; never a plain 403); 0 once it worked again. */
   failures: number;
   lastFailure: { at: number; reason: string } | null;
   /** Until when rotation tries it only after the service's other keys (ms since the epoch). */

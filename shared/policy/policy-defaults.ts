@@ -2,7 +2,7 @@
  * What an empty policy file means, and the bounds every policy value is checked against. One place,
  * so the options page, the headless host and the docs agree on them.
  */
-import type { BinanceEnvironment, BuiltinServicePolicy, Policy, RotationMode } from './policy-types';
+import type { BinanceEnvironment, BuiltinServicePolicy, DeadKeyRule, Policy, RotationMode } from './policy-types';
 
 export const DEFAULT_PROXY_PORT = 8472;
 
@@ -19,6 +19,12 @@ export const BINANCE_BASE_URLS: Readonly<Record<Exclude<BinanceEnvironment, 'cus
 
 /** Stick to one key until it fails: a second key added as a backup is not spent until needed. */
 export const DEFAULT_ROTATION: RotationMode = 'on_first_failed';
+
+/**
+ * A custom service's dead key, unless its policy says otherwise: a 401 (the key was not accepted).
+ * A 403 is not in it: it says "this key may not do this", which another key's answer would not change.
+ */
+export const DEFAULT_CUSTOM_DEAD_KEY: Readonly<DeadKeyRule> = Object.freeze({ statuses: [401], codes: [], codeFields: ['error.code', 'error.type'] });
 
 /** `rate_limit` alone means "per minute", the unit most API rate limits are quoted in. */
 export const DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 60;

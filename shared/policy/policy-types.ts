@@ -35,6 +35,19 @@ export interface BuiltinServicePolicy extends EndpointRules {
   upstreamProxy: string | null;
 }
 
+/**
+ * Which upstream answers mean "this key is dead", so the next credential is tried. Only 4xx
+ * answers qualify: a 5xx may come after the upstream acted on the request.
+ */
+export interface DeadKeyRule {
+  /** Statuses that mean a dead key whatever the body says (401 for most APIs). */
+  statuses: number[];
+  /** Codes that mean a dead key when a 4xx JSON body holds one, as a string, at one of `codeFields`. */
+  codes: string[];
+  /** Dotted paths into the JSON body, e.g. "error.code"; matched exactly, never searched for. */
+  codeFields: string[];
+}
+
 export interface CustomServicePolicy extends EndpointRules {
   name: string;
   baseUrl: string;
@@ -42,6 +55,7 @@ export interface CustomServicePolicy extends EndpointRules {
   authValuePrefix: string;
   rotation: RotationMode;
   upstreamProxy: string | null;
+  deadKey: DeadKeyRule;
 }
 
 export type BinanceEnvironment = 'mainnet' | 'testnet' | 'demo' | 'custom';

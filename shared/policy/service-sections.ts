@@ -13,13 +13,14 @@ import {
   positiveAmount,
   stringWith,
 } from './policy-checks';
-import { BINANCE_BASE_URLS, DEFAULT_RATE_LIMIT_WINDOW_SECONDS, DEFAULT_ROTATION, POLICY_BOUNDS } from './policy-defaults';
+import { BINANCE_BASE_URLS, DEFAULT_CUSTOM_DEAD_KEY, DEFAULT_RATE_LIMIT_WINDOW_SECONDS, DEFAULT_ROTATION, POLICY_BOUNDS } from './policy-defaults';
 import type { PolicyReader, TableReader } from './policy-reader';
 import type {
   BinanceEnvironment,
   BinancePolicy,
   BuiltinServicePolicy,
   CustomServicePolicy,
+  DeadKeyRule,
   EndpointRules,
   RateLimit,
   RotationMode,
@@ -37,7 +38,8 @@ export const BINANCE_KEYS = [
   'recv_window',
   'extra_read_endpoints',
 ];
-const CUSTOM_KEYS = ['base_url', 'auth_header', 'auth_value_prefix', 'rotation', 'upstream_proxy', ...RULE_KEYS];
+const DEAD_KEY_KEYS = ['dead_key_statuses', 'dead_key_codes', 'dead_key_code_fields'];
+const CUSTOM_KEYS = ['base_url', 'auth_header', 'auth_value_prefix', 'rotation', 'upstream_proxy', ...RULE_KEYS, ...DEAD_KEY_KEYS];
 
 const ROTATION_MODES: readonly RotationMode[] = ['round_robin', 'on_first_failed'];
 const BINANCE_ENVIRONMENTS: readonly BinanceEnvironment[] = ['mainnet', 'testnet', 'demo', 'custom'];
@@ -122,6 +124,28 @@ const authValuePrefix = stringWith('a string', (text) =>
   /^[\x20-\x7e]{0,200}$/.test(text) ? text : new Invalid('must be up to 200 printable ASCII characters (no line breaks)'),
 );
 
+/** A dead key is refused before the request is acted on; that is what a 4xx can say and a 5xx cannot. */
+const deadKeyStatus = integerIn({ min: 400, max: 499 });
+
+const deadKeyCode = stringWith('a string', (text) =>
+  /^[\x20-\x7e]{1,100}$/.test(text) ? text : new Invalid('must be 1-100 printable ASCII characters'),
+);
+
+const deadKeyCodeField = stringWith('a dotted JSON path like "error.code"', (text) =>
+  /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,7}$/.test(text) ? text : new Invalid('must be a dotted JSON path like "error.code" (names of letters, digits, _ and -)'),
+);
+
+/** Codes without a field to read them from would never match: reported, like a window without a limit. */
+function readDeadKeyRule(table: TableReader): DeadKeyRule {
+  const codeFields = table.list('dead_key_code_fields', deadKeyCodeField) ?? DEFAULT_CUSTOM_DEAD_KEY.codeFields;
+  if (table.has('dead_key_codes') && codeFields.length === 0) table.report('dead_key_code_fields', 'must name at least one field when dead_key_codes is set', 'dead_key_codes');
+  return {
+    statuses: table.list('dead_key_statuses', deadKeyStatus) ?? [...DEFAULT_CUSTOM_DEAD_KEY.statuses],
+    codes: table.list('dead_key_codes', deadKeyCode) ?? [...DEFAULT_CUSTOM_DEAD_KEY.codes],
+    codeFields: [...codeFields],
+  };
+}
+
 function readCustomService(name: string, table: TableReader): CustomServicePolicy {
   return {
     name,
@@ -130,6 +154,7 @@ function readCustomService(name: string, table: TableReader): CustomServicePolic
     authValuePrefix: table.value('auth_value_prefix', authValuePrefix, ''),
     ...readRouting(table, { rotation: DEFAULT_ROTATION }),
     ...readEndpointRules(table),
+    deadKey: readDeadKeyRule(table),
   };
 }
 

@@ -2,9 +2,10 @@
  * The policy's order caps, through the built host against the mock exchange: `max_order_value_usd`
  * holds every single order (limit, market by quantity or by quote amount, non-USD quotes converted,
  * test orders too), `daily_volume_usd` holds the day's total even when 100 orders race for it, an
- * order Binance rejects (or that never left) gives its volume back, the ledger on disk shows the
- * day's total, and the audit log names each decision with the value computed — never a signature,
- * a timestamp or a query string.
+ * order Binance rejects (or that never left) gives its volume back while one whose outcome Binance
+ * does not know (408, 5xx, -1007) stays counted, a symbol Binance lists with non-ASCII characters is
+ * priced like any other, the ledger on disk shows the day's total, and the audit log names each
+ * decision with the value computed — never a signature, a timestamp or a query string.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { BINANCE_LEDGER_FILE } from '../../native-host/src/proxy/proxy-runtime';
-import { fakeBinanceKey, type FakeBinanceKey, type MockBinance, startMockBinance } from '../support/mock-binance';
+import { DEFAULT_MOCK_BINANCE_SYMBOLS, fakeBinanceKey, type FakeBinanceKey, type MockBinance, startMockBinance } from '../support/mock-binance';
 import { agentError, auditLinesFor, binancePolicy, type ProxyHost, type RawResponse, requestIdOf, startProxyHost, waitForHostEvent } from './proxy-host';
 
 const CAPS = { max_order_value_usd: 500, daily_volume_usd: 5000 };
@@ -237,5 +238,86 @@ describe('an order that never left', () => {
     const placed = await placeOrder(setup, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.005&price=60000');
     expect(placed.status, placed.body).toBe(200);
     expect(await ledgerToday(proxy.dataDir)).toBe('300.00');
+  });
+});
+
+describe('an order whose outcome Binance does not know', () => {
+  let setup: Setup;
+  const twentyDollars = 'symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=20';
+
+  beforeAll(async () => {
+    setup = await startSetup('unknown');
+  });
+
+  afterAll(() => stopSetup(setup));
+
+  it('stays counted after a 408 (-1007 "execution status unknown"), a 503 or a -1006 in a 4xx; only a rejection gives its volume back', async () => {
+    const answers = [
+      { error: { status: 408, code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' }, kept: true },
+      { error: { status: 503, code: -1000, msg: 'An unknown error occurred while processing the request.' }, kept: true },
+      { error: { status: 400, code: -1006, msg: 'An unexpected response was received from the message bus. Execution status unknown.' }, kept: true },
+      { error: { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' }, kept: false },
+      { error: { status: 429, code: -1015, msg: 'Too many new orders; current limit is 100 orders per 10 SECOND.' }, kept: false },
+    ];
+    const requestIds: string[] = [];
+    for (const { error } of answers) {
+      setup.mock.rejectNextOrders(1, error);
+      const response = await placeOrder(setup, twentyDollars);
+      expect(response.status).toBe(error.status);
+      expect(JSON.parse(response.body)).toMatchObject({ code: error.code });
+      requestIds.push(requestIdOf(response)!);
+    }
+
+    // Three unknown outcomes of $20 each stay on the day; the two rejections were given back.
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('60.00');
+    const lines = new Map((await auditLinesFor(setup.proxy.dataDir, requestIds)).map((line) => [line.requestId, line]));
+    answers.forEach(({ error, kept }, index) => {
+      expect(lines.get(requestIds[index]!)?.detail, `HTTP ${error.status} ${error.code}`).toMatchObject({
+        orderValueUsd: 20,
+        binanceStatus: error.status,
+        reservationReleased: !kept,
+        reservationVerdict: expect.stringContaining(kept ? 'execution status unknown' : 'rejected'),
+      });
+    });
+  });
+});
+
+describe('symbols Binance lists with non-ASCII characters', () => {
+  let setup: Setup;
+  const LISTED = '币安人生USDT';
+
+  beforeAll(async () => {
+    const key = fakeBinanceKey('hmac', 'unicode');
+    const mock = await startMockBinance({
+      keys: [key.mock],
+      symbols: [...DEFAULT_MOCK_BINANCE_SYMBOLS, { symbol: LISTED, baseAsset: '币安人生', quoteAsset: 'USDT', price: '0.25' }],
+    });
+    const proxy = await startProxyHost({ policy: binancePolicy(mock.url, CAPS), credentials: [key.credential], agents: [{ name: 'trader', scopes: ['binance:trade'] }] });
+    await waitForHostEvent(proxy.host, 'binance.restrictions');
+    setup = { mock, proxy, key };
+  });
+
+  afterAll(() => stopSetup(setup));
+
+  it('prices and places an order on a listed symbol, signed over the percent-encoded bytes sent', async () => {
+    const from = setup.mock.received.length;
+    // 400 × the last price 0.25 = $100: the value needs the symbol's ticker, looked up by its own name.
+    const response = await placeOrder(setup, `symbol=${encodeURIComponent(LISTED)}&side=BUY&type=MARKET&quantity=400`);
+
+    expect(response.status, response.body).toBe(200);
+    const [order] = orderArrivals(setup.mock, from);
+    expect(order?.params.symbol).toBe(LISTED);
+    expect(order?.signatureValid).toBe(true);
+    expect(order?.rawQuery).toContain(`symbol=${encodeURIComponent(LISTED)}`);
+    const [line] = await auditLinesFor(setup.proxy.dataDir, [requestIdOf(response)!]);
+    expect(line?.detail).toMatchObject({ orderValueUsd: 100, orderValueBasis: 'quantity × last price 0.25' });
+    expect(await ledgerToday(setup.proxy.dataDir)).toBe('100.00');
+  });
+
+  it('still refuses a symbol Binance does not list, before anything is sent', async () => {
+    const from = setup.mock.received.length;
+    const refused = agentError(await placeOrder(setup, `symbol=${encodeURIComponent('币安死USDT')}&side=BUY&type=MARKET&quoteOrderQty=10`));
+    expect(refused.code).toBe('ORDER_VALUE_UNKNOWN');
+    expect(orderArrivals(setup.mock, from)).toHaveLength(0);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Two OpenAI keys behind one service: how `round_robin` and `on_first_failed` pick them, which
- * upstream answers move on to the next key (dead key: 401, 403, insufficient_quota) and which are
- * the agent's to see (rate limits, server errors, network failures).
+ * Two keys behind one service: how `round_robin` and `on_first_failed` pick them, which upstream
+ * answers move on to the next key (dead key: 401, a dead-key code in the JSON body, or what a custom
+ * service's policy names) and which are the agent's to see (a 403, rate limits, server errors,
+ * network failures).
  */
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,16 +107,6 @@ describe('a dead key is retried on the next one, transparently', () => {
     expect(response.body).not.toContain(KEY_A);
   });
 
-  it('a 403 on the first key moves on too', async () => {
-    const { upstream, call } = await startRotation('on_first_failed', {
-      A: (_request, res) => sendJson(res, 403, { error: { message: 'This key is not allowed to use this project.', code: 'unsupported_country_region_territory' } }),
-      B: ok,
-    });
-
-    expect((await call()).status).toBe(200);
-    expect(keysSeen(upstream)).toEqual(['A', 'B']);
-  });
-
   it('a 429 "insufficient_quota" (a key with no money left) moves on to the next key', async () => {
     const { upstream, call } = await startRotation('on_first_failed', {
       A: (_request, res) =>
@@ -198,6 +189,126 @@ describe('answers that are not about the key reach the agent as they are', () =>
 
     expect(agentError(response).code).toBe('UPSTREAM_UNREACHABLE');
     expect(keysSeen(upstream)).toEqual(['A']);
+  });
+});
+
+describe('a 403 is an answer about the request, not a dead key', () => {
+  const forbidden: KeyBehaviour = (_request, res) =>
+    sendJson(res, 403, { error: { message: 'You have insufficient permissions for this operation. Missing scopes: api.model.write.', type: 'invalid_request_error', code: null } });
+
+  /** What /_keygate/status says of the OpenAI keys: how many are being tried last. */
+  async function coolingDown(proxy: ProxyHost): Promise<unknown> {
+    const status = JSON.parse((await proxy.raw({ path: '/_keygate/status', headers: [['Authorization', `Bearer ${proxy.agentKeys.agent}`]] })).body) as { services: Array<{ name: string; coolingDown: unknown }> };
+    return status.services.find((service) => service.name === 'openai')?.coolingDown;
+  }
+
+  it('a POST refused with 403 is not sent again with the other key: the upstream sees exactly one request', async () => {
+    const { proxy, upstream, call } = await startRotation('on_first_failed', { A: forbidden, B: ok });
+    const body = '{"training_file":"file-abc","model":"gpt-4o-mini"}';
+
+    const response = await call('POST', '/openai/v1/fine_tuning/jobs', body);
+
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { message: expect.stringContaining('insufficient permissions') } });
+    expect(keysSeen(upstream)).toEqual(['A']);
+    expect(upstream.received[0]?.body).toBe(body);
+    expect(await coolingDown(proxy)).toBe(0);
+  });
+
+  it('40 concurrent requests an agent may not make: each reaches the upstream once, and no key cools down', async () => {
+    // The endpoint refuses every key, as an admin endpoint would for every project key.
+    const { proxy, upstream, call } = await startRotation('round_robin', { A: forbidden, B: forbidden });
+
+    const responses = await Promise.all(Array.from({ length: 40 }, () => call('POST', '/openai/v1/organization/projects', '{"name":"x"}')));
+
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 40 }, () => 403));
+    expect(upstream.received).toHaveLength(40);
+    expect(keysSeen(upstream).filter((key) => key === 'A')).toHaveLength(20);
+    expect(await coolingDown(proxy)).toBe(0);
+    expect(proxy.host.frames.filter((frame) => (frame as { event?: string }).event === 'credential.health')).toEqual([]);
+
+    // The keys kept their turns: the agent's allowed calls still alternate between them.
+    upstream.reset();
+    for (let i = 0; i < 4; i++) await call();
+    expect(keysSeen(upstream)).toEqual(['A', 'B', 'A', 'B']);
+  });
+
+  it('a lone key answered 403 is not reported as failing, nor tried last', async () => {
+    const upstream = await startMockUpstream((request, res) => forbidden(request, res));
+    const proxy = await startProxyHost({
+      policy: `[proxy]\nport = 0\n\n[services.openai]\nbase_url = "${upstream.url}"\n`,
+      credentials: [{ service: 'openai', secret: KEY_A }],
+      agents: [{ name: 'agent', scopes: ['openai'] }],
+    });
+    running = { proxy, upstream };
+
+    for (let i = 0; i < 3; i++) expect((await proxy.raw({ method: 'POST', path: '/openai/v1/fine_tuning/jobs', headers: [['Authorization', `Bearer ${proxy.agentKeys.agent}`]], body: '{}' })).status).toBe(403);
+
+    expect(upstream.received).toHaveLength(3);
+    expect(await coolingDown(proxy)).toBe(0);
+    expect(proxy.host.frames.filter((frame) => (frame as { event?: string }).event === 'credential.health')).toEqual([]);
+  });
+
+  it('a body that only mentions a dead-key code (in a message or parameter) is not a dead key', async () => {
+    const { upstream, call } = await startRotation('on_first_failed', {
+      A: (_request, res) => sendJson(res, 429, { error: { message: 'Not "insufficient_quota": slow down.', type: 'requests', param: 'insufficient_quota', code: 'rate_limit_exceeded' } }),
+      B: ok,
+    });
+
+    expect((await call('POST', '/openai/v1/embeddings', '{"input":"hi"}')).status).toBe(429);
+    expect(keysSeen(upstream)).toEqual(['A']);
+  });
+});
+
+describe('a custom service names its own dead keys', () => {
+  const policyFor = (url: string, deadKey: string) =>
+    `[proxy]\nport = 0\n\n[custom.tokens]\nbase_url = "${url}"\nauth_header = "Authorization"\nauth_value_prefix = "Bearer "\n${deadKey}`;
+
+  async function startCustom(deadKey: string, behaviour: { A: KeyBehaviour; B: KeyBehaviour }) {
+    const upstream = await startMockUpstream((request, res) => (keyOf(request) === KEY_A ? behaviour.A : behaviour.B)(request, res));
+    const proxy = await startProxyHost({
+      policy: policyFor(upstream.url, deadKey),
+      credentials: [
+        { service: 'tokens', name: 'first key', secret: KEY_A },
+        { service: 'tokens', name: 'second key', secret: KEY_B },
+      ],
+      agents: [{ name: 'agent', scopes: ['custom:tokens'] }],
+    });
+    running = { proxy, upstream };
+    const call = (method = 'POST', path = '/custom/tokens/v1/jobs') => proxy.raw({ method, path, headers: [['Authorization', `Bearer ${proxy.agentKeys.agent}`]], body: '{}' });
+    return { upstream, call };
+  }
+
+  it('dead_key_codes read at dead_key_code_fields: {"error": "invalid_token"} moves on, the same words in another field do not', async () => {
+    let answerOfB: unknown = null;
+    const { upstream, call } = await startCustom('dead_key_statuses = [401]\ndead_key_codes = ["invalid_token"]\ndead_key_code_fields = ["error"]\n', {
+      A: (_request, res) => sendJson(res, 400, { error: 'invalid_token', error_description: 'The access token expired' }),
+      B: (request, res) => (answerOfB === null ? ok(request, res) : sendJson(res, 400, answerOfB)),
+    });
+
+    expect((await call()).status).toBe(200);
+    expect(keysSeen(upstream)).toEqual(['A', 'B']);
+
+    // on_first_failed now starts at B; its 400 names the code only in a description: the agent's answer.
+    upstream.reset();
+    answerOfB = { error: 'invalid_request', error_description: 'invalid_token' };
+    const second = await call();
+    expect(second.status).toBe(400);
+    expect(JSON.parse(second.body)).toEqual(answerOfB);
+    expect(keysSeen(upstream)).toEqual(['B']);
+  });
+
+  it('a status the policy names (here 403) moves on; without it a 403 is the agent\'s answer', async () => {
+    const refuse: KeyBehaviour = (_request, res) => sendJson(res, 403, { message: 'token revoked' });
+    const named = await startCustom('dead_key_statuses = [401, 403]\n', { A: refuse, B: ok });
+    expect((await named.call()).status).toBe(200);
+    expect(keysSeen(named.upstream)).toEqual(['A', 'B']);
+    await running?.proxy.stop();
+    await running?.upstream.close();
+
+    const unnamed = await startCustom('', { A: refuse, B: ok });
+    expect((await unnamed.call()).status).toBe(403);
+    expect(keysSeen(unnamed.upstream)).toEqual(['A']);
   });
 });
 

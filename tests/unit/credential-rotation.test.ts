@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CredentialRotation, FIRST_COOLDOWN_MS, MAX_COOLDOWN_MS } from '../../native-host/src/proxy/credential-rotation';
+import { ANTHROPIC_DEAD_KEY, CredentialRotation, FIRST_COOLDOWN_MS, isDeadKeyAnswer, MAX_COOLDOWN_MS, OPENAI_DEAD_KEY } from '../../native-host/src/proxy/credential-rotation';
 
 const IDS = ['key-a', 'key-b', 'key-c'];
 
@@ -37,5 +37,39 @@ describe('CredentialRotation', () => {
     const rotation = new CredentialRotation();
     for (const id of IDS) rotation.markFailed('openai', IDS, id, 'round_robin', 'HTTP 401', 0);
     expect(rotation.order('openai', IDS, 'round_robin', 10).sort()).toEqual([...IDS].sort());
+  });
+});
+
+describe('isDeadKeyAnswer', () => {
+  const json = (value: unknown) => JSON.stringify(value);
+
+  it('OpenAI: a 401, or a dead-key code in error.code / error.type of a 4xx; never a 403', () => {
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 401, json({ error: { code: 'invalid_api_key', type: 'invalid_request_error' } }))).toBe(true);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 401, 'not json at all')).toBe(true);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 429, json({ error: { message: 'You exceeded your current quota', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } }))).toBe(true);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 401, json({ error: { message: 'This key is associated with a deactivated account.', type: 'invalid_request_error', code: 'account_deactivated' } }))).toBe(true);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 403, json({ error: { message: 'Country, region, or territory not supported', code: 'unsupported_country_region_territory' } }))).toBe(false);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 429, json({ error: { code: 'rate_limit_exceeded', type: 'requests' } }))).toBe(false);
+  });
+
+  it('reads the field; a code quoted in a message or parameter, a 5xx or a non-JSON body is not a dead key', () => {
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 429, json({ error: { code: 'rate_limit_exceeded', param: 'insufficient_quota', message: '"invalid_api_key"' } }))).toBe(false);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 500, json({ error: { code: 'insufficient_quota' } }))).toBe(false);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 429, '{"error":{"code":"insufficient_quota"')).toBe(false);
+    expect(isDeadKeyAnswer(OPENAI_DEAD_KEY, 429, json({ error: [{ code: 'insufficient_quota' }] }))).toBe(false);
+  });
+
+  it('Anthropic: authentication_error and billing_error in error.type; permission_error is about the request', () => {
+    expect(isDeadKeyAnswer(ANTHROPIC_DEAD_KEY, 400, json({ type: 'error', error: { type: 'billing_error', message: 'Your credit balance is too low.' } }))).toBe(true);
+    expect(isDeadKeyAnswer(ANTHROPIC_DEAD_KEY, 401, json({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }))).toBe(true);
+    expect(isDeadKeyAnswer(ANTHROPIC_DEAD_KEY, 403, json({ type: 'error', error: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' } }))).toBe(false);
+  });
+
+  it('a custom rule: its own statuses, codes and fields, own properties only', () => {
+    const rule = { statuses: [401], codes: ['invalid_token', 'constructor'], codeFields: ['error'] };
+    expect(isDeadKeyAnswer(rule, 400, json({ error: 'invalid_token' }))).toBe(true);
+    expect(isDeadKeyAnswer(rule, 400, json({ error: 'invalid_request', error_description: 'invalid_token' }))).toBe(false);
+    expect(isDeadKeyAnswer(rule, 403, json({ error: 'invalid_token' }))).toBe(true);
+    expect(isDeadKeyAnswer({ ...rule, codeFields: ['meta.constructor'] }, 400, json({ meta: {} }))).toBe(false);
   });
 });

@@ -111,6 +111,7 @@ describe('parsePolicy: valid files', () => {
           ],
           allowedEndpoints: null,
           rateLimit: { limit: 100, windowSeconds: 3600 },
+          deadKey: { statuses: [401], codes: [], codeFields: ['error.code', 'error.type'] },
         },
       },
     });
@@ -568,6 +569,23 @@ upstream_proxy = "ftp://proxy.example"
       ok: false,
       errors: [{ line: null, field: '', message: 'the policy must be TOML text' }],
     });
+  });
+});
+
+describe('a custom service\'s dead keys', () => {
+  const custom = (lines: string) => `[custom.api]\nbase_url = "https://api.example.com"\nauth_header = "X-Key"\n${lines}`;
+
+  it('reads dead_key_statuses, dead_key_codes and dead_key_code_fields', () => {
+    const policy = accepted(custom('dead_key_statuses = [401, 403]\ndead_key_codes = ["invalid_token", "key_revoked"]\ndead_key_code_fields = ["error", "meta.reason"]\n'));
+    expect(policy.custom['api']?.deadKey).toEqual({ statuses: [401, 403], codes: ['invalid_token', 'key_revoked'], codeFields: ['error', 'meta.reason'] });
+    expect(accepted(custom('dead_key_statuses = []\n')).custom['api']?.deadKey.statuses).toEqual([]);
+  });
+
+  it('refuses a status outside 4xx (a 5xx may come after the upstream acted), odd codes and fields, and codes with no field to read', () => {
+    expect(onlyProblem(custom('dead_key_statuses = [401, 503]\n'))).toMatchObject({ line: 4, field: 'custom.api.dead_key_statuses', message: 'item 2: must be an integer from 400 to 499' });
+    expect(onlyProblem(custom('dead_key_codes = [""]\n'))).toMatchObject({ field: 'custom.api.dead_key_codes', message: 'item 1: must be 1-100 printable ASCII characters' });
+    expect(onlyProblem(custom('dead_key_code_fields = ["error..code"]\n'))).toMatchObject({ field: 'custom.api.dead_key_code_fields' });
+    expect(onlyProblem(custom('dead_key_codes = ["x"]\ndead_key_code_fields = []\n'))).toMatchObject({ field: 'custom.api.dead_key_code_fields', message: expect.stringContaining('at least one field') });
   });
 });
 

@@ -23,6 +23,7 @@ import { checkKeyRestrictions } from './key-restrictions';
 import { checkOrderCaps, type VolumeHold } from './order-caps';
 import { isOrderPlacing } from './order-value';
 import { BinanceBackOff } from './rate-guard';
+import { binanceErrorCode, judgeOrderAnswer, mayHaveExecutedWithoutAnswer, parseAnswerBody, settleReservation } from './reservation-release';
 
 export { BinanceBackOff } from './rate-guard';
 
@@ -85,11 +86,7 @@ export class BinanceGateway {
         }
       });
     } catch (error) {
-      // An order that was never sent (the clock sync failed, say) cannot have executed: give its volume
-      // back. Once sent, a timeout or broken connection may hide an executed order: keep the
-      // reservation then (counting too much is safe).
-      const mayHaveExecuted = progress.sent && !(error instanceof KeygateError && error.code !== 'UPSTREAM_TIMEOUT' && error.code !== 'UPSTREAM_UNREACHABLE');
-      if (hold && !request.res.headersSent && !mayHaveExecuted) await hold.release();
+      if (hold && !request.res.headersSent && !mayHaveExecutedWithoutAnswer(progress.sent, error)) await hold.release();
       throw error;
     }
   }
@@ -131,28 +128,17 @@ export class BinanceGateway {
     request.detail.binanceStatus = response.statusCode;
     const relay = { extraHeaders: request.extraHeaders, secrets: secretsOf(key), onBytes: (total: number) => (request.meter.bytesOut = total) };
     if (response.statusCode < 400 || response.statusCode >= 500) {
+      await settleReservation(hold, judgeOrderAnswer(request.upstreamPath, response.statusCode, null), request.detail);
       await relayResponse(response.body, request.res, response.statusCode, response.headers, relay);
       return;
     }
     const body = Buffer.from(await response.body.arrayBuffer());
-    const text = body.toString('utf8');
+    const answer = parseAnswerBody(body.toString('utf8'));
     // -1021: our clock drifted from Binance's; re-sync so the agent's retry succeeds.
-    if (text.includes('"code":-1021')) void exchange.clock.resync().catch(() => undefined);
-    if (hold && !placedDespiteError(request.upstreamPath, text)) {
-      // Binance refused the order: nothing was executed, so its volume is given back.
-      await hold.release();
-      request.detail.reservationReleased = true;
-    }
+    if (binanceErrorCode(answer) === -1021) void exchange.clock.resync().catch(() => undefined);
+    await settleReservation(hold, judgeOrderAnswer(request.upstreamPath, response.statusCode, answer), request.detail);
     await new AgentResponse(request.res, relay).sendWhole(response.statusCode, response.headers, body);
   }
-}
-
-/**
- * cancelReplace with ALLOW_FAILURE answers 4xx when the cancel failed even though the new order
- * was placed; that order's volume stays counted.
- */
-function placedDespiteError(path: string, body: string): boolean {
-  return path === '/api/v3/order/cancelReplace' && /"newOrderResult"\s*:\s*"SUCCESS"/.test(body);
 }
 
 function secretsOf(key: BinanceKey): Uint8Array[] {

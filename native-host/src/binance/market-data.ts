@@ -6,12 +6,11 @@
 import { KeygateError } from '../../../shared/errors';
 import { locateUpstream } from '../proxy/service-routes';
 import type { UpstreamClient } from '../proxy/upstream-client';
+import { encodeParams } from './binance-params';
+import { ListedSymbols, type SymbolInfo } from './listed-symbols';
 import { BinanceBackOff, type BinanceRateGuard } from './rate-guard';
 
-export interface SymbolInfo {
-  baseAsset: string;
-  quoteAsset: string;
-}
+export type { SymbolInfo } from './listed-symbols';
 
 export interface MarketDataOptions {
   upstream: UpstreamClient;
@@ -22,12 +21,12 @@ export interface MarketDataOptions {
   now: () => number;
 }
 
-const SYMBOL_PATTERN = /^[A-Z0-9-_.]{1,20}$/;
-
 export class BinanceMarketData {
-  private readonly symbols = new Map<string, Promise<SymbolInfo | null>>();
+  private readonly symbols: ListedSymbols;
 
-  constructor(private readonly options: MarketDataOptions) {}
+  constructor(private readonly options: MarketDataOptions) {
+    this.symbols = new ListedSymbols((symbol) => this.fetchSymbolInfo(symbol), options.now);
+  }
 
   async serverTime(): Promise<number> {
     const body = (await this.getJson('/api/v3/time')) as { serverTime?: unknown };
@@ -35,27 +34,20 @@ export class BinanceMarketData {
     return body.serverTime;
   }
 
-  /** Base and quote asset of a symbol; cached for the life of the process (they never change). */
+  /** Base and quote asset of a symbol Binance lists (see listed-symbols.ts); null when it lists no such symbol. */
   symbolInfo(symbol: string): Promise<SymbolInfo | null> {
-    if (!SYMBOL_PATTERN.test(symbol)) return Promise.resolve(null);
-    let info = this.symbols.get(symbol);
-    if (info === undefined) {
-      info = this.fetchSymbolInfo(symbol);
-      this.symbols.set(symbol, info);
-      info.catch(() => this.symbols.delete(symbol));
-    }
-    return info;
+    return this.symbols.get(symbol);
   }
 
+  /** Asked only for listed symbols (and `${quoteAsset}USDT`), so any name Binance uses is priced. */
   async lastPrice(symbol: string): Promise<number | null> {
-    if (!SYMBOL_PATTERN.test(symbol)) return null;
-    const body = (await this.getJson(`/api/v3/ticker/price?symbol=${encodeURIComponent(symbol)}`, true)) as { price?: unknown } | null;
+    const body = (await this.getJson(`/api/v3/ticker/price?${encodeParams([['symbol', symbol]])}`, true)) as { price?: unknown } | null;
     const price = Number(body?.price);
     return Number.isFinite(price) && price > 0 ? price : null;
   }
 
   private async fetchSymbolInfo(symbol: string): Promise<SymbolInfo | null> {
-    const body = (await this.getJson(`/api/v3/exchangeInfo?symbol=${encodeURIComponent(symbol)}`, true)) as {
+    const body = (await this.getJson(`/api/v3/exchangeInfo?${encodeParams([['symbol', symbol]])}`, true)) as {
       symbols?: Array<{ symbol?: string; baseAsset?: string; quoteAsset?: string }>;
       rateLimits?: Array<{ rateLimitType?: string; interval?: string; intervalNum?: number; limit?: number }>;
     } | null;

@@ -23,8 +23,26 @@ export interface OrderCapInput {
   detail: Record<string, string | number | boolean | null>;
 }
 
-/** A reservation to give back when Binance refuses the order; null when nothing was reserved. */
-export type VolumeHold = { release: () => Promise<void> } | null;
+/**
+ * A reservation, settled once: given back when Binance provably refused the order, or kept for good
+ * once its answer left that open (then a later failure, such as the agent hanging up while the
+ * answer is relayed, cannot give it back). Null when nothing was reserved.
+ */
+export type VolumeHold = { release: () => Promise<void>; keep: () => void } | null;
+
+function settledOnce(release: () => Promise<void>): NonNullable<VolumeHold> {
+  let settled = false;
+  return {
+    release: async () => {
+      if (settled) return;
+      settled = true;
+      await release();
+    },
+    keep: () => {
+      settled = true;
+    },
+  };
+}
 
 export async function checkOrderCaps(input: OrderCapInput): Promise<VolumeHold> {
   const { exchange, policy, detail } = input;
@@ -56,5 +74,5 @@ export async function checkOrderCaps(input: OrderCapInput): Promise<VolumeHold> 
     throw new KeygateError('DAILY_VOLUME_EXCEEDED', `$${reserved.usedUsd.toFixed(2)} of $${policy.dailyVolumeUsd} used today (UTC); this order is $${value.valueUsd.toFixed(2)}.`);
   }
   detail.dailyVolumeUsedUsd = Math.round(reserved.usedUsd * 100) / 100;
-  return { release: () => ledger.release(reserved.reservationId) };
+  return settledOnce(() => ledger.release(reserved.reservationId));
 }

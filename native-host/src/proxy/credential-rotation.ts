@@ -1,14 +1,13 @@
 /**
- * Which credential a request tries first, and which next when the upstream says a key is dead.
+ * Which credential a request tries first, and which next when the upstream says a key is dead
+ * (a 401, or a dead-key code in the body; a 403 is an answer about the request, not about the key,
+ * unless a custom service's policy names it).
  * `round_robin` spreads requests over every key; `on_first_failed` sticks to one key until it fails.
  * A refused key cools down: for a while it is tried only after the service's other keys, so a dead
  * key does not cost every other request an extra upstream call. Its health goes to the popup.
  */
-import type { RotationMode } from '../../../shared/policy/policy-types';
+import type { DeadKeyRule, RotationMode } from '../../../shared/policy/policy-types';
 import type { CredentialHealth } from '../../../shared/proxy-messages';
-
-/** Upstream answers that mean this key is unusable, so another key may be tried. */
-const DEAD_KEY_BODY_CODES = ['insufficient_quota', 'invalid_api_key', 'account_deactivated', 'billing_not_active'];
 
 /** The first cool-down after a refusal; each refusal in a row doubles it, up to the maximum. */
 export const FIRST_COOLDOWN_MS = 60_000;
@@ -57,23 +56,68 @@ export class CredentialRotation {
   }
 }
 
-/** 401 and 403: the upstream refuses the key itself, before acting on the request. */
-export function refusesKey(status: number): boolean {
-  return status === 401 || status === 403;
+/**
+ * OpenAI's dead keys: 401 (a wrong, revoked or deactivated key), and these codes in `error.code` /
+ * `error.type`: `invalid_api_key`, `account_deactivated` (401), `insufficient_quota` and
+ * `billing_not_active` (429: no money left on the account).
+ */
+export const OPENAI_DEAD_KEY: Readonly<DeadKeyRule> = Object.freeze({
+  statuses: [401],
+  codes: ['invalid_api_key', 'account_deactivated', 'insufficient_quota', 'billing_not_active'],
+  codeFields: ['error.code', 'error.type'],
+});
+
+/**
+ * Anthropic's: `{"type": "error", "error": {"type": "authentication_error" | "billing_error", …}}`.
+ * Its 403 `permission_error` is about the request, not the key.
+ */
+export const ANTHROPIC_DEAD_KEY: Readonly<DeadKeyRule> = Object.freeze({
+  statuses: [401],
+  codes: ['authentication_error', 'billing_error'],
+  codeFields: ['error.type'],
+});
+
+/** A 4xx is the upstream refusing before it acts; anything else may follow an action and is never a dead key. */
+function isRefusal(status: number): boolean {
+  return status >= 400 && status < 500;
+}
+
+/** The status alone says the key is dead (a 401 for most APIs). A 403 is an answer about the request. */
+export function isDeadKeyStatus(rule: DeadKeyRule, status: number): boolean {
+  return isRefusal(status) && rule.statuses.includes(status);
+}
+
+/** Answers worth reading before the agent sees them; anything else streams straight to the agent. */
+export function mayBeDeadKeyAnswer(rule: DeadKeyRule, status: number): boolean {
+  return isDeadKeyStatus(rule, status) || (isRefusal(status) && rule.codes.length > 0 && rule.codeFields.length > 0);
 }
 
 /**
- * Whether an upstream answer means the key itself is dead. 401 and 403 are the upstream refusing
- * the key before acting on the request; a 429 counts only when its body says the quota is gone
- * (a plain rate limit would be the same for every key and is passed to the agent as it is).
+ * Whether an upstream answer means the key itself is dead: a dead-key status, or a 4xx whose JSON
+ * body holds one of the rule's codes at one of its fields. The field is read, never searched for, so
+ * a message or parameter that merely quotes a code does not count.
  */
-export function isDeadKeyAnswer(status: number, body: string): boolean {
-  if (refusesKey(status)) return true;
-  if (status !== 429) return false;
-  return DEAD_KEY_BODY_CODES.some((code) => body.includes(`"${code}"`));
+export function isDeadKeyAnswer(rule: DeadKeyRule, status: number, body: string): boolean {
+  if (isDeadKeyStatus(rule, status)) return true;
+  if (!mayBeDeadKeyAnswer(rule, status)) return false;
+  let document: unknown;
+  try {
+    document = JSON.parse(body) as unknown;
+  } catch {
+    return false;
+  }
+  return rule.codeFields.some((field) => {
+    const value = valueAt(document, field);
+    return typeof value === 'string' && rule.codes.includes(value);
+  });
 }
 
-/** Answers worth inspecting for a dead key; anything else streams straight to the agent. */
-export function mayBeDeadKeyAnswer(status: number): boolean {
-  return refusesKey(status) || status === 429;
+/** `error.code` of a parsed JSON body; own properties only, so "constructor" finds nothing. */
+function valueAt(document: unknown, dottedPath: string): unknown {
+  let value = document;
+  for (const name of dottedPath.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, name)) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return value;
 }

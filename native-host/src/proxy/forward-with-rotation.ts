@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { KeygateError } from '../../../shared/errors';
-import { isDeadKeyAnswer, mayBeDeadKeyAnswer, refusesKey } from './credential-rotation';
+import type { DeadKeyRule } from '../../../shared/policy/policy-types';
+import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
 import { buildUpstreamHeaders } from './forward-headers';
 import { declaredLengthExceeds, limitBody, readBodyCapped } from './body-limit';
 import type { ProxyContext } from './proxy-context';
@@ -15,10 +16,9 @@ import { locateUpstream, type ServiceTarget } from './service-routes';
 
 const utf8 = new TextDecoder();
 
-const DEAD_KEY_CHECK: DeadKeyCheck = {
-  inspects: mayBeDeadKeyAnswer,
-  isDead: (status, bodyStart) => isDeadKeyAnswer(status, utf8.decode(bodyStart)),
-};
+function deadKeyCheck(rule: DeadKeyRule): DeadKeyCheck {
+  return { inspects: (status) => mayBeDeadKeyAnswer(rule, status), isDead: (status, bodyStart) => isDeadKeyAnswer(rule, status, utf8.decode(bodyStart)) };
+}
 
 export interface ForwardMeter {
   credentialId: string | null;
@@ -48,7 +48,7 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
   const body: Buffer | Readable | null = !hasBody ? null : order.length > 1 ? await readBodyCapped(req, maxBytes, countIn) : req.pipe(limitBody(maxBytes, countIn));
   const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, input.query);
   // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
-  const deadKey = order.length > 1 ? DEAD_KEY_CHECK : null;
+  const deadKey = order.length > 1 ? deadKeyCheck(target.deadKey) : null;
   const failures: string[] = [];
 
   for (const id of order) {
@@ -68,8 +68,8 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
       const outcome = await ctx.upstream.relay(call, { agent, deadKey });
       ctx.onCredentialUsed(id);
       if (outcome.kind === 'dead') return `HTTP ${outcome.status}`;
-      // With no other key to try the answer went to the agent as it was; the refusal still counts.
-      const health = refusesKey(outcome.status) ? ctx.rotation.markFailed(target.service, ids, id, target.rotation, `HTTP ${outcome.status}`, ctx.now()) : ctx.rotation.markWorked(id);
+      // With no other key to try the answer went to the agent as it was; a dead-key status still counts.
+      const health = isDeadKeyStatus(target.deadKey, outcome.status) ? ctx.rotation.markFailed(target.service, ids, id, target.rotation, `HTTP ${outcome.status}`, ctx.now()) : ctx.rotation.markWorked(id);
       if (health !== null) ctx.onCredentialHealth(health);
       await agent.settled;
       return null;

@@ -2,7 +2,8 @@
  * Which upstream a proxy path belongs to. The upstream origin comes only from the policy (or the
  * built-in default), never from the request: the agent chooses a service, not a host.
  */
-import type { EndpointRules, Policy, RotationMode } from '../../../shared/policy/policy-types';
+import type { DeadKeyRule, EndpointRules, Policy, RotationMode } from '../../../shared/policy/policy-types';
+import { ANTHROPIC_DEAD_KEY, OPENAI_DEAD_KEY } from './credential-rotation';
 
 export type ServiceKind = 'openai' | 'anthropic' | 'binance' | 'custom';
 
@@ -18,8 +19,13 @@ export interface ServiceTarget {
   auth: { header: string; prefix: string };
   rules: EndpointRules;
   rotation: RotationMode;
+  /** Which answers mean "this key is dead, try the next one". */
+  deadKey: DeadKeyRule;
   upstreamProxy: string | null;
 }
+
+/** Binance never rotates: its one key signs, and an order is never replayed. */
+const NO_DEAD_KEY: DeadKeyRule = Object.freeze({ statuses: [], codes: [], codeFields: [] });
 
 export type Route = { kind: 'status' } | { kind: 'service'; target: ServiceTarget } | { kind: 'unknown' };
 
@@ -36,15 +42,15 @@ export function resolveRoute(path: string, policy: Policy): Route {
   const { openai, anthropic } = policy.services;
   // Binance is not a plain key-injection service: it needs signing and default-deny rules first.
   const builtins = [
-    { kind: 'openai', settings: openai, auth: { header: 'authorization', prefix: 'Bearer ' } },
-    { kind: 'anthropic', settings: anthropic, auth: { header: 'x-api-key', prefix: '' } },
+    { kind: 'openai', settings: openai, auth: { header: 'authorization', prefix: 'Bearer ' }, deadKey: OPENAI_DEAD_KEY },
+    { kind: 'anthropic', settings: anthropic, auth: { header: 'x-api-key', prefix: '' }, deadKey: ANTHROPIC_DEAD_KEY },
   ] as const;
-  for (const { kind, settings, auth } of builtins) {
+  for (const { kind, settings, auth, deadKey } of builtins) {
     const upstreamPath = splitPrefix(path, `/${kind}`);
     if (upstreamPath === null) continue;
     return {
       kind: 'service',
-      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, upstreamProxy: settings.upstreamProxy },
+      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, deadKey, upstreamProxy: settings.upstreamProxy },
     };
   }
   const custom = /^\/custom\/([a-z0-9-]{1,40})(\/.*)?$/.exec(path);
@@ -61,6 +67,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
         auth: { header: settings.authHeader.toLowerCase(), prefix: settings.authValuePrefix },
         rules: settings,
         rotation: settings.rotation,
+        deadKey: settings.deadKey,
         upstreamProxy: settings.upstreamProxy,
       },
     };
@@ -80,6 +87,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
         auth: { header: 'x-mbx-apikey', prefix: '' },
         rules: settings,
         rotation: settings.rotation,
+        deadKey: NO_DEAD_KEY,
         upstreamProxy: settings.upstreamProxy,
       },
     };
