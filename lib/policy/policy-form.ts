@@ -36,8 +36,6 @@ export type SectionPath = readonly string[];
 
 export type SectionForm = Record<string, FieldValue>;
 
-const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
 function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
@@ -50,7 +48,8 @@ export function fieldValueOf(spec: FieldSpec, value: unknown): FieldValue {
       return typeof value === 'boolean' ? value : String(value);
     case 'list':
     case 'optional-list':
-      return Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : String(item))) : [String(value)];
+      // A non-list stays as it is written, so the parser's "must be an array" shows under the field.
+      return Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : String(item))) : String(value);
     default:
       return typeof value === 'string' ? value : String(value);
   }
@@ -60,7 +59,9 @@ export function fieldValueOf(spec: FieldSpec, value: unknown): FieldValue {
 export function tomlValueOf(spec: FieldSpec, value: FieldValue): unknown {
   if (value === null) return undefined;
   if (Array.isArray(value) || typeof value === 'boolean') return value;
-  if ((spec.kind === 'integer' || spec.kind === 'amount') && NUMBER_TEXT.test(value.trim())) return Number(value.trim());
+  // Only a number's own spelling becomes a number ("1.5", not "1." or "05"): the field shows back
+  // exactly what was typed while typing, and any other text reaches the parser, which says why not.
+  if ((spec.kind === 'integer' || spec.kind === 'amount') && String(Number(value)) === value) return Number(value);
   return value;
 }
 
