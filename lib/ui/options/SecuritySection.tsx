@@ -86,6 +86,13 @@ export function SecuritySection({ vault }: { vault: VaultState | null }) {
         <ImportVault vaultStatus={vault.status} />
       </section>
       {vault.status === 'unlocked' && <ChangePasswordForm />}
+      <section class="card" data-testid="idle-lock">
+        <h2>Automatic lock</h2>
+        <p>
+          {vault.status === 'unlocked' ? `The vault locks after ${vault.idleLockMinutes} minutes without use` : 'The vault locks after a while without use'}, and
+          whenever the browser restarts. Change the delay under <a href="#services">Services → Proxy</a> (<code>idle_lock_minutes</code>).
+        </p>
+      </section>
       <RevokeEverything />
     </>
   );

@@ -27,7 +27,7 @@ export function PolicyTomlView({ text, parsed, active, onEdit }: PolicyTomlViewP
   };
 
   return (
-    <div data-testid="policy-toml-view">
+    <div class="card" data-testid="policy-toml-view">
       <div class="row label-row">
         <label for="policy-text">Policy (TOML)</label>
         <span class="detail">
