@@ -1,37 +1,64 @@
 /**
- * The proxy benchmark's stand-in upstream, run as its own process (forked by
- * proxy-overhead.bench.ts) so it never shares an event loop with the load generator or the host.
- * Answers `GET /v1/models` with a fixed ~200-byte JSON body and reports its port over IPC.
+ * The proxy benchmark's stand-in upstream, run as its own process (forked by proxy-overhead.bench.ts)
+ * so it never shares an event loop with the load generator or the arms. It speaks the slice of the
+ * OpenAI API the workload uses (bench/proxy-workload.ts) and refuses, loudly, any request that lacks
+ * the real key or carries another body: `GET /v1/models`, `POST /v1/chat/completions` (a JSON
+ * answer, or 1,000 server-sent events when the body asks to stream). Reports its port over IPC and
+ * counts what it refused, so the benchmark can prove that a wrong agent key never got through.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CHAT_ANSWER, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, UPSTREAM_KEY } from './proxy-workload';
 
-const MODELS_BODY = JSON.stringify({
-  object: 'list',
-  data: [
-    { id: 'bench-model-small', object: 'model', created: 1700000000, owned_by: 'keygate-bench' },
-    { id: 'bench-model-large', object: 'model', created: 1700000001, owned_by: 'keygate-bench' },
-  ],
-});
+const models = Buffer.from(MODELS_ANSWER, 'utf8');
+const chat = Buffer.from(CHAT_ANSWER, 'utf8');
+const events = Array.from({ length: SSE_EVENTS }, (_, i) => Buffer.from(sseEvent(i), 'utf8'));
+let served = 0;
+let refused = 0;
 
-const body = Buffer.from(MODELS_BODY, 'utf8');
-const server = createServer((req, res) => {
-  // Drain whatever was sent so the connection stays reusable, then answer.
-  req.resume();
-  req.on('end', () => {
-    if (req.method === 'GET' && req.url === '/v1/models') {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json', 'content-length': 2 });
-      res.end('{}');
+function answer(res: ServerResponse, status: number, body: Buffer | string): void {
+  if (status !== 200) refused += 1;
+  else served += 1;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** One event per write, yielding between them, so every proxy sees a stream of small chunks as from a model. */
+function streamEvents(res: ServerResponse): void {
+  served += 1;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let next = 0;
+  const writeNext = () => {
+    if (next === events.length) {
+      res.end(SSE_DONE);
+      return;
     }
+    res.write(events[next++]);
+    setImmediate(writeNext);
+  };
+  writeNext();
+}
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    if (req.headers.authorization !== `Bearer ${UPSTREAM_KEY}`) return answer(res, 401, '{"error":"mock upstream: not the real key"}');
+    if (req.method === 'GET' && req.url === '/v1/models') return answer(res, 200, models);
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return answer(res, 404, '{"error":"mock upstream: no such route"}');
+    const body = isExpectedChatBody(Buffer.concat(chunks).toString('utf8'));
+    if (!body.ok) return answer(res, 400, '{"error":"mock upstream: not the body the agent sent"}');
+    if (body.stream) return streamEvents(res);
+    return answer(res, 200, chat);
   });
 });
 // Longer than any pause between benchmark phases, so pools are never torn down mid-run.
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
+});
+process.on('message', (message) => {
+  if ((message as { type?: string }).type === 'counts') process.send?.({ type: 'counts', served, refused });
 });
 const stop = () => {
   server.closeAllConnections();

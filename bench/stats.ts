@@ -1,5 +1,5 @@
 /** Small statistics helpers shared by the benchmarks. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('No samples.');
@@ -60,4 +60,37 @@ export function processCpuMs(pid: number, ticksPerSecond = 100): number | null {
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/** The process ids of `pid` and every descendant (nginx's workers, say), from /proc; [pid] without /proc. */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children !== '') tree.push(...children.split(' ').map(Number));
+      } catch {
+        // The task ended while we read.
+      }
+    }
+  }
+  return tree;
+}
+
+/** CPU time (user + system, ms) of `pid` and its descendants together; null where there is no /proc. */
+export function processTreeCpuMs(pid: number): number | null {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    const ms = processCpuMs(member);
+    if (ms === null) return member === pid ? null : total;
+    total += ms;
+  }
+  return total;
 }

@@ -1,12 +1,23 @@
-/** Bundles keygate-host into one executable ESM file: native-host/dist/keygate-host.mjs. */
+/**
+ * Bundles keygate-host into one executable ESM file, native-host/dist/keygate-host.mjs, and beside
+ * it the key-derivation worker it starts for `serve` (keygate-kdf-worker.mjs; kdf-in-worker.ts finds
+ * it next to the bundle, so the two files travel together).
+ */
 import { chmod, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { KDF_WORKER_BUNDLE } from '../native-host/src/vault/kdf-in-worker';
 import { HOST_BUNDLE_PATH } from './paths';
 
+const entryName = (file: string) => file.replace(/\.mjs$/, '');
+
 await build({
-  entryPoints: ['native-host/src/main.ts'],
-  outfile: HOST_BUNDLE_PATH,
+  entryPoints: {
+    [entryName(basename(HOST_BUNDLE_PATH))]: 'native-host/src/main.ts',
+    [entryName(KDF_WORKER_BUNDLE)]: 'native-host/src/vault/kdf-worker.ts',
+  },
+  outdir: dirname(HOST_BUNDLE_PATH),
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -29,4 +40,4 @@ await build({
   },
 });
 await chmod(HOST_BUNDLE_PATH, 0o755);
-console.log(`built ${HOST_BUNDLE_PATH}`);
+console.log(`built ${HOST_BUNDLE_PATH} and ${KDF_WORKER_BUNDLE} beside it`);

@@ -148,6 +148,14 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'The API was slow; if it happens often, raise upstream_timeout_seconds in Options → Services → policy.',
     headless: 'The API was slow; if it happens often, raise [proxy] upstream_timeout_seconds in the policy file.',
   },
+  UPSTREAM_ENCODING_REFUSED: {
+    browser: 'The API answered compressed although Keygate asked it not to, so the answer was refused (a compressed echo of the key could not be scrubbed). Check the service’s base URL in Options → Services.',
+    headless: 'The API answered compressed although Keygate asked it not to, so the answer was refused (a compressed echo of the key could not be scrubbed). Check base_url in the policy file.',
+  },
+  UPSTREAM_RANGE_REFUSED: {
+    browser: 'The API answered with part of a document although ranges are off for it. If this custom API serves files, allow ranges for it in the policy (allow_ranges).',
+    headless: 'The API answered with part of a document although ranges are off for it. If this custom API serves files, set allow_ranges = true for it in the policy file.',
+  },
   PROXY_PORT_IN_USE: {
     browser: 'Another program uses the proxy port: stop it, or choose another port in the policy ([proxy] port, Options → Services).',
     headless: 'Another program uses the port (serve names it when it can): stop it, or start serve with --port N.',

@@ -186,6 +186,16 @@ export const ERRORS = {
     message: 'The upstream API did not answer in time.',
     hint: 'Retry later, or raise [proxy] upstream_timeout_seconds in the policy.',
   },
+  UPSTREAM_ENCODING_REFUSED: {
+    status: 502,
+    message: 'The upstream API answered with a compressed body although Keygate asked for an uncompressed one; Keygate cannot check it for echoed keys, so it was not relayed.',
+    hint: 'Retry without relying on compression (Keygate always asks for identity). If the upstream always compresses, it cannot be used through Keygate.',
+  },
+  UPSTREAM_RANGE_REFUSED: {
+    status: 502,
+    message: 'The upstream API answered with part of a body (206), which this service\'s policy does not allow.',
+    hint: 'Request the whole resource. For a custom service that serves files, the user can set allow_ranges = true in its policy.',
+  },
   PROXY_PORT_IN_USE: {
     status: 503,
     message: 'Keygate could not listen on the configured port.',

@@ -53,6 +53,11 @@ export interface CustomServicePolicy extends EndpointRules {
   baseUrl: string;
   authHeader: string;
   authValuePrefix: string;
+  /**
+   * Whether agents' `Range` requests reach the upstream (and 206 answers reach them). Off by default:
+   * slices of an answer that echoes the key rebuild it past the scrubber. For services serving files.
+   */
+  allowRanges: boolean;
   rotation: RotationMode;
   upstreamProxy: string | null;
   deadKey: DeadKeyRule;

@@ -39,7 +39,7 @@ export const BINANCE_KEYS = [
   'extra_read_endpoints',
 ];
 const DEAD_KEY_KEYS = ['dead_key_statuses', 'dead_key_codes', 'dead_key_code_fields'];
-const CUSTOM_KEYS = ['base_url', 'auth_header', 'auth_value_prefix', 'rotation', 'upstream_proxy', ...RULE_KEYS, ...DEAD_KEY_KEYS];
+const CUSTOM_KEYS = ['base_url', 'auth_header', 'auth_value_prefix', 'rotation', 'upstream_proxy', 'allow_ranges', ...RULE_KEYS, ...DEAD_KEY_KEYS];
 
 const ROTATION_MODES: readonly RotationMode[] = ['round_robin', 'on_first_failed'];
 const BINANCE_ENVIRONMENTS: readonly BinanceEnvironment[] = ['mainnet', 'testnet', 'demo', 'custom'];
@@ -152,6 +152,7 @@ function readCustomService(name: string, table: TableReader): CustomServicePolic
     baseUrl: table.required('base_url', baseUrl, ''),
     authHeader: table.required('auth_header', authHeader, ''),
     authValuePrefix: table.value('auth_value_prefix', authValuePrefix, ''),
+    allowRanges: table.value('allow_ranges', booleanValue, false),
     ...readRouting(table, { rotation: DEFAULT_ROTATION }),
     ...readEndpointRules(table),
     deadKey: readDeadKeyRule(table),

@@ -99,6 +99,13 @@ export async function argon2idRaw(
   });
 }
 
+/**
+ * Password bytes + the vault's parameters → the 32-byte key-encryption key. deriveKeyEncryptionKey
+ * runs it here; the headless host's `serve` passes one that runs it on a worker thread, so its
+ * memory is given back after unlock (native-host/src/vault/kdf-in-worker.ts).
+ */
+export type KekDerivation = (password: Uint8Array, params: KdfParams) => Promise<Uint8Array>;
+
 /** Checks the parameters before spending any work, then derives the 32-byte key-encryption key. */
 export async function deriveKeyEncryptionKey(password: Uint8Array, params: KdfParams): Promise<Uint8Array> {
   checkKdfParams(params);

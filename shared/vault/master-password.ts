@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../errors';
 import { type SealedBox, unwrapDataKey, wipe, wrapDataKey } from './envelope';
-import { type KdfCost, type KdfParams, deriveKeyEncryptionKey, newKdfParams } from './kdf';
+import { type KdfCost, type KdfParams, deriveKeyEncryptionKey, type KekDerivation, newKdfParams } from './kdf';
 import { MIN_ACCEPTED_SCORE, passwordStrength } from './password-strength';
 
 /**
@@ -22,18 +22,18 @@ export function requireStrongPassword(password: string): void {
 }
 
 /** The caller owns the returned key-encryption key and must wipe it. */
-export async function deriveKekFromPassword(password: string, kdf: KdfParams): Promise<Uint8Array> {
+export async function deriveKekFromPassword(password: string, kdf: KdfParams, derive: KekDerivation = deriveKeyEncryptionKey): Promise<Uint8Array> {
   const bytes = passwordBytes(password);
   try {
-    return await deriveKeyEncryptionKey(bytes, kdf);
+    return await derive(bytes, kdf);
   } finally {
     wipe(bytes);
   }
 }
 
 /** Wrong password → VAULT_PASSWORD_WRONG; the caller owns the returned data key. */
-export async function unwrapWithPassword(password: string, kdf: KdfParams, wrappedDataKey: SealedBox): Promise<Uint8Array> {
-  const kek = await deriveKekFromPassword(password, kdf);
+export async function unwrapWithPassword(password: string, kdf: KdfParams, wrappedDataKey: SealedBox, derive?: KekDerivation): Promise<Uint8Array> {
+  const kek = await deriveKekFromPassword(password, kdf, derive);
   try {
     return unwrapDataKey(kek, wrappedDataKey);
   } finally {

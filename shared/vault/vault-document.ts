@@ -12,7 +12,7 @@
 import { KeygateError } from '../errors';
 import { generateDataKey, wipe } from './envelope';
 import { type AgentKeyRecord, type CredentialRecord, VAULT_EXPORT_FORMAT, VAULT_FORMAT_VERSION, type VaultExport } from './format';
-import type { KdfCost } from './kdf';
+import type { KdfCost, KekDerivation } from './kdf';
 import { requireStrongPassword, unwrapWithPassword, wrapWithPassword } from './master-password';
 import { type NewCredential, sealNewCredential } from './new-credential';
 
@@ -44,8 +44,8 @@ export async function createVaultDocument(password: string, options: DocumentOpt
 }
 
 /** Wrong password → VAULT_PASSWORD_WRONG; the caller owns the returned data key. */
-export function unlockVaultDocument(document: VaultExport, password: string): Promise<Uint8Array> {
-  return unwrapWithPassword(password, document.meta.kdf, document.meta.wrappedDataKey);
+export function unlockVaultDocument(document: VaultExport, password: string, derive?: KekDerivation): Promise<Uint8Array> {
+  return unwrapWithPassword(password, document.meta.kdf, document.meta.wrappedDataKey, derive);
 }
 
 /** The document with its data key re-wrapped (rewrapWithPassword); the records stay as they are. */

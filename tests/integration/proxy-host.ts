@@ -11,6 +11,7 @@ import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UNAUTHENTICATED_AUDIT_FILE_NAME } from '../../native-host/src/audit/audit-log';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { generateAgentKey } from '../../shared/agents/agent-keys';
@@ -59,6 +60,8 @@ export interface ProxyHostSetup {
   dataDir?: string;
   /** More environment for the host process (it otherwise gets only PATH and KEYGATE_DATA_DIR). */
   env?: Record<string, string>;
+  /** Node flags before the bundle, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS) for bench/profile-host.ts. */
+  nodeFlags?: string[];
 }
 
 let nextId = 1;
@@ -105,7 +108,7 @@ export function sealedCredential(dataKey: Uint8Array, input: ProxyHostSetup['cre
 
 export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> {
   const dataDir = setup.dataDir ?? (await mkdtemp(join(tmpdir(), 'keygate-proxy-it-')));
-  const host = startHost(process.execPath, [requireHostBundle(), 'native', `chrome-extension://${DEFAULT_EXTENSION_ID}/`], {
+  const host = startHost(process.execPath, [...(setup.nodeFlags ?? []), requireHostBundle(), 'native', `chrome-extension://${DEFAULT_EXTENSION_ID}/`], {
     PATH: '/usr/bin:/bin',
     KEYGATE_DATA_DIR: dataDir,
     ...setup.env,
@@ -323,12 +326,16 @@ export function requestIdOf(response: RawResponse): string | null {
   return typeof id === 'string' && id !== '' ? id : null;
 }
 
-/** The audit lines of `requestIds` in `dataDir`, once all are written (the log batches its writes). */
+/**
+ * The audit lines of `requestIds` in `dataDir` (agents' file and the file of requests refused before
+ * an agent was known), once all are written (the log batches its writes).
+ */
 export async function auditLinesFor(dataDir: string, requestIds: readonly string[], timeoutMs = 10_000): Promise<AuditRecord[]> {
   const wanted = new Set(requestIds);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const lines = (await readAuditLines(dataDir)).filter((line) => wanted.has(line.requestId));
+    const everyLine = [...(await readAuditLines(dataDir)), ...(await readAuditLines(dataDir, UNAUTHENTICATED_AUDIT_FILE_NAME))];
+    const lines = everyLine.filter((line) => wanted.has(line.requestId));
     if (lines.length >= wanted.size) return lines;
     if (Date.now() > deadline) throw new Error(`only ${lines.length} of ${wanted.size} audit lines within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -102,6 +102,7 @@ describe('parsePolicy: valid files', () => {
           baseUrl: 'https://api.github.com',
           authHeader: 'Authorization',
           authValuePrefix: 'Bearer ',
+          allowRanges: false,
           rotation: 'on_first_failed',
           upstreamProxy: null,
           blockedEndpoints: [
@@ -151,6 +152,14 @@ describe('parsePolicy: valid files', () => {
     expect(Object.getPrototypeOf(policy.custom)).toBeNull();
     expect(policy.custom['toString']).toBeUndefined();
     expect(policy.custom['api']).toMatchObject({ name: 'api', authHeader: 'X-Key', authValuePrefix: '', rotation: 'on_first_failed' });
+  });
+
+  it('lets a custom service that serves files allow ranges, off unless set', () => {
+    const base = '[custom.files]\nbase_url = "https://files.example.com"\nauth_header = "X-Key"\n';
+    expect(accepted(base).custom['files']?.allowRanges).toBe(false);
+    expect(accepted(`${base}allow_ranges = true\n`).custom['files']?.allowRanges).toBe(true);
+    expect(onlyProblem(`${base}allow_ranges = "yes"\n`)).toMatchObject({ field: 'custom.files.allow_ranges', line: 4 });
+    expect(onlyProblem('[services.openai]\nallow_ranges = true\n')).toMatchObject({ field: 'services.openai.allow_ranges' });
   });
 
   it('accepts every setting at once', () => {

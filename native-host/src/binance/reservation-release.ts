@@ -23,7 +23,7 @@
  *   bet the cap on.
  * - No answer at all (timeout, broken connection) once the order was sent: kept.
  */
-import { KeygateError } from '../../../shared/errors';
+import { type ErrorCode, KeygateError } from '../../../shared/errors';
 import type { VolumeHold } from './order-caps';
 
 /** Binance codes that mean the order may or may not have executed. */
@@ -83,14 +83,18 @@ function cancelReplaceProvesNoNewOrder(body: unknown): boolean {
   return result === undefined ? data === undefined : NEW_ORDER_NOT_PLACED.has(result);
 }
 
+/** After these, an order that was sent may have executed: Binance's answer was lost, or refused unread. */
+const ANSWER_LOST_OR_UNREAD: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNREACHABLE', 'UPSTREAM_ENCODING_REFUSED', 'UPSTREAM_RANGE_REFUSED']);
+
 /**
- * Whether an order may have executed although no answer came back. Never sent (the clock sync
- * failed, say): it cannot have. Sent, then a timeout or a broken connection: it may have.
+ * Whether an order may have executed although no readable answer came back. Never sent (the clock
+ * sync failed, say): it cannot have. Sent, then a timeout, a broken connection, or an answer Keygate
+ * refused unread (compressed, a range): it may have.
  */
 export function mayHaveExecutedWithoutAnswer(sent: boolean, error: unknown): boolean {
   if (!sent) return false;
   if (!(error instanceof KeygateError)) return true;
-  return error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNREACHABLE';
+  return ANSWER_LOST_OR_UNREAD.has(error.code);
 }
 
 /** Gives the reservation back when the verdict allows it, and says which way it went in the audit detail. */

@@ -94,10 +94,15 @@ const notForwarded = (name: string) => NOT_FORWARDED.has(name) || name.startsWit
 // Repeated request fields are one comma-separated list (RFC 9110 §5.3); Node hands some as arrays.
 const asOneField = (value: string | string[]) => (Array.isArray(value) ? value.join(', ') : value);
 
-export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }): Record<string, string> {
+export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }, allowRanges = false): Record<string, string> {
   const headers = crossingFields(incoming, notForwarded, asOneField);
   // Any header: `api-key`, `x-goog-api-key` or a custom service's own name may carry the agent's key.
   for (const name in headers) if (containsAgentKey(headers[name]!)) delete headers[name];
+  // Slices of an answer that echoes the key, asked for one at a time, rebuild it past the scrubber.
+  if (!allowRanges) {
+    delete headers['range'];
+    delete headers['if-range'];
+  }
   // The scrubber matches secrets byte for byte; in a gzip or brotli body an echoed key is invisible to it.
   headers['accept-encoding'] = 'identity';
   headers[injected.name.toLowerCase()] = injected.value;

@@ -54,8 +54,8 @@ export async function forwardWithRotation(ctx: ProxyContext, input: ForwardInput
   for (const id of order) {
     meter.credentialId = id;
     const dead = await ctx.vault.withOpenCredential(id, async (secret) => {
-      const headers = buildUpstreamHeaders(req.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` });
-      const agent = new AgentResponse(res, { extraHeaders: input.extraHeaders, secrets: [secret], onBytes: (total) => (meter.bytesOut = total) });
+      const headers = buildUpstreamHeaders(req.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
+      const agent = new AgentResponse(res, { extraHeaders: input.extraHeaders, secrets: [secret], allowRanges: target.allowRanges, onBytes: (total) => (meter.bytesOut = total) });
       const call = {
         origin,
         path,

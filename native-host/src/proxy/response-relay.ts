@@ -8,11 +8,15 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { KeygateError } from '../../../shared/errors';
 import { buildClientResponseHeaders } from './forward-headers';
+import { encodedSecretForms, wipeForms } from './encoded-secret-forms';
 import { SecretScrubber } from './secret-scrubber';
+import { unscrubbableAnswer } from './unscrubbable-answer';
 
 export interface RelayOptions {
   extraHeaders: Record<string, string>;
   secrets: Uint8Array[];
+  /** Whether a 206 may reach the agent (a service whose policy allows ranges). */
+  allowRanges?: boolean;
   onBytes: (total: number) => void;
 }
 
@@ -45,25 +49,40 @@ function scrubHeaderValues(headers: Record<string, string | string[]>, secrets: 
 }
 
 export class AgentResponse {
-  /** Resolves when the agent has the whole body; rejects with CLIENT_DISCONNECTED when it left first. */
+  /**
+   * Resolves when the agent has the whole body; rejects with CLIENT_DISCONNECTED when it left first,
+   * or with the refusal of an answer the scrubber cannot check (nothing of it was sent).
+   */
   readonly settled: Promise<void>;
   private readonly scrubber: SecretScrubber;
+  /** Each secret and its encoded spellings; the spellings are this answer's copies, wiped when it settles. */
+  private readonly patterns: Uint8Array[];
+  private refuse!: (refusal: KeygateError) => void;
+  private refused = false;
   private total = 0;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly options: RelayOptions,
   ) {
-    this.scrubber = new SecretScrubber(options.secrets);
+    const encoded = encodedSecretForms(options.secrets);
+    this.patterns = [...options.secrets, ...encoded];
+    this.scrubber = new SecretScrubber(this.patterns);
     this.settled = new Promise((resolve, reject) => {
+      this.refuse = reject;
       res.once('close', () => (res.writableFinished ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED'))));
     });
     // Whoever relays awaits this; an answer that was never relayed (a dead key's) must not be an unhandled rejection.
-    this.settled.catch(() => undefined);
+    this.settled.catch(() => undefined).finally(() => wipeForms(encoded));
   }
 
   start(status: number, upstreamHeaders: UpstreamHeaders): void {
-    const headers = scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.options.secrets);
+    const refusal = unscrubbableAnswer(status, upstreamHeaders, this.options.allowRanges ?? false);
+    if (refusal !== null) {
+      this.refused = true;
+      return this.refuse(refusal);
+    }
+    const headers = scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.patterns);
     Object.assign(headers, this.options.extraHeaders);
     this.res.writeHead(status, headers);
     // An SSE client waits for the headers before the first event arrives; push them out now.
@@ -72,6 +91,7 @@ export class AgentResponse {
 
   /** False when the agent's socket is full: stop reading upstream until `onDrain`. */
   write(chunk: Buffer): boolean {
+    if (this.refused) return true;
     const output = this.scrubber.push(chunk);
     if (output.length === 0) return !this.res.writableNeedDrain;
     this.total += output.length;
@@ -84,6 +104,7 @@ export class AgentResponse {
   }
 
   end(): void {
+    if (this.refused) return;
     const tail = this.scrubber.finish();
     if (tail.length > 0) {
       this.total += tail.length;

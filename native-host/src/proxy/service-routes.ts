@@ -22,6 +22,8 @@ export interface ServiceTarget {
   /** Which answers mean "this key is dead, try the next one". */
   deadKey: DeadKeyRule;
   upstreamProxy: string | null;
+  /** Agents' `Range` requests (and 206 answers) pass: custom services whose policy says so. */
+  allowRanges: boolean;
 }
 
 /** Binance never rotates: its one key signs, and an order is never replayed. */
@@ -50,7 +52,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
     if (upstreamPath === null) continue;
     return {
       kind: 'service',
-      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, deadKey, upstreamProxy: settings.upstreamProxy },
+      target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, deadKey, upstreamProxy: settings.upstreamProxy, allowRanges: false },
     };
   }
   const custom = /^\/custom\/([a-z0-9-]{1,40})(\/.*)?$/.exec(path);
@@ -69,6 +71,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
         rotation: settings.rotation,
         deadKey: settings.deadKey,
         upstreamProxy: settings.upstreamProxy,
+        allowRanges: settings.allowRanges,
       },
     };
   }
@@ -89,6 +92,7 @@ export function resolveRoute(path: string, policy: Policy): Route {
         rotation: settings.rotation,
         deadKey: NO_DEAD_KEY,
         upstreamProxy: settings.upstreamProxy,
+        allowRanges: false,
       },
     };
   }

@@ -1,0 +1,66 @@
+/**
+ * What every arm of the proxy benchmark sends and what the mock upstream accepts, in one place so the
+ * load generator and the mock (its own process) agree byte for byte. The mock refuses a request
+ * without the real key or with another body, so an arm that skipped the injection or mangled the
+ * body fails the run instead of looking fast.
+ */
+
+/** Obviously fake: the real key only the arms (and the direct calls) may send upstream. */
+export const UPSTREAM_KEY = 'sk-test-FAKE-keygate-bench-0000000000000000';
+/** Obviously fake: the agent key the peer proxies (pass-through, nginx, HAProxy) check. */
+export const PEER_AGENT_KEY = 'pk_test_FAKE_keygate_bench_agent_key_00000000000000';
+
+export const MODEL = 'bench-model-small';
+/** The headline: a small chat completion, as agents send them (67 bytes). */
+export const SMALL_CONTENT = 'Say hi in one word.';
+/** 64 KiB of request body: a long prompt. */
+export const LARGE_BODY_BYTES = 64 * 1024;
+export const SSE_EVENTS = 1000;
+
+function chatBody(content: string, stream: boolean): string {
+  return JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], ...(stream ? { stream: true } : {}) });
+}
+
+export const SMALL_BODY = chatBody(SMALL_CONTENT, false);
+const largeSkeleton = chatBody('', false).length;
+export const LARGE_CONTENT = 'lorem ipsum '.repeat(LARGE_BODY_BYTES).slice(0, LARGE_BODY_BYTES - largeSkeleton);
+export const LARGE_BODY = chatBody(LARGE_CONTENT, false);
+export const STREAM_BODY = chatBody(SMALL_CONTENT, true);
+
+export const MODELS_ANSWER = JSON.stringify({
+  object: 'list',
+  data: [
+    { id: 'bench-model-small', object: 'model', created: 1700000000, owned_by: 'keygate-bench' },
+    { id: 'bench-model-large', object: 'model', created: 1700000001, owned_by: 'keygate-bench' },
+  ],
+});
+
+export const CHAT_ANSWER = JSON.stringify({
+  id: 'chatcmpl-bench-0001',
+  object: 'chat.completion',
+  created: 1700000000,
+  model: MODEL,
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 13, completion_tokens: 2, total_tokens: 15 },
+});
+
+/** One server-sent event of the stream; the stream ends with `data: [DONE]`. */
+export function sseEvent(index: number): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-bench-0001', object: 'chat.completion.chunk', created: 1700000000, model: MODEL, choices: [{ index: 0, delta: { content: `t${index}` } }] })}\n\n`;
+}
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+/** True when `body` asks for exactly what one of the workload's chat requests asks (key order and spacing aside). */
+export function isExpectedChatBody(body: string): { ok: boolean; stream: boolean } {
+  let parsed: { model?: unknown; messages?: unknown; stream?: unknown };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return { ok: false, stream: false };
+  }
+  const messages = parsed.messages as Array<{ role?: unknown; content?: unknown }> | undefined;
+  const content = Array.isArray(messages) && messages.length === 1 && messages[0]?.role === 'user' ? messages[0].content : undefined;
+  const stream = parsed.stream === true;
+  const ok = parsed.model === MODEL && (content === SMALL_CONTENT || (content === LARGE_CONTENT && !stream));
+  return { ok, stream };
+}

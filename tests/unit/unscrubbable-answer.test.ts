@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { unscrubbableAnswer } from '../../native-host/src/proxy/unscrubbable-answer';
+
+const refusalCode = (status: number, headers: Record<string, string | string[] | undefined>, allowRanges = false) =>
+  unscrubbableAnswer(status, headers, allowRanges)?.code ?? null;
+
+describe('unscrubbableAnswer', () => {
+  it.each(['gzip', 'deflate', 'br', 'zstd', 'x-gzip', 'compress', 'GZIP', 'identity, gzip', 'aes128gcm'])('refuses a body in content-encoding %s', (coding) => {
+    expect(refusalCode(200, { 'content-encoding': coding })).toBe('UPSTREAM_ENCODING_REFUSED');
+  });
+
+  it('finds the coding under any header spelling and in a repeated field', () => {
+    expect(refusalCode(200, { 'Content-Encoding': 'br' })).toBe('UPSTREAM_ENCODING_REFUSED');
+    expect(refusalCode(401, { 'content-encoding': ['identity', 'gzip'] })).toBe('UPSTREAM_ENCODING_REFUSED');
+  });
+
+  it.each([undefined, '', 'identity', 'Identity', 'identity, identity'])('relays a body whose content-encoding is %s', (coding) => {
+    expect(refusalCode(200, { 'content-encoding': coding, 'content-type': 'application/json' })).toBeNull();
+  });
+
+  it('refuses a partial answer unless the service allows ranges', () => {
+    expect(refusalCode(206, { 'content-range': 'bytes 0-9/100' })).toBe('UPSTREAM_RANGE_REFUSED');
+    expect(refusalCode(206, { 'content-range': 'bytes 0-9/100' }, true)).toBeNull();
+    expect(refusalCode(200, {})).toBeNull();
+  });
+});
