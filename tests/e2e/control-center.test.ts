@@ -120,6 +120,17 @@ describe('control center → host, in headless Chromium', () => {
     agentKey = newKey;
   });
 
+  it('shows each agent key’s use from the host’s audit log: last use and requests in the last 24 h', async () => {
+    await openOptionsSection(options, 'overview');
+    await openOptionsSection(options, 'agents');
+    // Five calls so far under this key's record (two of them refused with SCOPE_DENIED, one with the dead key).
+    const usage = await waitForTestId(options, `${agentRow('cc agent')} [data-testid="agent-usage"][data-requests]`);
+    const [requests, refusals] = await usage.evaluate((el) => [Number(el.getAttribute('data-requests')), Number(el.getAttribute('data-refusals'))]);
+    expect(requests).toBeGreaterThanOrEqual(5);
+    expect(refusals).toBeGreaterThanOrEqual(1);
+    expect(await usage.evaluate((el) => el.textContent)).toMatch(/^last used just now · \d+ requests in the last 24 h/);
+  });
+
   it('a rate limit set in the OpenAI form is enforced by the host', async () => {
     await openServicesTab(options, 'openai');
     const form = '[data-testid="service-form"][data-service="openai"]';

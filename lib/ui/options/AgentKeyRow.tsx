@@ -5,9 +5,12 @@ import { callBackground } from '../background-call';
 import { DeleteConfirmation } from '../components/DeleteConfirmation';
 import { ErrorNote } from '../components/ErrorNote';
 import { SaveOrCancel } from '../components/SaveOrCancel';
+import { formatSince } from '../components/format-since';
 import { useAction } from '../hooks/use-action';
+import { useNow } from '../hooks/use-now';
 import type { ScopeChoice } from './agent-scope-choices';
 import { useAgentKeyFields } from './use-agent-key-fields';
+import type { AgentUsage } from './use-agent-usage';
 
 const formatDate = (time: number) => new Date(time).toLocaleDateString();
 
@@ -20,6 +23,7 @@ type Step = 'view' | 'edit' | 'confirm-delete' | 'confirm-regenerate';
 
 interface AgentKeyRowProps {
   agent: AgentKeyRecord;
+  usage: AgentUsage | null;
   choices: readonly ScopeChoice[];
   onChanged: () => void;
   onRegenerated: (issued: IssuedAgentKey) => void;
@@ -42,7 +46,24 @@ function AgentKeyEditForm({ agent, choices, onSaved, onCancel }: { agent: AgentK
   );
 }
 
-export function AgentKeyRow({ agent, choices, onChanged, onRegenerated }: AgentKeyRowProps) {
+function UsageLine({ usage }: { usage: AgentUsage | null }) {
+  const now = useNow(30_000);
+  if (usage === null) {
+    return (
+      <div class="detail" data-testid="agent-usage">
+        Usage: waiting for the host’s activity log…
+      </div>
+    );
+  }
+  return (
+    <div class="detail" data-testid="agent-usage" data-requests={usage.requests24h} data-refusals={usage.refusals24h}>
+      last used {formatSince(usage.lastUsedAt, now)} · {usage.requests24h} request{usage.requests24h === 1 ? '' : 's'} in the last 24 h
+      {usage.refusals24h > 0 && <span class="warn"> ({usage.refusals24h} refused)</span>}
+    </div>
+  );
+}
+
+export function AgentKeyRow({ agent, usage, choices, onChanged, onRegenerated }: AgentKeyRowProps) {
   const [step, setStep] = useState<Step>('view');
   const { busy, error, run } = useAction();
   const state = agentState(agent, Date.now());
@@ -70,10 +91,7 @@ export function AgentKeyRow({ agent, choices, onChanged, onRegenerated }: AgentK
           <div class="detail">
             created {formatDate(agent.createdAt)} · {agent.expiresAt === null ? 'no expiry' : `valid through ${formatDate(agent.expiresAt)}`}
           </div>
-          {/* Last use and requests in the last 24 h come from the host's audit.stats (not answered yet). */}
-          <div class="detail" data-testid="agent-usage">
-            Usage: shown once the host reports activity.
-          </div>
+          <UsageLine usage={usage} />
         </div>
         {step === 'view' && (
           <div class="actions">

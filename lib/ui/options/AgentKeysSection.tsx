@@ -8,21 +8,24 @@ import { scopeChoices } from './agent-scope-choices';
 import { AgentKeyList } from './AgentKeyList';
 import { CreateAgentKeyForm } from './CreateAgentKeyForm';
 import { NewAgentKeyDialog } from './NewAgentKeyDialog';
+import { useAgentUsage } from './use-agent-usage';
 
 interface AgentKeysSectionProps {
   activePolicyToml: string;
   proxyPort: number | null;
   vaultUnlocked: boolean;
+  hostConnected: boolean;
 }
 
 /** The `pk_` keys agents call the proxy with: each names what it may reach, and can be cut off alone. */
-export function AgentKeysSection({ activePolicyToml, proxyPort, vaultUnlocked }: AgentKeysSectionProps) {
+export function AgentKeysSection({ activePolicyToml, proxyPort, vaultUnlocked, hostConnected }: AgentKeysSectionProps) {
   const [agents, setAgents] = useState<AgentKeyRecord[] | null>(null);
   const [issued, setIssued] = useState<{ key: IssuedAgentKey; regenerated: boolean } | null>(null);
   const { error, run } = useAction();
   const choices = useMemo(() => scopeChoices(activePolicyToml), [activePolicyToml]);
   const reload = useCallback(() => void run(async () => setAgents(await callBackground('agents.list'))), []);
   useEffect(reload, [reload]);
+  const { usage, error: usageError } = useAgentUsage(agents, hostConnected);
 
   const showIssued = (key: IssuedAgentKey, regenerated: boolean) => {
     setIssued({ key, regenerated });
@@ -37,7 +40,8 @@ export function AgentKeysSection({ activePolicyToml, proxyPort, vaultUnlocked }:
         <a href="#security">Backup &amp; security → Revoke everything</a>.
       </p>
       <ErrorNote error={error} />
-      <AgentKeyList agents={agents} choices={choices} onChanged={reload} onRegenerated={(key) => showIssued(key, true)} />
+      <ErrorNote error={usageError} testId="agent-usage-error" />
+      <AgentKeyList agents={agents} usage={usage} choices={choices} onChanged={reload} onRegenerated={(key) => showIssued(key, true)} />
       <CreateAgentKeyForm choices={choices} onCreated={(key) => showIssued(key, false)} />
       {issued && <NewAgentKeyDialog created={issued.key} regenerated={issued.regenerated} port={proxyPort} onDismiss={() => setIssued(null)} />}
     </section>

@@ -26,7 +26,7 @@ export function OptionsApp() {
     activity: () => <ActivitySection />,
     services: () => <ServicesSection active={activePolicy.policy} loadError={activePolicy.error} vaultUnlocked={vaultUnlocked} onApplied={activePolicy.reload} />,
     credentials: () => <CredentialsSection state={state} policyToml={policyToml} />,
-    agents: () => <AgentKeysSection activePolicyToml={policyToml} proxyPort={proxyPort} vaultUnlocked={vaultUnlocked} />,
+    agents: () => <AgentKeysSection activePolicyToml={policyToml} proxyPort={proxyPort} vaultUnlocked={vaultUnlocked} hostConnected={state?.host.status === 'connected'} />,
     sites: () => <SitesSection />,
     security: () => <SecuritySection vault={state?.vault ?? null} />,
   };
