@@ -3,8 +3,8 @@ import { HostStatusCard } from '../components/HostStatusCard';
 
 /**
  * Overview: what is running and what needs attention. The charts (requests by service, refusals,
- * top agents, Binance volume) come from the host's `audit.stats`, which is being built; the
- * placeholder says so rather than drawing empty axes.
+ * top agents, Binance volume) from the host's `audit.stats` are being built; the placeholder says so
+ * rather than drawing empty axes.
  */
 export function OverviewSection({ state }: { state: AppState | null }) {
   const failing = state?.credentialHealth.filter((health) => health.failures > 0) ?? [];
@@ -32,8 +32,8 @@ export function OverviewSection({ state }: { state: AppState | null }) {
           <strong>No charts yet.</strong>
         </p>
         <p>
-          Requests over time, refusals by code and the busiest agents will appear here once the host answers <code>audit.stats</code>. The raw requests
-          will be listed under <a href="#activity">Activity</a>.
+          This view is being built: requests over time, refusals by code, the busiest agents and Binance volume will appear here. Each agent key’s
+          recent use is shown under <a href="#agents">Agents</a>.
         </p>
       </div>
     </section>
