@@ -60,7 +60,7 @@ export function AllowSiteCard({ vaultUnlocked }: { vaultUnlocked: boolean }) {
               </p>
               <ScopeCheckboxes choices={choices} selected={selected} onToggle={(scope, on) => setSelected(withScope(selected, scope, on))} legend="Scopes" testId="allow-site-scope" />
               <ErrorNote error={error} testId="allow-site-error" />
-              <button type="button" disabled={!vaultUnlocked || busy || scopes.length === 0} onClick={allow} data-testid="allow-site-submit">
+              <button type="button" class="primary" disabled={!vaultUnlocked || busy || scopes.length === 0} onClick={allow} data-testid="allow-site-submit">
                 {vaultUnlocked ? 'Allow this site' : 'Unlock to allow this site'}
               </button>
             </>

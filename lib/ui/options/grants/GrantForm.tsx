@@ -69,7 +69,7 @@ export function GrantForm({ choices, existing, prefill, onGranted }: GrantFormPr
           : 'Everything this extension does can use this grant within its scopes. Grant only extensions you trust that much.'}
       </p>
       <ErrorNote error={error} testId="grant-error" />
-      <button type="submit" disabled={busy || subject.trim() === '' || scopes.length === 0} data-testid="grant-submit">
+      <button type="submit" class="primary" disabled={busy || subject.trim() === '' || scopes.length === 0} data-testid="grant-submit">
         {busy ? 'Granting…' : 'Grant'}
       </button>
     </form>

@@ -30,7 +30,8 @@ export function GrantsSection({ activePolicyToml, vaultUnlocked }: GrantsSection
       <p class="hint">
         A granted site gets <code>window.keygate.fetch</code>, a granted extension the Keygate client module: both call your services
         through Keygate and never see a key.
-        {!vaultUnlocked && ' Granting or widening a grant needs the unlocked vault: unlock it above.'}
+        {!vaultUnlocked && ' Granting or widening a grant needs the unlocked vault: unlock it above.'} To cut every site and extension off at
+        once, use <a href="#security">Backup &amp; security → Revoke everything</a>.
       </p>
       <ErrorNote error={error} />
       {listing !== null && listing.grants.length === 0 && <p class="detail">Nothing granted yet.</p>}
