@@ -2,6 +2,8 @@ import { defineConfig } from 'wxt';
 import { EXTENSION_PUBLIC_KEY, GECKO_EXTENSION_ID } from './shared/identity';
 
 // MV3's default CSP blocks WebAssembly, which hash-wasm's Argon2id needs.
+const ICONS = { 16: 'icon/16.png', 32: 'icon/32.png', 48: 'icon/48.png', 128: 'icon/128.png' };
+
 const EXTENSION_PAGES_CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'";
 
 export default defineConfig({
@@ -17,6 +19,9 @@ export default defineConfig({
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
     // Every other granted site is asked for when the user grants it, with the browser's own prompt.
     optional_host_permissions: ['https://*/*', 'http://*/*'],
+    // Rendered from assets/keygate-icon.svg by scripts/make-icons.ts.
+    icons: ICONS,
+    action: { default_icon: ICONS, default_title: 'Keygate' },
     content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
     ...(browser === 'firefox'
       ? {

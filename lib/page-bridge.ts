@@ -21,7 +21,7 @@ export interface BackgroundServices {
 }
 
 export function appState({ hostLink, session, hostSync }: BackgroundServices): AppState {
-  return { host: hostLink.currentState, vault: session.currentState, proxy: hostSync.proxyStatus, binanceKeys: hostSync.binanceKeyRestrictions, credentialHealth: hostSync.credentialHealth };
+  return { host: hostLink.currentState, vault: session.currentState, proxy: hostSync.proxyStatus, binanceKeys: hostSync.binanceKeyRestrictions, credentialHealth: hostSync.credentialHealth, lastCredentialUseAt: hostSync.lastCredentialUseAt };
 }
 
 /**

@@ -7,7 +7,7 @@ import { startGrants } from '../../lib/grants/start-grants';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
 import { servePageBridge } from '../../lib/page-bridge';
 import { HostSync } from '../../lib/session/host-sync';
-import { showLockOnBadge } from '../../lib/session/lock-badge';
+import { showToolbarBadge } from '../../lib/session/show-toolbar-badge';
 import { VaultSession } from '../../lib/session/vault-session';
 import { readSessionSettings, rememberKdfDuration } from '../../lib/session/settings';
 import { openVaultDb } from '../../lib/vault/vault-db';
@@ -23,7 +23,7 @@ export default defineBackground(() => {
   const services = openVaultDb().then(async (db) => {
     const session = new VaultSession({ db, host: hostLink, readSettings: () => readSessionSettings(db), rememberKdfDuration });
     await session.initialize();
-    showLockOnBadge(browser.action, session);
+    showToolbarBadge(browser.action, session, hostLink);
     const hostSync = new HostSync(db, hostLink);
     const family = import.meta.env.FIREFOX ? 'firefox' : 'chromium';
     const grants = await startGrants({ db, session, hostSync, permissions: browser.permissions, scripting: browser.scripting, browser: family });

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { PopupApp } from '../../lib/ui/PopupApp';
+import { PopupApp } from '../../lib/ui/popup/PopupApp';
 import '../../lib/ui/style.css';
 
 render(<PopupApp />, document.getElementById('app')!);

@@ -144,6 +144,20 @@ export class GrantService {
   }
 
   /**
+   * The panic button: every grant gone in one write, each site's host permission given back, the
+   * page scripts unregistered and the host told, as one change. Needs no password. Says how many.
+   */
+  async revokeAll(): Promise<number> {
+    const revoked = await this.list();
+    await this.write(() => store.clearGrants(this.deps.db));
+    // One release per permission: in Firefox several ports of a host share one.
+    const sites = new Map(revoked.filter((grant) => grant.kind === 'site').map((grant) => [siteMatchPattern(grant.subject, this.deps.browser), grant.subject]));
+    for (const origin of sites.values()) await releaseSiteAccess(this.deps.permissions, origin, this.deps.browser);
+    await this.changed();
+    return revoked.length;
+  }
+
+  /**
    * The grant a browser agent may use now, or the GRANT_* refusal. A grant found unusable (expired
    * since the last change) gets its page scripts removed on the way.
    */

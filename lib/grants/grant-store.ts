@@ -18,3 +18,7 @@ export async function putGrant(db: VaultDb, grant: GrantRecord): Promise<void> {
 export async function deleteGrant(db: VaultDb, id: string): Promise<void> {
   await db.delete('grants', id);
 }
+
+export async function clearGrants(db: VaultDb): Promise<void> {
+  await db.clear('grants');
+}

@@ -18,6 +18,7 @@ export class HostSync {
   /** The running host's view; a new host starts with none, so it is forgotten when the host goes. */
   private readonly health = new Map<string, CredentialHealth>();
   private readonly listeners = new Set<() => void>();
+  private lastUse: number | null = null;
 
   constructor(
     private readonly db: store.VaultDb,
@@ -58,6 +59,11 @@ export class HostSync {
   /** How each credential has fared upstream since the host started (only those it has news of). */
   get credentialHealth(): CredentialHealth[] {
     return [...this.health.values()];
+  }
+
+  /** When a credential was last recorded as used; open pages reload their "last used" times when it moves. */
+  get lastCredentialUseAt(): number | null {
+    return this.lastUse;
   }
 
   onChange(listener: () => void): () => void {
@@ -109,7 +115,10 @@ export class HostSync {
 
   private async recordUse(credentialId: string, at: number): Promise<void> {
     const record = await store.getCredential(this.db, credentialId);
-    if (record !== undefined && (record.lastUsedAt ?? 0) < at) await store.putCredential(this.db, { ...record, lastUsedAt: at });
+    if (record === undefined || (record.lastUsedAt ?? 0) >= at) return;
+    await store.putCredential(this.db, { ...record, lastUsedAt: at });
+    this.lastUse = Math.max(this.lastUse ?? 0, at);
+    this.notify();
   }
 
   private setProxy(proxy: ProxyStatus | null): void {

@@ -4,7 +4,7 @@ import type { EventFrame } from '../../shared/protocol';
 import { bytesToBase64 } from '../../shared/vault/base64';
 import { wipe } from '../../shared/vault/envelope';
 import type { KdfCost } from '../../shared/vault/kdf';
-import { type CredentialKind, type CredentialSummary, VAULT_FORMAT_VERSION } from '../../shared/vault/format';
+import { type CredentialKind, type CredentialSummary, VAULT_FORMAT_VERSION, type VaultExport } from '../../shared/vault/format';
 import type { HostLink } from '../host-link/host-link';
 import * as vault from '../vault/vault-service';
 import * as store from '../vault/vault-db';
@@ -148,6 +148,30 @@ export class VaultSession {
     }
   }
 
+  async renameCredential(id: string, name: string): Promise<CredentialSummary> {
+    this.requireKey();
+    const record = await vault.renameCredential(this.deps.db, id, name);
+    await this.tellHost(() => this.deps.host.request('vault.credentials.put', { record }));
+    const { sealed: _sealed, ...summary } = record;
+    return summary;
+  }
+
+  /** The new secret is checked as a new one would be; the host gets the resealed record at once. */
+  async replaceCredentialSecret(id: string, secretText: string): Promise<CredentialSummary> {
+    const dataKey = this.requireKey();
+    const existing = (await store.getCredential(this.deps.db, id))?.kind;
+    if (existing !== undefined && isBinanceCredentialKind(existing)) readBinanceCredential(existing, secretText);
+    const secret = new TextEncoder().encode(secretText);
+    try {
+      const record = await vault.replaceCredentialSecret(this.deps.db, dataKey, id, secret);
+      await this.tellHost(() => this.deps.host.request('vault.credentials.put', { record }));
+      const { sealed: _sealed, ...summary } = record;
+      return summary;
+    } finally {
+      wipe(secret);
+    }
+  }
+
   async deleteCredential(id: string): Promise<void> {
     this.requireKey();
     await vault.deleteCredential(this.deps.db, id);
@@ -158,7 +182,7 @@ export class VaultSession {
     await vault.changePassword(this.deps.db, this.requireKey(), oldPassword, newPassword);
   }
 
-  async exportVault(): Promise<unknown> {
+  async exportVault(): Promise<VaultExport> {
     this.requireKey();
     return vault.exportVault(this.deps.db);
   }

@@ -1,11 +1,12 @@
 /**
- * Credential records: validate, seal and store new ones, open one for a request, list them without
- * their secrets, and check them all after an unlock or before an import.
+ * Credential records: validate, seal and store new ones, rename them or replace their secret in
+ * place, open one for a request, list them without their secrets, and check them all after an unlock
+ * or before an import.
  */
 import { type ErrorBody, KeygateError } from '../../shared/errors';
 import { openSealedSecret, wipe } from '../../shared/vault/envelope';
 import * as format from '../../shared/vault/format';
-import { type NewCredential, sealNewCredential } from '../../shared/vault/new-credential';
+import { type NewCredential, renamedCredential, resealedCredential, sealNewCredential } from '../../shared/vault/new-credential';
 import * as store from './vault-db';
 
 /** One record's result; `error` says why it failed (by code and record id, never by content). */
@@ -20,8 +21,27 @@ export async function addCredential(db: store.VaultDb, dataKey: Uint8Array, inpu
   return record;
 }
 
+async function requireCredential(db: store.VaultDb, id: string): Promise<format.CredentialRecord> {
+  const record = await store.getCredential(db, id);
+  if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND');
+  return record;
+}
+
+export async function renameCredential(db: store.VaultDb, id: string, name: string): Promise<format.CredentialRecord> {
+  const record = renamedCredential(await requireCredential(db, id), name);
+  await store.putCredential(db, record);
+  return record;
+}
+
+/** Provider key rotation: same id, so the agents and services that use it need no change. */
+export async function replaceCredentialSecret(db: store.VaultDb, dataKey: Uint8Array, id: string, secret: Uint8Array): Promise<format.CredentialRecord> {
+  const record = resealedCredential(dataKey, await requireCredential(db, id), secret);
+  await store.putCredential(db, record);
+  return record;
+}
+
 export async function deleteCredential(db: store.VaultDb, id: string): Promise<void> {
-  if ((await store.getCredential(db, id)) === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND');
+  await requireCredential(db, id);
   await store.deleteCredential(db, id);
 }
 
@@ -34,7 +54,7 @@ export function openCredential(dataKey: Uint8Array, record: format.CredentialRec
 export async function listCredentialSummaries(db: store.VaultDb): Promise<format.CredentialSummary[]> {
   const records = await store.listCredentials(db);
   return records
-    .map(({ id, service, name, kind, createdAt, lastUsedAt }) => ({ id, service, name, kind, createdAt, lastUsedAt }))
+    .map(({ sealed: _sealed, ...summary }) => summary)
     .sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name));
 }
 

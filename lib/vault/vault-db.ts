@@ -90,6 +90,15 @@ export function deleteAgent(db: VaultDb, id: string): Promise<void> {
   return db.delete('agents', id);
 }
 
+/** The panic button's write for agent keys: every one gone in one transaction; returns how many. */
+export async function clearAgents(db: VaultDb): Promise<number> {
+  const tx = db.transaction('agents', 'readwrite');
+  const agents = tx.objectStore('agents');
+  const count = await agents.count();
+  await Promise.all([agents.clear(), tx.done]);
+  return count;
+}
+
 /** Meta, credentials and agents read in one transaction, so an export is a consistent snapshot. */
 export async function readVaultSnapshot(
   db: VaultDb,

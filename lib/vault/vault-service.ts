@@ -19,6 +19,8 @@ export {
   listCredentialSummaries,
   type NewCredential,
   openCredential,
+  renameCredential,
+  replaceCredentialSecret,
   verifyCredentials,
 } from './credentials';
 export { exportVault, importVault } from './vault-transfer';

@@ -1,7 +1,7 @@
 /**
  * Endpoint patterns as policies write them: `"METHOD /path"`, e.g. `"DELETE /repos/*"`.
  *
- * Matching semantics (implemented by the proxy's endpoint matcher, native-host/src/proxy/endpoint-match.ts):
+ * Matching semantics (implemented by the proxy's endpoint matcher, shared/policy/endpoint-match.ts):
  * the method is compared upper-case, `*` matches any method and a GET rule covers HEAD; in the path
  * each `*` matches ONE OR MORE characters, `/` included, so `/repos/*` covers `/repos/a` and
  * `/repos/a/b` but not `/repos/`. A blocked rule matches the request however a router may read it

@@ -16,6 +16,7 @@ import {
   isServiceName,
   VAULT_FORMAT_VERSION,
 } from './format';
+import { isCredentialHint } from './credential-hint';
 import type { KdfParams } from './kdf';
 import {
   fieldPath,
@@ -64,8 +65,10 @@ export function readVaultMeta(value: unknown, path: string): VaultMeta {
 }
 
 export function readCredentialRecord(value: unknown, path: string): CredentialRecord {
-  const keys = ['id', 'service', 'name', 'kind', 'createdAt', 'lastUsedAt', 'sealed'];
+  const keys = ['id', 'service', 'name', 'kind', 'createdAt', 'lastUsedAt', 'hint', 'sealed'];
   const record = readObject(value, path, keys);
+  // Records saved before hints existed have none; a hint, when present, is checked like any field.
+  const hint = Object.hasOwn(record, 'hint') ? { hint: readField(record, path, 'hint', isCredentialHint, 'a key hint like "sk-…a1b2"') } : {};
   return {
     id: readField(record, path, 'id', isRecordId, 'a record id'),
     service: readField(record, path, 'service', isServiceName, 'a service name ([a-z0-9-]{1,40})'),
@@ -73,6 +76,7 @@ export function readCredentialRecord(value: unknown, path: string): CredentialRe
     kind: readField(record, path, 'kind', isCredentialKind, 'a known credential kind'),
     createdAt: readField(record, path, 'createdAt', isTime, 'a timestamp'),
     lastUsedAt: readField(record, path, 'lastUsedAt', isTimeOrNull, 'a timestamp or null'),
+    ...hint,
     sealed: readSealedBox(record.sealed, fieldPath(path, 'sealed')),
   };
 }

@@ -75,6 +75,8 @@ export interface CredentialRecord {
   kind: CredentialKind;
   createdAt: number;
   lastUsedAt: number | null;
+  /** Not secret: the key's prefix and last 4 (`sk-…a1b2`), computed when the secret was saved. */
+  hint?: string;
   sealed: SealedBox;
 }
 

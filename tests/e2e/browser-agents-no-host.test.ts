@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type AgentWebApp, startAgentWebApp } from './browser-agent-fixtures';
-import { click, MASTER_PASSWORD, typeInto, waitForTestId } from './popup-driver';
+import { click, MASTER_PASSWORD, openOptionsSection, typeInto, waitForTestId } from './popup-driver';
 
 let keygate: KeygateBrowser | undefined;
 let webApp: AgentWebApp | undefined;
@@ -29,6 +29,7 @@ it('answers a granted page HOST_NOT_CONNECTED (503) at once while the host is aw
 
   const origin = webApp!.origin('127.0.0.1');
   const options = await keygate!.openExtensionPage('options.html');
+  await openOptionsSection(options, 'sites');
   await typeInto(options, 'grant-subject', origin);
   await click(options, '[data-testid="grant-scope"][value="openai"]');
   await click(options, 'grant-submit');

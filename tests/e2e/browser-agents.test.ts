@@ -1,8 +1,8 @@
 /**
  * Browser agents end to end, in headless Chromium with the real extension and the real host: a web
  * app on a granted loopback origin runs the official openai SDK with `fetch: window.keygate.fetch`,
- * and a second extension calls Keygate through the built client module. Needs the host's side of
- * the bridge (grants.sync, proxy.*): until that is merged these tests fail at the first call.
+ * and a second extension calls Keygate through the built client module, through the host's side of
+ * the bridge (grants.sync, proxy.*).
  */
 import { rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, click, createVault, lockVault, MASTER_PASSWORD, typeInto, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
+import { addApiKey, applyPolicy, click, createVault, lockVault, MASTER_PASSWORD, openOptionsSection, typeInto, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-browser-agent-0001';
 const COMPLETION = { id: 'chatcmpl-e2e', object: 'chat.completion', created: 0, model: 'gpt-e2e', choices: [{ index: 0, message: { role: 'assistant', content: 'hello from upstream' }, finish_reason: 'stop' }] };
@@ -72,7 +72,7 @@ afterAll(async () => {
 
 async function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
   await options!.reload();
-  await options!.bringToFront();
+  await openOptionsSection(options!, 'sites');
   await options!.select('[data-testid="grant-kind"]', kind);
   await typeInto(options!, 'grant-subject', subject);
   for (const scope of scopes) await click(options!, `[data-testid="grant-scope"][value="${scope}"]`);
@@ -213,5 +213,44 @@ describe('another extension, through the client module', () => {
     expect(answered.body.choices[0]?.message.content).toBe('hello from upstream');
     expect(upstream!.received.at(-1)?.headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
     await Promise.all([agentPage.close(), popup.close()]);
+  });
+});
+
+describe('Revoke everything (Backup & security)', () => {
+  it('revokes every grant too: an open granted page and the granted extension are refused at once, a reloaded page has no window.keygate', async () => {
+    const origin = webApp!.origin('127.0.0.1');
+    await grant('site', origin, ['openai']);
+    const page = await openAgentPage(origin);
+    await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    const agentPage = await keygate!.browser.newPage();
+    await agentPage.goto(`chrome-extension://${agentExtension!.id}/agent.html`);
+    await agentPage.waitForFunction(() => 'keygateClient' in window);
+    const completion = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }) };
+    const pageCall = () =>
+      page.evaluate(async (init) => {
+        const response = await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/chat/completions', init);
+        return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+      }, completion);
+    const extensionCall = () =>
+      agentPage.evaluate(async (init) => {
+        const response = await (window as unknown as { keygateClient: { fetch: typeof fetch } }).keygateClient.fetch('https://keygate.invalid/openai/v1/chat/completions', init);
+        return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+      }, completion);
+    expect((await pageCall()).status).toBe(200);
+    expect((await extensionCall()).status).toBe(200);
+
+    await openOptionsSection(options!, 'security');
+    await click(options!, 'revoke-everything-button');
+    await click(options!, 'confirm-revoke-everything');
+    const done = await waitForTestId(options!, 'revoke-everything-done');
+    expect(await done.evaluate((el) => el.textContent)).toMatch(/^Revoked 0 agent keys and 2 grants/);
+
+    expect(await pageCall()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    expect(await extensionCall()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    await page.reload();
+    expect(await page.evaluate(() => 'keygate' in window)).toBe(false);
+    await openOptionsSection(options!, 'sites');
+    await waitForTestId(options!, '[data-testid="grant-list"]:empty');
+    await Promise.all([page.close(), agentPage.close()]);
   });
 });

@@ -17,16 +17,19 @@ async function act(page: Page, selector: string) {
   return page.locator(selector);
 }
 
-export async function typeInto(page: Page, id: string, text: string): Promise<void> {
-  await (await act(page, testId(id))).fill(text);
+/** `target` is a test id, or a full selector when it starts with '['. */
+const selectorOf = (target: string) => (target.startsWith('[') ? target : testId(target));
+
+export async function typeInto(page: Page, target: string, text: string): Promise<void> {
+  await (await act(page, selectorOf(target))).fill(text);
 }
 
-export async function click(page: Page, selector: string): Promise<void> {
-  await (await act(page, selector.startsWith('[') ? selector : testId(selector))).click();
+export async function click(page: Page, target: string): Promise<void> {
+  await (await act(page, selectorOf(target))).click();
 }
 
 export async function waitForTestId(page: Page, selector: string, timeout = 60_000) {
-  const handle = await page.waitForSelector(selector.startsWith('[') ? selector : testId(selector), { timeout });
+  const handle = await page.waitForSelector(selectorOf(selector), { timeout });
   if (handle === null) throw new Error(`${selector} never appeared`);
   return handle;
 }
@@ -47,9 +50,23 @@ export async function unlock(popup: Page, password: string): Promise<void> {
   await click(popup, 'unlock-submit');
 }
 
+/** Opens one section of the options page by its sidebar link, as a person would. */
+export async function openOptionsSection(options: Page, section: string): Promise<void> {
+  await click(options, `nav-${section}`);
+  await waitForTestId(options, `section-${section}`);
+}
+
+/** Opens one tab of the options page's Services section (a service's form, `add` or `toml`). */
+export async function openServicesTab(options: Page, tab: string): Promise<void> {
+  await openOptionsSection(options, 'services');
+  await click(options, `services-tab-${tab}`);
+}
+
 export async function addApiKey(popup: Page, service: string, name: string, secret: string): Promise<void> {
-  // A popup opened just now renders the form only once the background has told it the vault is open.
+  // A popup opened just now renders the button only once the background has told it the vault is open.
   await popup.bringToFront();
+  await waitForTestId(popup, 'show-add-credential');
+  await click(popup, 'show-add-credential');
   await waitForTestId(popup, 'credential-service');
   await popup.select(testId('credential-service'), service);
   await typeInto(popup, 'credential-name', name);
@@ -69,14 +86,16 @@ async function attribute(page: Page, selector: string, name: string): Promise<st
 
 /** Types the policy into the options page's editor and applies it; waits for the host's answer. */
 export async function applyPolicy(options: Page, toml: string): Promise<void> {
+  await openServicesTab(options, 'toml');
   await typeInto(options, 'policy-text', toml);
   await waitForTestId(options, 'policy-valid');
   await click(options, 'policy-apply');
   await waitForTestId(options, '[data-testid="policy-applied"][data-host="applied"]');
 }
 
-/** The port the host's proxy really listens on, as the host card shows it. */
+/** The port the host's proxy really listens on, as the host card shows it (the options page's Overview). */
 export async function proxyPort(page: Page): Promise<number> {
+  if (page.url().includes('options.html')) await openOptionsSection(page, 'overview');
   await waitForTestId(page, '[data-testid="proxy-status"][data-listening="true"]');
   return Number(await attribute(page, '[data-testid="proxy-status"]', 'data-port'));
 }
@@ -86,6 +105,7 @@ export async function proxyPort(page: Page): Promise<number> {
  * `pk_` key and the ready-to-paste snippets by SDK (`openai`, `anthropic`, `custom:NAME`).
  */
 export async function createAgentKey(options: Page, name: string, scopes: string[]): Promise<{ key: string; snippets: Record<string, string> }> {
+  await openOptionsSection(options, 'agents');
   await typeInto(options, 'agent-name', name);
   for (const scope of scopes) await click(options, `[data-testid="agent-scope"][value="${scope}"]`);
   await click(options, 'create-agent-submit');
@@ -100,7 +120,9 @@ export async function createAgentKey(options: Page, name: string, scopes: string
 }
 
 export async function setAgentKeyEnabled(options: Page, name: string, enabled: boolean): Promise<void> {
+  await openOptionsSection(options, 'agents');
   const row = `[data-testid="agent-key"][data-name="${name}"]`;
+  await waitForTestId(options, row);
   if ((await attribute(options, row, 'data-enabled')) === String(enabled)) return;
   await click(options, `${row} [data-testid="toggle-agent-key"]`);
   await waitForTestId(options, `${row}[data-enabled="${enabled}"]`);

@@ -14,6 +14,8 @@ import {
   hostVaultStatus,
   lockVault,
   MASTER_PASSWORD,
+  openOptionsSection,
+  openServicesTab,
   proxyPort,
   setAgentKeyEnabled,
   typeInto,
@@ -52,6 +54,7 @@ async function listModels(port: number, agentKey: string): Promise<{ status: num
 describe('options page → host proxy → upstream, in headless Chromium', () => {
   it('flags a typed invalid policy with its line and keeps Apply disabled; an imported file replaces it', async () => {
     const options = await keygate!.openExtensionPage('options.html');
+    await openServicesTab(options, 'toml');
     await typeInto(options, 'policy-text', '[proxy]\nport = 0\nidle_lock_minutes = "soon"\n');
     const problem = await waitForTestId(options, 'policy-problem');
     expect(await problem.evaluate((el) => el.textContent)).toMatch(/^line 3 · proxy\.idle_lock_minutes: /);
@@ -106,6 +109,7 @@ describe('options page → host proxy → upstream, in headless Chromium', () =>
     const locked = await listModels(port, agentKey);
     expect(locked.status).toBe(423);
     expect(locked.body.error?.code).toBe('VAULT_LOCKED');
+    await openOptionsSection(options, 'services');
     await click(options, 'policy-apply');
     await waitForTestId(options, '[data-testid="policy-apply-error"][data-code="VAULT_LOCKED"]');
 
@@ -120,6 +124,7 @@ describe('options page → host proxy → upstream, in headless Chromium', () =>
     expect(disabled.body.error?.code).toBe('AGENT_KEY_INVALID');
     expect(upstream!.received).toHaveLength(forwardedCount);
 
+    await openOptionsSection(options, 'agents');
     await click(options, '[data-testid="agent-key"][data-name="e2e agent"] [data-testid="delete-agent-key"]');
     await click(options, 'confirm-delete-agent-key');
     await waitForTestId(options, 'no-agent-keys');

@@ -11,6 +11,7 @@ import {
   dumpExtensionStorage,
   hostVaultStatus,
   MASTER_PASSWORD,
+  openOptionsSection,
   typeInto,
   unlock,
   waitForProxyReady,
@@ -87,6 +88,7 @@ describe('vault in the real popup, real IndexedDB and the real host', () => {
     const options = await fresh.openExtensionPage('options.html');
     await waitForTestId(options, '[data-testid="options-vault-status"][data-status="absent"]');
 
+    await openOptionsSection(options, 'security');
     const fileInput = await waitForTestId(options, 'import-file');
     await (fileInput as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(tamperedFile);
     await typeInto(options, 'import-password', MASTER_PASSWORD);

@@ -4,7 +4,7 @@ import {
   decideEndpoint,
   endpointDecision,
   matchesEndpoint,
-} from '../../native-host/src/proxy/endpoint-match';
+} from '../../shared/policy/endpoint-match';
 import type { EndpointPattern } from '../../shared/policy/policy-types';
 
 function pattern(source: string): EndpointPattern {

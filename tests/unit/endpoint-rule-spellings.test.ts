@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkCanonicalPath } from '../../native-host/src/proxy/canonical-path';
-import { compileEndpointRules, decideEndpoint } from '../../native-host/src/proxy/endpoint-match';
+import { compileEndpointRules, decideEndpoint } from '../../shared/policy/endpoint-match';
 import { parseEndpointPattern } from '../../shared/policy/endpoint-pattern';
 import type { EndpointPattern } from '../../shared/policy/policy-types';
 

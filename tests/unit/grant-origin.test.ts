@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createKeygateClient, keygateExtensionId } from '../../client/keygate-client';
 import { pageScriptRegistrations } from '../../lib/grants/page-scripts';
 import { siteMatchPattern } from '../../lib/grants/site-permission';
-import { badgeTextFor } from '../../lib/session/lock-badge';
 import { type GrantRecord, isGrantRecord, normaliseGrantOrigin } from '../../shared/grants/grant-record';
 import { DEFAULT_EXTENSION_ID, GECKO_EXTENSION_ID } from '../../shared/identity';
 
@@ -76,12 +75,5 @@ describe('what differs in Firefox', () => {
     });
     void client.fetch('/openai/v1/models');
     expect(connected).toEqual([[GECKO_EXTENSION_ID, 'keygate']]);
-  });
-});
-
-describe('toolbar badge', () => {
-  it('shows the lock while the vault is locked, nothing once it is open', () => {
-    expect(badgeTextFor({ status: 'locked', reason: 'idle' })).toBe('🔒');
-    expect(badgeTextFor({ status: 'unlocked', unlockedAt: 0, handoff: { status: 'ready', at: 0 }, idleLockMinutes: 5 })).toBe('');
   });
 });

@@ -118,6 +118,23 @@ describe('revoking, disabling, expiry', () => {
     expect(await refusal(service.authorize({ kind: 'site', subject: 'https://app.example' }))).toBe('GRANT_MISSING');
   });
 
+  it('revoking everything (the panic button) removes every grant, gives back each site permission once, drops every script, syncs the host; no password needed', async () => {
+    const { db, permissions, scripting, service, synced, vault, grantFromPage } = await setup({ browser: 'firefox' });
+    await grantFromPage(site('https://app.example'));
+    await grantFromPage(site('https://app.example:8443'));
+    await grantFromPage(site('http://127.0.0.1:8080'));
+    await service.create({ kind: 'extension', subject: 'agent@example.org', scopes: ['openai'], expiresAt: null });
+    vault.unlocked = false;
+
+    expect(await service.revokeAll()).toBe(4);
+    expect(await listGrants(db)).toEqual([]);
+    expect(permissions.removed).toEqual([['https://app.example/*']]);
+    expect(await permissions.contains({ origins: ['https://app.example/*'] })).toBe(false);
+    expect(scripting.registered.size).toBe(0);
+    expect(synced.at(-1)).toEqual([]);
+    expect(await refusal(service.authorize({ kind: 'extension', subject: 'agent@example.org' }))).toBe('GRANT_MISSING');
+  });
+
   it('revoking a loopback grant keeps the manifest permission (it cannot be removed) but drops the scripts', async () => {
     const { scripting, service, grantFromPage } = await setup();
     const grant = await grantFromPage(site('http://127.0.0.1:8080'));

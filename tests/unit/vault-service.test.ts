@@ -125,7 +125,7 @@ describe('credentials', () => {
   it('lists summaries without the sealed secret', async () => {
     const summaries = await listCredentialSummaries(vault.db);
     expect(summaries.map((summary) => summary.name)).toEqual(['Claude', 'Trading bot', 'Work OpenAI']);
-    for (const summary of summaries) expect(Object.keys(summary).sort()).toEqual(['createdAt', 'id', 'kind', 'lastUsedAt', 'name', 'service']);
+    for (const summary of summaries) expect(Object.keys(summary).sort()).toEqual(['createdAt', 'hint', 'id', 'kind', 'lastUsedAt', 'name', 'service']);
     const json = JSON.stringify(summaries);
     for (const secret of Object.values(SECRETS)) expect(json).not.toContain(secret);
   });

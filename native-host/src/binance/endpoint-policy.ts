@@ -4,7 +4,7 @@
  * policy is consulted, so no policy, scope or allow-list entry can open it.
  */
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../proxy/endpoint-match';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
 import { type BinanceAccess, FUND_MOVING_PATHS, SPOT_ENDPOINTS, UNSIGNED_ENDPOINTS } from './endpoint-lists';
 
 export type BinanceEndpointDecision =

@@ -9,7 +9,7 @@ import { declaredLengthExceeds, limitBody } from '../upstream/request-body';
 import type { AnswerInspection } from '../upstream/upstream-relay';
 import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from './endpoint-match';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
 import { buildUpstreamHeaders } from './forward-headers';
 import { methodOverrideProblem } from './method-override';
 import type { ProxyServices } from './proxy-services';

@@ -1,0 +1,150 @@
+/**
+ * `npm run screenshots`: every popup and options view, light and dark, written to docs/screenshots/
+ * (headless Chromium with the built extension and host, a throwaway profile, fake keys only). Run it
+ * after a UI change and look at the pictures; the README shows the main ones.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import {
+  addApiKey,
+  applyPolicy,
+  click,
+  createAgentKey,
+  lockVault,
+  MASTER_PASSWORD,
+  openOptionsSection,
+  openServicesTab,
+  typeInto,
+  unlock,
+  waitForProxyReady,
+  waitForTestId,
+} from '../tests/e2e/popup-driver';
+import { launchKeygateBrowser } from './keygate-browser';
+import { REPO_ROOT } from './paths';
+
+const OUTPUT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
+const SCHEMES = ['light', 'dark'] as const;
+const POPUP_VIEWPORT = { width: 360, height: 600 };
+const OPTIONS_VIEWPORT = { width: 1180, height: 860 };
+
+/** A web app on loopback for the active tab, so the popup's "Allow this site" has a site to offer. */
+async function startAgentApp(): Promise<{ origin: string; close: () => void }> {
+  const server = createServer((_request, response) => response.end('<!doctype html><title>agent app</title><h1>An agent app</h1>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+/** Grants a site or an extension from the options page's Sites & extensions form. */
+async function grant(options: Page, kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
+  await openOptionsSection(options, 'sites');
+  await options.select('[data-testid="grant-kind"]', kind);
+  await typeInto(options, 'grant-subject', subject);
+  for (const scope of scopes) await click(options, `[data-testid="grant-scope"][value="${scope}"]`);
+  await click(options, 'grant-submit');
+  await waitForTestId(options, `[data-testid="grant"][data-subject="${subject}"]`);
+}
+
+/** Lets pending renders and the state push settle, so a picture never catches a half-drawn view. */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 150))));
+}
+
+/** `scrolledTo`: a test id the popup's scroll area shows at its bottom instead of its top. */
+async function shoot(page: Page, name: string, fullPage = false, scrolledTo?: string): Promise<void> {
+  for (const scheme of SCHEMES) {
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+    // The popup scrolls inside its own area; pictures show it from the top.
+    await page.evaluate((testId) => {
+      const target = testId === undefined ? null : document.querySelector(`[data-testid="${testId}"]`);
+      if (target === null) document.querySelector('.scroll')?.scrollTo(0, 0);
+      else target.scrollIntoView({ block: 'end' });
+    }, scrolledTo);
+    await settle(page);
+    const path = join(OUTPUT_DIR, `${name}-${scheme}.png`);
+    await page.screenshot({ path: path as `${string}.png`, fullPage });
+    console.log(`docs/screenshots/${name}-${scheme}.png`);
+  }
+}
+
+async function main(): Promise<void> {
+  await mkdir(OUTPUT_DIR, { recursive: true });
+  const keygate = await launchKeygateBrowser();
+  const agentApp = await startAgentApp();
+  try {
+    const popup = await keygate.openExtensionPage('popup.html');
+    await popup.setViewport(POPUP_VIEWPORT);
+    await waitForTestId(popup, 'new-password');
+    await shoot(popup, 'popup-first-run');
+
+    await typeInto(popup, 'new-password', MASTER_PASSWORD);
+    await typeInto(popup, 'confirm-password', MASTER_PASSWORD);
+    await click(popup, 'create-vault-submit');
+    await waitForProxyReady(popup);
+    await shoot(popup, 'popup-empty-vault');
+
+    const keys: Array<[string, string, string]> = [
+      ['openai', 'personal', 'sk-proj-FAKEscreenshot000000000000000000a1b2'],
+      ['openai', 'work', 'sk-proj-FAKEscreenshot111111111111111111c3d4'],
+      ['anthropic', 'claude', 'sk-ant-api03-FAKEscreenshot2222222222222e5f6'],
+      ['anthropic', 'team', 'sk-ant-api03-FAKEscreenshot3333333333333g7h8'],
+      ['openai', 'batch jobs', 'sk-proj-FAKEscreenshot444444444444444444i9j0'],
+    ];
+    for (const [service, name, secret] of keys) await addApiKey(popup, service, name, secret);
+    await shoot(popup, 'popup-unlocked');
+    await click(popup, 'show-add-credential');
+    await shoot(popup, 'popup-add-credential');
+    await click(popup, 'add-credential-cancel');
+
+    const options = await keygate.openExtensionPage('options.html');
+    await options.setViewport(OPTIONS_VIEWPORT);
+    await applyPolicy(
+      options,
+      '[proxy]\nport = 0\n\n[services.openai]\nrate_limit = 100\nblocked_endpoints = [ "DELETE /v1/files/*" ]\n\n[custom.github]\nbase_url = "https://api.github.com"\nauth_header = "Authorization"\nauth_value_prefix = "Bearer "\nblocked_endpoints = [ "DELETE /repos/*" ]\n',
+    );
+    await createAgentKey(options, 'coding agent', ['openai', 'anthropic']);
+    await createAgentKey(options, 'github bot', ['custom:github']);
+    await grant(options, 'site', 'http://localhost:3000', ['openai']);
+    await grant(options, 'extension', 'abcdefghijklmnopabcdefghijklmnop', ['anthropic', 'custom:github']);
+
+    for (const section of ['overview', 'activity', 'credentials', 'agents', 'sites', 'security']) {
+      await openOptionsSection(options, section);
+      await shoot(options, `options-${section}`, true);
+    }
+    await openServicesTab(options, 'openai');
+    await typeInto(options, 'pattern-tester-input', 'DELETE /v1/files/file-abc');
+    await shoot(options, 'options-services-openai', true);
+    await openServicesTab(options, 'binance');
+    await shoot(options, 'options-services-binance', true);
+    await openServicesTab(options, 'custom-github');
+    await shoot(options, 'options-services-custom', true);
+    await openServicesTab(options, 'add');
+    await shoot(options, 'options-services-add', true);
+    await openServicesTab(options, 'toml');
+    await shoot(options, 'options-services-toml', true);
+
+    // The popup reads the active tab when it opens: load it while the agent app's tab is in front.
+    const site = await keygate.browser.newPage();
+    await site.goto(agentApp.origin);
+    const allowSite = await keygate.openExtensionPage('popup.html');
+    await allowSite.setViewport(POPUP_VIEWPORT);
+    await site.bringToFront();
+    await allowSite.reload();
+    await waitForTestId(allowSite, '[data-testid="allow-site"]');
+    await allowSite.bringToFront();
+    await shoot(allowSite, 'popup-allow-site', false, 'allow-site');
+
+    await lockVault(popup);
+    await shoot(popup, 'popup-locked');
+    await openOptionsSection(options, 'overview');
+    await shoot(options, 'options-locked', true);
+    await unlock(popup, MASTER_PASSWORD);
+  } finally {
+    agentApp.close();
+    await keygate.close();
+  }
+}
+
+await main();
