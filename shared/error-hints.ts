@@ -168,6 +168,10 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Fix each field listed (with its line) and apply again; the running policy stays until then.',
     headless: 'Fix each field listed (with its line) in the policy file; the running policy stays until then.',
   },
+  METHOD_OVERRIDE_REFUSED: {
+    browser: 'The agent tried to change the HTTP method with an override (_method, X-HTTP-Method-Override); Keygate refuses that. Fix the agent.',
+    headless: 'The agent tried to change the HTTP method with an override (_method, X-HTTP-Method-Override); Keygate refuses that. Fix the agent.',
+  },
   BINANCE_PARAMETER_DUPLICATE: {
     browser: 'The agent sent a Binance parameter twice; fix the agent.',
     headless: 'The agent sent a Binance parameter twice; fix the agent.',

@@ -156,6 +156,11 @@ export const ERRORS = {
     message: 'The policy blocks this endpoint.',
     hint: 'This call is not allowed through Keygate; the detail names the rule. Ask the user if it should be.',
   },
+  METHOD_OVERRIDE_REFUSED: {
+    status: 400,
+    message: 'The request asks the upstream to run another HTTP method.',
+    hint: 'Send the request with the method you mean (DELETE, PUT, …), without a _method parameter or an X-HTTP-Method-Override header: endpoint rules judge the method itself.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'The rate limit for this service is used up.',
@@ -209,7 +214,7 @@ export const ERRORS = {
   BINANCE_PARAMETER_DUPLICATE: {
     status: 400,
     message: 'A Binance request parameter was sent more than once.',
-    hint: 'Send each parameter once, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
+    hint: 'Send each parameter once, in one spelling of case, in the query string or the form body but not both (the detail names it); Keygate adds timestamp, recvWindow and signature itself.',
   },
   BINANCE_REQUEST_INVALID: {
     status: 400,

@@ -12,7 +12,9 @@ const AGENT_KEY_RANDOM_BYTES = 32;
  * `pk_` + unpadded base64url of 32 bytes: 43 characters, the last carrying 2 unused bits that must be
  * zero. Only one spelling per key exists, so a look-alike never reaches the hash comparison.
  */
-const AGENT_KEY_PATTERN = /^pk_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const AGENT_KEY_TEXT = 'pk_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]';
+const AGENT_KEY_PATTERN = new RegExp(`^${AGENT_KEY_TEXT}$`);
+const AGENT_KEY_INSIDE = new RegExp(AGENT_KEY_TEXT);
 
 const CUSTOM_SCOPE_PATTERN = /^custom:[a-z0-9-]{1,40}$/;
 
@@ -39,6 +41,11 @@ export async function generateAgentKey(): Promise<{ key: string; keyHash: string
 
 export function looksLikeAgentKey(value: string): boolean {
   return AGENT_KEY_PATTERN.test(value);
+}
+
+/** Whether an agent key appears anywhere in the text (a header value, say), whatever surrounds it. */
+export function containsAgentKey(text: string): boolean {
+  return text.includes(AGENT_KEY_PREFIX) && AGENT_KEY_INSIDE.test(text);
 }
 
 export function isValidScope(scope: unknown): scope is string {

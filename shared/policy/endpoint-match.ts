@@ -1,7 +1,16 @@
 /**
  * Per-service endpoint rules: `blocked_endpoints` always win; when `allowed_endpoints` is present,
  * anything it does not name is denied. Paths reach this module already checked by
- * `checkCanonicalPath`, so matching is literal and case-sensitive: no decoding, no normalising.
+ * `checkCanonicalPath` (no dot segments, no encoded slashes or letters), but an upstream still routes
+ * on its own reading of the path: Flask, Spring and ASP.NET percent-decode it, Express and ASP.NET
+ * ignore case, most ignore a trailing slash, and all of them run the GET handler for HEAD. So the two
+ * lists are read in opposite directions:
+ * - a blocked rule matches when ANY reading a router could make of the request matches it (decoded
+ *   or not, case-folded, without its trailing slash, HEAD as GET);
+ * - an allowed rule matches only when ONE rule matches EVERY reading of the path exactly as written
+ *   (as sent and percent-decoded, case and trailing slash as the rule spells them), so no spelling can
+ *   make an allowed rule cover a route the upstream tells apart. HEAD counts as GET here too: the
+ *   upstream answers it with the GET handler, minus the body.
  * In shared/ so the options page's pattern tester decides with the proxy's own matcher, not a copy.
  */
 import type { EndpointPattern, EndpointRules } from './policy-types';
@@ -15,7 +24,10 @@ export type EndpointDecision = { allowed: true } | { allowed: false; reason: 'bl
 export interface CompiledEndpointPattern {
   /** Upper-case method, or '*' for any. */
   method: string;
+  /** The path as written: what an allowed rule must match, for every reading of the request. */
   path: RegExp;
+  /** The path case-folded and without a trailing slash: what a blocked rule is matched with. */
+  foldedPath: RegExp;
   source: string;
 }
 
@@ -45,8 +57,51 @@ function compilePathPattern(path: string): RegExp {
   return new RegExp(`^${first}${inner.join('')}.+${last}$`, 's');
 }
 
+/**
+ * Case and a final "/" are what routers most often ignore. Folding through upper case too catches
+ * the characters that Java's `equalsIgnoreCase` equates with ASCII ones (`ſ` with `s`, `K` with `k`)
+ * once a `%C5%BF` is decoded; folding more than a router does only makes a blocked rule wider.
+ */
+function foldPath(path: string): string {
+  const folded = path.toUpperCase().toLowerCase();
+  return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded;
+}
+
+const lenientUtf8 = new TextDecoder();
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** One round of percent-decoding; bytes that are not UTF-8 become U+FFFD, as Werkzeug decodes them. */
+function decodeOnce(path: string): string {
+  return path.replace(ESCAPE_RUN, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let at = 0; at < bytes.length; at++) bytes[at] = Number.parseInt(run.slice(at * 3 + 1, at * 3 + 3), 16);
+    return lenientUtf8.decode(bytes);
+  });
+}
+
+/** `%25` nests: a few rounds cover an upstream (or a proxy in front of it) that decodes twice or more. */
+const MAX_DECODING_ROUNDS = 4;
+
+/** The path as sent, then as each further round of percent-decoding leaves it. */
+function pathReadings(path: string): string[] {
+  const readings = [path];
+  let current = path;
+  for (let round = 0; round < MAX_DECODING_ROUNDS && current.includes('%'); round++) {
+    const decoded = decodeOnce(current);
+    if (decoded === current) break;
+    readings.push(decoded);
+    current = decoded;
+  }
+  return readings;
+}
+
 export function compileEndpointPattern(pattern: EndpointPattern): CompiledEndpointPattern {
-  return { method: pattern.method.toUpperCase(), path: compilePathPattern(pattern.path), source: pattern.source };
+  return {
+    method: pattern.method.toUpperCase(),
+    path: compilePathPattern(pattern.path),
+    foldedPath: compilePathPattern(foldPath(pattern.path)),
+    source: pattern.source,
+  };
 }
 
 export function compileEndpointRules(rules: EndpointLists): CompiledEndpointRules {
@@ -56,15 +111,42 @@ export function compileEndpointRules(rules: EndpointLists): CompiledEndpointRule
   };
 }
 
+/** Every router runs a GET handler for HEAD, so a GET rule speaks for HEAD too. */
+function methodCovered(pattern: CompiledEndpointPattern, method: string): boolean {
+  return pattern.method === '*' || pattern.method === method || (method === 'HEAD' && pattern.method === 'GET');
+}
+
+/** The literal reading: the method and the path exactly as the rule spells them. */
 export function matchesCompiledEndpoint(pattern: CompiledEndpointPattern, method: string, path: string): boolean {
-  return (pattern.method === '*' || pattern.method === method.toUpperCase()) && pattern.path.test(path);
+  return methodCovered(pattern, method.toUpperCase()) && pattern.path.test(path);
+}
+
+/** The request as a router may read it, computed once and matched against every rule. */
+interface RequestReadings {
+  method: string;
+  paths: string[];
+  foldedPaths: string[];
+}
+
+function readingsOf(method: string, path: string): RequestReadings {
+  const paths = pathReadings(path);
+  return { method: method.toUpperCase(), paths, foldedPaths: paths.map(foldPath) };
+}
+
+function blockedBy(pattern: CompiledEndpointPattern, request: RequestReadings): boolean {
+  return methodCovered(pattern, request.method) && request.foldedPaths.some((path) => pattern.foldedPath.test(path));
+}
+
+function allowedBy(pattern: CompiledEndpointPattern, request: RequestReadings): boolean {
+  return methodCovered(pattern, request.method) && request.paths.every((path) => pattern.path.test(path));
 }
 
 /** The hot path: rules compiled once per policy change, decided once per request. */
 export function decideEndpoint(rules: CompiledEndpointRules, method: string, path: string): EndpointDecision {
-  const blocked = rules.blocked.find((pattern) => matchesCompiledEndpoint(pattern, method, path));
+  const request = readingsOf(method, path);
+  const blocked = rules.blocked.find((pattern) => blockedBy(pattern, request));
   if (blocked) return { allowed: false, reason: 'blocked', rule: blocked.source };
-  if (rules.allowed !== null && !rules.allowed.some((pattern) => matchesCompiledEndpoint(pattern, method, path))) {
+  if (rules.allowed !== null && !rules.allowed.some((pattern) => allowedBy(pattern, request))) {
     return { allowed: false, reason: 'not_allowed' };
   }
   return { allowed: true };

@@ -1,10 +1,12 @@
 /**
  * Endpoint patterns as policies write them: `"METHOD /path"`, e.g. `"DELETE /repos/*"`.
  *
- * Matching semantics (implemented by the proxy's endpoint matcher): the method is compared
- * upper-case, `*` matches any method; in the path each `*` matches ONE OR MORE characters, `/`
- * included, so `/repos/*` covers `/repos/a` and `/repos/a/b` but not `/repos/`. Everything else is
- * literal and case-sensitive, and the query string is never part of the match.
+ * Matching semantics (implemented by the proxy's endpoint matcher, native-host/src/proxy/endpoint-match.ts):
+ * the method is compared upper-case, `*` matches any method and a GET rule covers HEAD; in the path
+ * each `*` matches ONE OR MORE characters, `/` included, so `/repos/*` covers `/repos/a` and
+ * `/repos/a/b` but not `/repos/`. A blocked rule matches the request however a router may read it
+ * (percent-decoded, any case, with or without a trailing slash); an allowed rule only as written.
+ * The query string is never part of the match.
  *
  * Since the proxy refuses non-canonical request paths, a pattern that is not canonical itself (`//`,
  * dot segments, percent-encoding) could never match; in `blocked_endpoints` that would silently

@@ -16,7 +16,9 @@ import { addAgentRecord, addSealedCredential, markCredentialUsed, unlockVaultDoc
 import { type CommandResult, hostEnv, runHostCommand, TEST_PASSWORD } from './headless-host';
 
 const OPENAI_KEY = 'sk-proj-HEADLESS-FAKE-0123456789abcdef';
-const HMAC_SECRET = 'BINANCE-FAKE-HMAC-SECRET-0123456789';
+/** Binance keys are 64 letters and digits; the vault refuses anything else, as the popup does. */
+const BINANCE_API_KEY = 'FAKEbinanceAPIkeyFORtests'.padEnd(64, '0');
+const HMAC_SECRET = 'FAKEbinanceHMACsecretFORtests'.padEnd(64, '1');
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 let dir: string;
@@ -100,20 +102,38 @@ describe('vault add', () => {
 
   it('takes a Binance HMAC pair as JSON', async () => {
     const path = await vaultCopy();
-    const input = JSON.stringify({ api_key: 'BINANCE-FAKE-API-KEY', secret_key: HMAC_SECRET });
+    const input = JSON.stringify({ api_key: BINANCE_API_KEY, secret_key: HMAC_SECRET });
     const result = await runHostCommand(['vault', 'add', '--file', path, '--service', 'binance', '--name', 'spot'], { input });
     expect(result.code).toBe(0);
     const vault = await readVault(path);
     expect(vault.credentials[0]?.kind).toBe('binance_hmac');
     expect(JSON.stringify(vault)).not.toContain(HMAC_SECRET);
-    expect(JSON.parse(openSecret(vault, 0))).toEqual({ api_key: 'BINANCE-FAKE-API-KEY', secret_key: HMAC_SECRET });
+    expect(JSON.parse(openSecret(vault, 0))).toEqual({ api_key: BINANCE_API_KEY, secret_key: HMAC_SECRET });
+  });
+
+  it('checks a Binance HMAC pair as the popup does, and names the field without echoing it', async () => {
+    const path = await vaultCopy();
+    const add = (fields: { api_key: string; secret_key: string }) =>
+      runHostCommand(['vault', 'add', '--file', path, '--service', 'binance', '--name', 'spot'], { input: JSON.stringify(fields) });
+    const wrongSecrets = ['FAKEshortSECRET', `${HMAC_SECRET}0`, HMAC_SECRET.replace(/1$/, '-'), 'FAKE hmac secret with spaces'.padEnd(64, 'x')];
+    for (const secretKey of wrongSecrets) {
+      const refused = await add({ api_key: BINANCE_API_KEY, secret_key: secretKey });
+      expect(refused).toMatchObject({ code: 2, stdout: '' });
+      expect(refused.stderr).toContain('secret_key is not 64 letters and digits');
+      expect(refused.stderr).not.toContain(secretKey);
+    }
+    const badApiKey = await add({ api_key: 'BINANCE-FAKE-API-KEY', secret_key: HMAC_SECRET });
+    expect(badApiKey.code).toBe(2);
+    expect(badApiKey.stderr).toContain('api_key is not 64 letters and digits');
+    expect(badApiKey.stderr).not.toContain(HMAC_SECRET);
+    expect((await readVault(path)).credentials).toEqual([]);
   });
 
   it('tells Ed25519 from RSA by the PEM, and refuses a --kind the PEM contradicts or a key Binance cannot use', async () => {
     const pem = ({ privateKey }: { privateKey: KeyObject }) => privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const add = (path: string, name: string, keyPem: string, kind: string[] = []) =>
       runHostCommand(['vault', 'add', '--file', path, '--service', 'binance', '--name', name, ...kind], {
-        input: JSON.stringify({ api_key: `API-${name}`, private_key_pem: keyPem }),
+        input: JSON.stringify({ api_key: `FAKEapiKEY${name}`.padEnd(64, '0'), private_key_pem: keyPem }),
       });
     const path = await vaultCopy();
     const ed25519 = pem(generateKeyPairSync('ed25519'));
@@ -121,7 +141,7 @@ describe('vault add', () => {
     expect((await add(path, 'rsa', pem(generateKeyPairSync('rsa', { modulusLength: 2048 })))).code).toBe(0);
     const vault = await readVault(path);
     expect(vault.credentials.map((record) => record.kind)).toEqual(['binance_ed25519', 'binance_rsa']);
-    expect(JSON.parse(openSecret(vault, 0))).toEqual({ api_key: 'API-ed', private_key_pem: ed25519.trim() });
+    expect(JSON.parse(openSecret(vault, 0))).toEqual({ api_key: 'FAKEapiKEYed'.padEnd(64, '0'), private_key_pem: ed25519.trim() });
 
     const mismatch = await add(path, 'wrong', pem(generateKeyPairSync('rsa', { modulusLength: 2048 })), ['--kind', 'binance_ed25519']);
     expect(mismatch).toMatchObject({ code: 2, stdout: '' });

@@ -111,8 +111,13 @@ describe('parseAgentParams', () => {
       expect(duplicate('symbol=A&%73ymbol=B').code).toBe('BINANCE_PARAMETER_DUPLICATE');
     });
 
-    it('lets other names differ only in case', () => {
-      expect(parseAgentParams('symbol=BTCUSDT&Symbol=x', NO_BODY, undefined)).toHaveLength(2);
+    it('refuses any name repeated in another case, across query and body', () => {
+      // Which copy a case-insensitive reader keeps is not Keygate's to guess: the caps must judge the one placed.
+      expect(duplicate('symbol=BTCUSDT&quantity=0.001&Quantity=1000').code).toBe('BINANCE_PARAMETER_DUPLICATE');
+      expect(duplicate('symbol=BTCUSDT&Symbol=ETHUSDT').code).toBe('BINANCE_PARAMETER_DUPLICATE');
+      expect(duplicate('price=1', 'PRICE=100000').code).toBe('BINANCE_PARAMETER_DUPLICATE');
+      expect(duplicate('quoteOrderQty=10&%51uoteOrderQty=10000').code).toBe('BINANCE_PARAMETER_DUPLICATE');
+      expect(duplicate('symbol=BTCUSDT&Quantity=1&quantity=2').message).toContain('"quantity"');
     });
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { generateAgentKey } from '../../shared/agents/agent-keys';
 import { buildClientResponseHeaders, buildUpstreamHeaders } from '../../native-host/src/proxy/forward-headers';
 
 const INJECTED = { name: 'Authorization', value: 'Bearer sk-real-upstream-key' };
@@ -80,6 +81,26 @@ describe('buildUpstreamHeaders', () => {
   it('drops method-override headers, so a rule judged on the real method cannot be sidestepped', () => {
     const incoming: IncomingHttpHeaders = { 'x-http-method-override': 'DELETE', 'x-http-method': 'DELETE', 'x-method-override': 'DELETE', 'content-type': 'application/json' };
     expect(buildUpstreamHeaders(incoming, INJECTED)).toEqual({ 'content-type': 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
+  });
+
+  it('drops the headers some servers route on instead of the request path', () => {
+    const incoming: IncomingHttpHeaders = { 'x-original-url': '/admin/delete', 'x-rewrite-url': '/admin/delete', 'x-override-url': '/admin', accept: 'application/json' };
+    expect(buildUpstreamHeaders(incoming, INJECTED)).toEqual({ accept: 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
+  });
+
+  it('drops any header that carries an agent key, whatever its name or what surrounds the key', async () => {
+    const { key } = await generateAgentKey();
+    const incoming: IncomingHttpHeaders = {
+      'api-key': key,
+      'x-goog-api-key': key,
+      'x-custom-token': `token=${key}; v=1`,
+      'x-api-keys': [`other`, `Bearer ${key}`],
+      'x-trace': 'pk_short-not-a-key',
+      accept: 'application/json',
+    };
+    const headers = buildUpstreamHeaders(incoming, INJECTED);
+    expect(headers).toEqual({ 'x-trace': 'pk_short-not-a-key', accept: 'application/json', 'accept-encoding': 'identity', authorization: INJECTED.value });
+    expect(JSON.stringify(headers)).not.toContain(key);
   });
 
   it('keeps the headers SDKs rely on', () => {

@@ -23,9 +23,10 @@ const MAX_NAME_IN_DETAIL = 64;
 
 /**
  * Decodes the query string (without its `?`) and a form body into one list. A parameter name
- * that appears twice anywhere is refused: Binance documents that the query string wins over the
- * body, but a policy check that read the other copy would judge a different order than the one
- * placed. `signature`, `timestamp` and `recvWindow` also count as duplicates in any mix of case.
+ * that appears twice anywhere, in any mix of case, is refused: Binance documents that the query
+ * string wins over the body, and a server that reads names case-insensitively picks one of
+ * `quantity` and `Quantity` by rules Keygate cannot see; either way a policy check that read the
+ * other copy would judge a different order than the one placed.
  */
 export function parseAgentParams(rawQuery: string, body: Buffer, contentType: string | undefined): ParamList {
   const params = decodeForm(rawQuery.startsWith('?') ? rawQuery.slice(1) : rawQuery, 'query string');
@@ -115,15 +116,13 @@ function isFormContentType(contentType: string | undefined): boolean {
 
 function refuseDuplicates(params: ParamList): void {
   const seen = new Set<string>();
-  const seenSigning = new Set<string>();
   for (const [name] of params) {
-    const lower = name.toLowerCase();
-    if (seen.has(name) || (SIGNING_PARAMS.has(lower) && seenSigning.has(lower))) {
+    const folded = name.toLowerCase();
+    if (seen.has(folded)) {
       // The name only: values may be order details the agent would not want echoed into logs.
       throw new KeygateError('BINANCE_PARAMETER_DUPLICATE', `Parameter ${describeName(name)} appears more than once.`);
     }
-    seen.add(name);
-    if (SIGNING_PARAMS.has(lower)) seenSigning.add(lower);
+    seen.add(folded);
   }
 }
 

@@ -53,8 +53,8 @@ twice.\n\n${VAULT_FILE_NOTE}`,
     synopsis: 'vault add    --file FILE --service SERVICE --name NAME [--kind KIND]   < secret',
     details: `Adds a credential. The secret comes from stdin: an API key as one line, or for --service binance
 the JSON {"api_key": "...", "secret_key": "..."} (kind binance_hmac) or
-{"api_key": "...", "private_key_pem": "..."} (binance_ed25519 or binance_rsa, told from the PEM).
---kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
+{"api_key": "...", "private_key_pem": "..."} (binance_ed25519 or binance_rsa, told from the PEM), checked as the popup checks it (64-character
+API and HMAC secret keys). --kind: api_key, binance_hmac, binance_ed25519, binance_rsa.
   echo "$OPENAI_API_KEY" | keygate-host vault add --file vault.json --service openai --name main\n\n${VAULT_FILE_NOTE}`,
   },
   {

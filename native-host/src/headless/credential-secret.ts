@@ -4,6 +4,8 @@
  * `{"api_key", "private_key_pem"}` JSON. Messages name what is wrong, never the secret.
  */
 import { createPrivateKey } from 'node:crypto';
+import { type BinanceCredentialKind, readBinanceCredential } from '../../../shared/binance/binance-credential';
+import { KeygateError } from '../../../shared/errors';
 import { isPlainObject } from '../../../shared/validate';
 import { type CredentialKind, isCredentialKind } from '../../../shared/vault/format';
 import { usageError } from './command-io';
@@ -31,7 +33,7 @@ function stringField(object: Record<string, unknown>, field: string): string {
 }
 
 /** Binance signs with Ed25519 or RSA keys; the PEM says which, so the person need not. */
-function pemKind(pem: string): CredentialKind {
+function pemKind(pem: string): BinanceCredentialKind {
   let type: string | undefined;
   try {
     type = createPrivateKey(pem).asymmetricKeyType;
@@ -41,6 +43,20 @@ function pemKind(pem: string): CredentialKind {
   if (type === 'ed25519') return 'binance_ed25519';
   if (type === 'rsa') return 'binance_rsa';
   throw usageError(`"private_key_pem" holds a key of type ${type ?? 'unknown'}; Binance accepts Ed25519 and RSA keys.`);
+}
+
+/**
+ * The popup's own check of a Binance key pair (64-character API and HMAC secret keys, PEM armour), so
+ * a key the extension would refuse cannot enter the vault from the shell and fail at the first order.
+ */
+function checkedLikeThePopup(kind: BinanceCredentialKind, text: string): ParsedSecret {
+  try {
+    readBinanceCredential(kind, text);
+  } catch (error) {
+    if (error instanceof KeygateError) throw usageError(error.detail ?? error.message);
+    throw error;
+  }
+  return { kind, text };
 }
 
 function binanceSecret(input: string, wanted: CredentialKind | undefined): ParsedSecret {
@@ -57,12 +73,12 @@ function binanceSecret(input: string, wanted: CredentialKind | undefined): Parse
   const apiKey = stringField(value, 'api_key');
   if (fields === 'api_key,secret_key') {
     if (wanted !== undefined && wanted !== 'binance_hmac') throw usageError(`--kind ${wanted} needs "private_key_pem", not "secret_key".`);
-    return { kind: 'binance_hmac', text: JSON.stringify({ api_key: apiKey, secret_key: stringField(value, 'secret_key') }) };
+    return checkedLikeThePopup('binance_hmac', JSON.stringify({ api_key: apiKey, secret_key: stringField(value, 'secret_key') }));
   }
   const pem = stringField(value, 'private_key_pem');
   const kind = pemKind(pem);
   if (wanted !== undefined && wanted !== kind) throw usageError(`--kind ${wanted} does not match the key in "private_key_pem" (${kind}).`);
-  return { kind, text: JSON.stringify({ api_key: apiKey, private_key_pem: pem }) };
+  return checkedLikeThePopup(kind, JSON.stringify({ api_key: apiKey, private_key_pem: pem }));
 }
 
 /** `kind` is the --kind option as typed (undefined when absent). */

@@ -1,10 +1,13 @@
 /**
  * Which headers cross the proxy. Upstream, the agent's own credentials (its `pk_` key arrives in
- * `authorization` or `x-api-key`) never leave the machine, and only the credential Keygate injects
- * authenticates the request. Downstream, nothing lets an upstream set state in the agent (cookies)
- * or widen who may read the response (CORS).
+ * `authorization` or `x-api-key`, but an SDK may put it in any header it uses for keys) never leave
+ * the machine, only the credential Keygate injects authenticates the request, and nothing may make
+ * the upstream route the request elsewhere than the path the endpoint rules judged. Downstream,
+ * nothing lets an upstream set state in the agent (cookies) or widen who may read the response (CORS).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { containsAgentKey } from '../../../shared/agents/agent-keys';
+import { METHOD_OVERRIDE_HEADERS } from './method-override';
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the legacy ones proxies still meet. */
 const HOP_BY_HOP = new Set([
@@ -30,15 +33,17 @@ const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'x-mbx-apikey'
 const SET_BY_FORWARDER_OR_PRIVATE = new Set(['host', 'content-length', 'expect', 'origin', 'referer', 'forwarded']);
 
 /**
- * Some servers let these headers replace the request's method; endpoint rules judge the method
- * Keygate sees, so an agent could otherwise send "POST" past a rule that blocks "DELETE".
+ * Headers that replace the request's method or path in some servers (IIS URL Rewrite, Symfony and
+ * Zend before their fixes, ASP.NET method override): endpoint rules judge the method and path Keygate
+ * sees. A method override is refused before forwarding (method-override.ts); dropping it here too
+ * keeps every forwarding path safe on its own.
  */
-const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+const ROUTE_OVERRIDES = new Set(['x-original-url', 'x-rewrite-url', 'x-override-url', ...METHOD_OVERRIDE_HEADERS]);
 
 type HeaderValue = string | string[] | undefined;
 
 /** Everything never copied to the upstream, in one set: this runs for every header of every request. */
-const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...CLIENT_CREDENTIALS, ...SET_BY_FORWARDER_OR_PRIVATE, ...METHOD_OVERRIDES]);
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...CLIENT_CREDENTIALS, ...SET_BY_FORWARDER_OR_PRIVATE, ...ROUTE_OVERRIDES]);
 
 /**
  * The names a `Connection` field lists: hop-by-hop for this message too (RFC 9110 §7.6.1). Names
@@ -91,6 +96,8 @@ const asOneField = (value: string | string[]) => (Array.isArray(value) ? value.j
 
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, injected: { name: string; value: string }): Record<string, string> {
   const headers = crossingFields(incoming, notForwarded, asOneField);
+  // Any header: `api-key`, `x-goog-api-key` or a custom service's own name may carry the agent's key.
+  for (const name in headers) if (containsAgentKey(headers[name]!)) delete headers[name];
   // The scrubber matches secrets byte for byte; in a gzip or brotli body an echoed key is invisible to it.
   headers['accept-encoding'] = 'identity';
   headers[injected.name.toLowerCase()] = injected.value;

@@ -11,6 +11,7 @@ import type { AgentKeyRecord } from '../../../shared/vault/format';
 import { presentedAgentKey } from './agent-key-header';
 import { checkCanonicalPath } from './canonical-path';
 import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
+import { methodOverrideProblem } from './method-override';
 import type { EndpointRules } from '../../../shared/policy/policy-types';
 import { sendError, sendJson } from './error-response';
 import { forwardWithRotation } from './forward-with-rotation';
@@ -75,6 +76,8 @@ async function runPipeline(ctx: ProxyContext, req: IncomingMessage, res: ServerR
   if (!scopeAllows(agent.scopes, target.scopeName, 'use')) throw new Refusal('SCOPE_DENIED', `Needs scope "${target.scopeName}".`);
   if (!ctx.vault.isUnlocked) throw new Refusal('VAULT_LOCKED');
 
+  const override = methodOverrideProblem(req.headers, canonical.query);
+  if (override !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', override);
   const method = (req.method ?? 'GET').toUpperCase();
   const decision = decideEndpoint(rulesFor(target.rules), method, target.upstreamPath);
   if (!decision.allowed) {
