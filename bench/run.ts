@@ -1,12 +1,13 @@
 /** `npm run bench`: runs every benchmark, prints the figures and writes bench/results/*.json. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { benchAuditQuery } from './audit-query.bench';
 import { benchBinanceOrder } from './binance-order.bench';
 import { benchNativeRoundTrip } from './native-roundtrip.bench';
 import { benchProxyOverhead } from './proxy-overhead.bench';
 import { benchVaultUnlock } from './vault-unlock.bench';
 
-const BENCHMARKS = [benchNativeRoundTrip, benchVaultUnlock, benchProxyOverhead, benchBinanceOrder];
+const BENCHMARKS = [benchNativeRoundTrip, benchVaultUnlock, benchProxyOverhead, benchBinanceOrder, benchAuditQuery];
 
 await mkdir('bench/results', { recursive: true });
 for (const bench of BENCHMARKS) {

@@ -10,6 +10,7 @@
 import { type ErrorBody, type ErrorCode, isErrorBody } from './errors';
 import { isPlainObject, type Schema, schemaViolations } from './validate';
 import { PROXY_EVENT_SCHEMAS, PROXY_REQUEST_SCHEMAS, type ProxyEventMap, type ProxyRequestMap, type ProxyStatus } from './proxy-messages';
+import { AUDIT_REQUEST_SCHEMAS, type AuditRequestMap } from './audit-messages';
 import { VAULT_EVENT_SCHEMAS, VAULT_REQUEST_SCHEMAS, type VaultEventMap, type VaultRequestMap, type VaultStatus } from './vault-messages';
 
 export type { CredentialCheck, VaultStatus } from './vault-messages';
@@ -33,6 +34,7 @@ export const REQUEST_SCHEMAS = {
   'diagnostics.payload': { bytes: { integer: true, min: 0, max: MAX_DIAGNOSTIC_PAYLOAD_BYTES } },
   ...VAULT_REQUEST_SCHEMAS,
   ...PROXY_REQUEST_SCHEMAS,
+  ...AUDIT_REQUEST_SCHEMAS,
 } as const satisfies Record<string, Schema>;
 
 export type RequestType = keyof typeof REQUEST_SCHEMAS;
@@ -52,7 +54,7 @@ export interface StatusResult {
   proxy: ProxyStatus;
 }
 
-export interface RequestMap extends VaultRequestMap, ProxyRequestMap {
+export interface RequestMap extends VaultRequestMap, ProxyRequestMap, AuditRequestMap {
   hello: { params: { extensionVersion: string }; result: HelloResult };
   status: { params: Record<string, never>; result: StatusResult };
   ping: { params: { sentAt?: number }; result: { receivedAt: number } };

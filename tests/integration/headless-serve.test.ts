@@ -72,8 +72,10 @@ describe('keygate-host serve', () => {
     expect(await serve.exited).toBe(0);
     expect(serve.stderr()).toContain('SIGTERM; locking the vault and stopping.');
     expect(await refusesConnections(port)).toBe(true);
-    const audit = (await readFile(join(dataDir, 'audit.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-    expect(audit.map((record) => [record.agentName, record.status])).toEqual([['ci-agent', 200], [null, 401]]);
+    const auditFile = async (name: string) => (await readFile(join(dataDir, name), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect((await auditFile('audit.log')).map((record) => [record.agentName, record.status])).toEqual([['ci-agent', 200]]);
+    // Refused before an agent was known: its own file, so such requests cannot flush the agents' one.
+    expect((await auditFile('audit-unauthenticated.log')).map((record) => [record.agentName, record.status])).toEqual([[null, 401]]);
     const vault = validateVaultExport(JSON.parse(await readFile(vaultPath, 'utf8')));
     expect(vault.credentials[0]?.lastUsedAt).toEqual(expect.any(Number));
     expect(serve.stdout() + serve.stderr()).not.toContain(OPENAI_KEY);

@@ -11,6 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNAUTHENTICATED_AUDIT_FILE_NAME } from '../../native-host/src/audit/audit-log';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { type MockUpstream, type ReceivedRequest, sendJson, startMockUpstream, unusedLoopbackUrl } from './mock-upstream';
@@ -80,11 +81,16 @@ function lineFor(entry: Expected): AuditRecord | undefined {
   return lines.find((record) => (entry.requestId === null ? record.path === entry.path : record.requestId === entry.requestId));
 }
 
+/** Agents' lines, then the lines of requests refused before an agent was known (their own file). */
+async function readBothAuditLogs(): Promise<AuditRecord[]> {
+  return [...(await readAuditLines(proxy.dataDir)), ...(await readAuditLines(proxy.dataDir, UNAUTHENTICATED_AUDIT_FILE_NAME))];
+}
+
 /** The log batches its writes: wait until every expected request has its line. */
 async function waitForAuditLines(count: number): Promise<AuditRecord[]> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const records = await readAuditLines(proxy.dataDir);
+    const records = await readBothAuditLogs();
     if (records.length >= count || Date.now() > deadline) return records;
     await delay(50);
   }
@@ -138,7 +144,8 @@ auth_header = "X-Key"
     agent: reader, service: 'openai', method: 'GET', path: '/openai/v1/models', status: 403, decision: 'blocked', reason: 'SCOPE_DENIED', credentialId: null,
   });
   expectLine('non-canonical path', await proxy.raw({ path: '/openai/v1/%2e%2e/admin?x=1', headers: asWriter }), {
-    agent: null, service: null, method: 'GET', path: '(refused)', status: 400, decision: 'blocked', reason: 'NON_CANONICAL_PATH', credentialId: null,
+    // Refused before authentication, but the key was valid: the line names the agent.
+    agent: writer, service: null, method: 'GET', path: '(refused)', status: 400, decision: 'blocked', reason: 'NON_CANONICAL_PATH', credentialId: null,
   });
   expectLine('upstream down', await proxy.raw({ method: 'POST', path: '/custom/down/jobs', headers: asWriter, body: '{"run":true}' }), {
     agent: writer, service: 'down', method: 'POST', path: '/custom/down/jobs', status: 502, decision: 'error', reason: 'UPSTREAM_UNREACHABLE', credentialId: downId!,
@@ -209,15 +216,23 @@ describe('the audit log', () => {
     expect(line.bytesOut).toBeGreaterThan(0);
   });
 
-  it('is a file only the user can read (mode 0600)', async () => {
-    const info = await stat(join(proxy.dataDir, 'audit.log'));
-    expect(info.mode & 0o777).toBe(0o600);
+  it('keeps requests refused before an agent was known out of the agents\' file', async () => {
+    expect((await readAuditLines(proxy.dataDir)).filter((line) => line.agent === null)).toEqual([]);
+    const unauthenticated = await readAuditLines(proxy.dataDir, UNAUTHENTICATED_AUDIT_FILE_NAME);
+    expect(unauthenticated.map((line) => line.reason)).toEqual(['AGENT_KEY_MISSING']);
+  });
+
+  it('is a pair of files only the user can read (mode 0600)', async () => {
+    for (const name of ['audit.log', UNAUTHENTICATED_AUDIT_FILE_NAME]) {
+      const info = await stat(join(proxy.dataDir, name));
+      expect(info.mode & 0o777).toBe(0o600);
+    }
   });
 });
 
 describe('secret scan', () => {
   it('finds no real key in the audit log, the host\'s stderr, or any response the agents received', async () => {
-    const auditFiles = (await readdir(proxy.dataDir)).filter((name) => name.startsWith('audit.log'));
+    const auditFiles = (await readdir(proxy.dataDir)).filter((name) => name.startsWith('audit'));
     const auditText = (await Promise.all(auditFiles.map((name) => readFile(join(proxy.dataDir, name), 'utf8')))).join('\n');
     const stderr = proxy.host.stderr();
     const received = await proxy.transcript();
@@ -237,7 +252,7 @@ describe('secret scan', () => {
   });
 
   it('finds no pk_ agent key in the audit log or the host\'s stderr, nor did any reach the upstream', async () => {
-    const auditText = await readFile(join(proxy.dataDir, 'audit.log'), 'utf8');
+    const auditText = (await Promise.all(['audit.log', UNAUTHENTICATED_AUDIT_FILE_NAME].map((name) => readFile(join(proxy.dataDir, name), 'utf8')))).join('\n');
     for (const key of Object.values(proxy.agentKeys)) {
       expect(auditText).not.toContain(key);
       expect(proxy.host.stderr()).not.toContain(key);

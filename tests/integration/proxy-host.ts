@@ -11,6 +11,7 @@ import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UNAUTHENTICATED_AUDIT_FILE_NAME } from '../../native-host/src/audit/audit-log';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { generateAgentKey } from '../../shared/agents/agent-keys';
@@ -323,12 +324,16 @@ export function requestIdOf(response: RawResponse): string | null {
   return typeof id === 'string' && id !== '' ? id : null;
 }
 
-/** The audit lines of `requestIds` in `dataDir`, once all are written (the log batches its writes). */
+/**
+ * The audit lines of `requestIds` in `dataDir` (agents' file and the file of requests refused before
+ * an agent was known), once all are written (the log batches its writes).
+ */
 export async function auditLinesFor(dataDir: string, requestIds: readonly string[], timeoutMs = 10_000): Promise<AuditRecord[]> {
   const wanted = new Set(requestIds);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const lines = (await readAuditLines(dataDir)).filter((line) => wanted.has(line.requestId));
+    const everyLine = [...(await readAuditLines(dataDir)), ...(await readAuditLines(dataDir, UNAUTHENTICATED_AUDIT_FILE_NAME))];
+    const lines = everyLine.filter((line) => wanted.has(line.requestId));
     if (lines.length >= wanted.size) return lines;
     if (Date.now() > deadline) throw new Error(`only ${lines.length} of ${wanted.size} audit lines within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

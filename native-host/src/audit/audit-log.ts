@@ -1,16 +1,14 @@
 /**
- * The audit log file. `append` is called on the request path, so it only queues a line; one write
- * carries everything queued within a short window (the first line waits at most BATCH_WINDOW_MS).
- * Writing each request's line alone cost a sequential agent more than the rest of the proxy did.
- * A failing disk is reported once and never reaches the proxy: an agent's request must not fail
- * because its audit line could not be written.
+ * The audit log: one line per request in `audit.log`, rotated by size. Requests refused before an
+ * agent is known (no or bad key, Host/Origin, malformed HTTP, non-canonical path) go to their own
+ * smaller file instead, sampled and counted per minute (see unauthenticated-refusals.ts), so that no
+ * amount of them can push what agents did out of the rotated files. `append` never throws and never
+ * waits for the disk.
  */
-import { appendFile, mkdir, open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { inspect } from 'node:util';
-import { DEFAULT_AUDIT_FILE_NAME, orWhenMissing } from './audit-files';
+import { DEFAULT_AUDIT_FILE_NAME } from './audit-files';
+import { AuditFileWriter } from './audit-file-writer';
 import { type AuditRecord, formatAuditLine } from './audit-record';
-import { planAuditChunks, rotateAuditFiles } from './audit-rotation';
+import { DEFAULT_REFUSAL_SAMPLING, UnauthenticatedRefusalSampler } from './unauthenticated-refusals';
 
 export interface AuditLogOptions {
   directory: string;
@@ -20,155 +18,109 @@ export interface AuditLogOptions {
   maxFileBytes?: number;
   /** Rotated files kept beside the current one; default 5. */
   keepFiles?: number;
+  /** The file of refusals made before an agent was known; defaults below. */
+  unauthenticated?: Partial<UnauthenticatedFileOptions>;
   /** Goes to stderr in production; the native host's stdout carries frames only. */
   log?: (line: string) => void;
+  /** Wall clock for the per-minute counts. */
+  now?: () => number;
+}
+
+export interface UnauthenticatedFileOptions {
+  fileName: string;
+  maxFileBytes: number;
+  keepFiles: number;
+  /** Lines written in full per minute and reason; the rest are counted. */
+  samplesPerMinute: number;
 }
 
 export const DEFAULT_AUDIT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_AUDIT_KEEP_FILES = 5;
-/** How long the first queued line waits for others to share its write. */
-const BATCH_WINDOW_MS = 20;
-
-/** Audit lines name agents, services and endpoints: only the user may read them. */
-const DIRECTORY_MODE = 0o700;
-const FILE_MODE = 0o600;
-
-interface AuditLogSettings {
-  directory: string;
-  fileName: string;
-  maxFileBytes: number;
-  keepFiles: number;
-  log: (line: string) => void;
-}
+export const UNAUTHENTICATED_AUDIT_FILE_NAME = 'audit-unauthenticated.log';
+const DEFAULT_UNAUTHENTICATED: UnauthenticatedFileOptions = {
+  fileName: UNAUTHENTICATED_AUDIT_FILE_NAME,
+  maxFileBytes: 1024 * 1024,
+  keepFiles: 1,
+  samplesPerMinute: DEFAULT_REFUSAL_SAMPLING.samplesPerMinute,
+};
 
 export class AuditLog {
   readonly path: string;
-  private pending: string[] = [];
-  private draining: Promise<void> | null = null;
+  readonly unauthenticatedPath: string;
   private closed = false;
-  /** Records lost since the first unreported failure; null while writes succeed. */
-  private droppedSinceFailure: number | null = null;
+  private countTimer: NodeJS.Timeout | null = null;
 
-  private constructor(private readonly settings: AuditLogSettings) {
-    this.path = join(settings.directory, settings.fileName);
+  private constructor(
+    private readonly agents: AuditFileWriter,
+    private readonly unauthenticated: AuditFileWriter,
+    private readonly sampler: UnauthenticatedRefusalSampler,
+    private readonly now: () => number,
+  ) {
+    this.path = agents.path;
+    this.unauthenticatedPath = unauthenticated.path;
   }
 
   static async open(options: AuditLogOptions): Promise<AuditLog> {
-    const settings = resolveSettings(options);
-    await mkdir(settings.directory, { recursive: true, mode: DIRECTORY_MODE });
-    const auditLog = new AuditLog(settings);
-    await createPrivateFile(auditLog.path);
-    return auditLog;
+    const log = options.log ?? ((line: string) => console.error(line));
+    const { samplesPerMinute, ...unauthenticatedFile } = { ...DEFAULT_UNAUTHENTICATED, ...options.unauthenticated };
+    const agents = await AuditFileWriter.open({
+      directory: options.directory,
+      fileName: options.fileName ?? DEFAULT_AUDIT_FILE_NAME,
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES,
+      keepFiles: options.keepFiles ?? DEFAULT_AUDIT_KEEP_FILES,
+      createAtOpen: true,
+      log,
+    });
+    const refusals = await AuditFileWriter.open({ directory: options.directory, ...unauthenticatedFile, createAtOpen: false, log });
+    const sampler = new UnauthenticatedRefusalSampler({ ...DEFAULT_REFUSAL_SAMPLING, samplesPerMinute });
+    return new AuditLog(agents, refusals, sampler, options.now ?? Date.now);
   }
 
   append(record: AuditRecord): void {
     if (this.closed) {
-      this.noteFailure(new Error('the audit log is closed'), 1);
+      this.agents.noteFailure(new Error('the audit log is closed'), 1);
       return;
     }
-    let line: string;
     try {
-      line = formatAuditLine(record);
+      if (record.agent === null) {
+        this.writeUnauthenticated(this.sampler.admit(record, this.now()));
+        this.scheduleCounts();
+      } else {
+        this.agents.appendLine(formatAuditLine(record));
+      }
     } catch (error) {
-      this.noteFailure(error, 1);
-      return;
+      this.agents.noteFailure(error, 1);
     }
-    this.pending.push(line);
-    this.draining ??= this.drainPending();
   }
 
   /** Resolves once every line appended so far has been handed to the file system. */
-  flush(): Promise<void> {
-    return this.draining ?? Promise.resolve();
+  async flush(): Promise<void> {
+    await Promise.all([this.agents.flush(), this.unauthenticated.flush()]);
   }
 
+  /** Writes the counts of the current minute too, so a restart loses none. */
   async close(): Promise<void> {
-    this.closed = true;
+    if (!this.closed) {
+      this.closed = true;
+      if (this.countTimer !== null) clearTimeout(this.countTimer);
+      this.writeUnauthenticated(this.sampler.drain());
+    }
     await this.flush();
   }
 
-  /** Lines queued while a batch was being written wait for the next window too, not for nothing. */
-  private async drainPending(): Promise<void> {
-    while (this.pending.length > 0) {
-      await new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
-      const batch = this.pending;
-      this.pending = [];
-      await this.writeBatch(batch);
-    }
-    this.draining = null;
+  private writeUnauthenticated(records: AuditRecord[]): void {
+    for (const record of records) this.unauthenticated.appendLine(formatAuditLine(record));
   }
 
-  private async writeBatch(lines: string[]): Promise<void> {
-    const { directory, fileName, maxFileBytes, keepFiles } = this.settings;
-    let written = 0;
-    try {
-      const fileBytes = await orWhenMissing(stat(this.path).then((stats) => stats.size), 0);
-      for (const chunk of planAuditChunks(fileBytes, lines, maxFileBytes)) {
-        if (chunk.rotateFirst) await rotateAuditFiles(directory, fileName, keepFiles);
-        await appendFile(this.path, chunk.text, { mode: FILE_MODE });
-        written += chunk.lineCount;
-      }
-      this.noteRecovery();
-    } catch (error) {
-      this.noteFailure(error, lines.length - written);
-    }
+  /** Counts of a quiet minute are written when it ends, not whenever the next refusal comes. */
+  private scheduleCounts(): void {
+    const dueAt = this.sampler.nextDueAt();
+    if (dueAt === null || this.countTimer !== null) return;
+    this.countTimer = setTimeout(() => {
+      this.countTimer = null;
+      this.writeUnauthenticated(this.sampler.due(this.now()));
+      this.scheduleCounts();
+    }, Math.max(0, dueAt - this.now()));
+    this.countTimer.unref();
   }
-
-  private noteFailure(error: unknown, dropped: number): void {
-    if (this.droppedSinceFailure === null) {
-      this.droppedSinceFailure = 0;
-      this.report(`keygate-host: audit records are being dropped (${this.path}): ${describeError(error)}`);
-    }
-    this.droppedSinceFailure += dropped;
-  }
-
-  private noteRecovery(): void {
-    if (this.droppedSinceFailure === null) return;
-    this.report(`keygate-host: audit log writing again; ${this.droppedSinceFailure} records were lost`);
-    this.droppedSinceFailure = null;
-  }
-
-  /** A throwing logger must not break `append`'s promise never to throw, nor stall the write queue. */
-  private report(line: string): void {
-    try {
-      this.settings.log(line);
-    } catch {
-      // Nowhere left to report to; the audit log itself is what failed.
-    }
-  }
-}
-
-function resolveSettings(options: AuditLogOptions): AuditLogSettings {
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES;
-  const keepFiles = options.keepFiles ?? DEFAULT_AUDIT_KEEP_FILES;
-  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1) {
-    throw new RangeError('maxFileBytes must be a positive integer');
-  }
-  if (!Number.isSafeInteger(keepFiles) || keepFiles < 0) {
-    throw new RangeError('keepFiles must be a non-negative integer');
-  }
-  return {
-    directory: options.directory,
-    fileName: options.fileName ?? DEFAULT_AUDIT_FILE_NAME,
-    maxFileBytes,
-    keepFiles,
-    log: options.log ?? ((line) => console.error(line)),
-  };
-}
-
-/** Creates the file 0600, and tightens one an older build or the user left readable to others. */
-async function createPrivateFile(path: string): Promise<void> {
-  const handle = await open(path, 'a', FILE_MODE);
-  try {
-    const { mode } = await handle.stat();
-    if ((mode & 0o077) !== 0) await handle.chmod(FILE_MODE);
-  } finally {
-    await handle.close();
-  }
-}
-
-function describeError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const message = error instanceof Error ? error.message : inspect(error);
-  return code === undefined ? message : `${code}: ${message}`;
 }

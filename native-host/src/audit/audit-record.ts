@@ -3,36 +3,17 @@
  * line is rebuilt from the known fields, so whatever a caller attached by accident (a header bag, a
  * signed URL, a credential) never reaches the file.
  */
+import { AUDIT_DECISIONS, type AuditRecord } from '../../../shared/audit-messages';
 import { isPlainObject, type Schema, schemaViolations } from '../../../shared/validate';
 
-export type AuditDecision = 'allowed' | 'blocked' | 'error';
-
-export interface AuditRecord {
-  /** ISO 8601. */
-  time: string;
-  requestId: string;
-  /** Agent record id; null when the request was not authenticated. */
-  agent: string | null;
-  agentName: string | null;
-  service: string | null;
-  method: string;
-  /** Path only, never a query string: Binance signatures and some providers' keys travel there. */
-  path: string;
-  status: number;
-  decision: AuditDecision;
-  /** Error code or rule, e.g. "ENDPOINT_BLOCKED: DELETE /repos/*". */
-  reason: string | null;
-  credentialId: string | null;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Computed facts such as an order's value; never secrets. */
-  detail?: Record<string, string | number | boolean | null>;
-}
+export type { AuditDecision, AuditRecord } from '../../../shared/audit-messages';
 
 export const MAX_AUDIT_DETAIL_CHARS = 200;
-
-const DECISIONS: readonly AuditDecision[] = ['allowed', 'blocked', 'error'];
+/**
+ * Node lets a request line grow to 16 KiB; no real endpoint needs a tenth of that, and each line
+ * written in full takes room in the rotated files that the record of other requests needs.
+ */
+export const MAX_AUDIT_PATH_CHARS = 2048;
 
 /**
  * Drops the query and fragment, and the scheme and authority of an absolute-form request target
@@ -47,6 +28,11 @@ export function sanitizeAuditPath(path: string): string {
   return origin === null ? withoutQuery : withoutQuery.slice(origin[0].length) || '/';
 }
 
+/** At most `maxChars` of the path, marked with "…" when cut. */
+export function shortenedAuditPath(path: string, maxChars: number): string {
+  return path.length <= maxChars ? path : `${path.slice(0, maxChars)}…`;
+}
+
 /** Copies the known fields only, with each value forced to its declared type. */
 export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
   const normalised: AuditRecord = {
@@ -56,9 +42,9 @@ export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
     agentName: textOrNull(record.agentName),
     service: textOrNull(record.service),
     method: String(record.method),
-    path: sanitizeAuditPath(record.path),
+    path: shortenedAuditPath(sanitizeAuditPath(record.path), MAX_AUDIT_PATH_CHARS),
     status: finiteOrZero(record.status),
-    decision: DECISIONS.includes(record.decision) ? record.decision : 'error',
+    decision: AUDIT_DECISIONS.includes(record.decision) ? record.decision : 'error',
     reason: textOrNull(record.reason),
     credentialId: textOrNull(record.credentialId),
     durationMs: finiteOrZero(record.durationMs),
@@ -87,7 +73,7 @@ const AUDIT_LINE_SCHEMA: Schema = {
   method: 'string',
   path: 'string',
   status: 'number',
-  decision: { oneOf: DECISIONS },
+  decision: { oneOf: AUDIT_DECISIONS },
   reason: { check: isTextOrNull, expected: 'string or null' },
   credentialId: { check: isTextOrNull, expected: 'string or null' },
   durationMs: 'number',

@@ -37,10 +37,10 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
   }
   const startedAt = Date.now();
   const vault = new VaultKeeper();
-  const audit = await AuditLog.open({ directory: hostDataDir(io.env), log: io.log });
+  const dataDir = hostDataDir(io.env);
+  const audit = await AuditLog.open({ directory: dataDir, log: io.log });
   // The proxy starts listening when the extension sends its policy (the port is part of it).
   let sendEvent: ((event: EventFrame) => void) | null = null;
-  const dataDir = hostDataDir(io.env);
   const proxy = new ProxyRuntime(defaultPolicy(), {
     vault,
     audit,
@@ -52,7 +52,7 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
   const port = serveNativePort({
     input: io.input,
     output: io.output,
-    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault, proxy }),
+    handle: createRequestHandler({ caller, startedAt, now: Date.now, vault, proxy, dataDir, log: io.log }),
     log: io.log,
   });
   sendEvent = port.sendEvent;

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { type ErrorCode, errorBody, type KeygateError } from '../../../shared/errors';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
 import type { AuditRecord } from '../audit/audit-record';
+import { agentPresentingValidKey } from './audit-attribution';
 import type { ForwardMeter } from './forward-with-rotation';
 import type { ProxyContext } from './proxy-context';
 import { Refusal } from './refusal';
@@ -42,11 +43,12 @@ const POLICY_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export function auditRecord(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, state: RequestState, failure: KeygateError | null): AuditRecord {
   const reason = failure === null ? null : failure instanceof Refusal && failure.rule ? `${failure.code}: ${failure.rule}` : failure.code;
+  const agent = state.agent ?? agentPresentingValidKey(ctx, req);
   const record: AuditRecord = {
     time: new Date(state.receivedAt).toISOString(),
     requestId: state.requestId,
-    agent: state.agent?.id ?? null,
-    agentName: state.agent?.name ?? null,
+    agent: agent?.id ?? null,
+    agentName: agent?.name ?? null,
     service: state.service,
     method: req.method ?? '',
     path: state.path,
