@@ -18,7 +18,7 @@ import type { VaultState } from './session/vault-state';
 export const STATE_PORT_NAME = 'keygate-state';
 
 /** Host requests a page may forward through the background; the vault ones stay background-only. */
-export const PAGE_FORWARDABLE_REQUESTS = ['status', 'ping', 'diagnostics.payload'] as const;
+export const PAGE_FORWARDABLE_REQUESTS = ['status', 'ping', 'diagnostics.payload', 'audit.query', 'audit.stats'] as const;
 export type PageForwardableRequest = (typeof PAGE_FORWARDABLE_REQUESTS)[number];
 
 /** An agent key as created or regenerated: the `pk_` key is returned this once and never stored. */

@@ -27,6 +27,12 @@ function forwardToHost(hostLink: HostLink, request: PageForwardableRequest, para
       return hostLink.request('ping', { sentAt: checked.sentAt });
     case 'diagnostics.payload':
       return hostLink.request('diagnostics.payload', { bytes: checked.bytes });
+    case 'audit.query': {
+      const { id: _id, type: _type, ...query } = checked;
+      return hostLink.request('audit.query', query);
+    }
+    case 'audit.stats':
+      return hostLink.request('audit.stats', { since: checked.since, until: checked.until, bucket: checked.bucket });
     default:
       throw new KeygateError('MESSAGE_INVALID', 'Pages may not send this host request.');
   }

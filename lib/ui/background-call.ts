@@ -1,7 +1,8 @@
 /** How a page asks the background for something, typed by the page request map. */
 import { browser } from 'wxt/browser';
 import type { ErrorBody } from '../../shared/errors';
-import type { PageMessageType, PageReply, PageRequestMap } from '../extension-messages';
+import type { RequestMap } from '../../shared/protocol';
+import type { PageForwardableRequest, PageMessageType, PageReply, PageRequestMap } from '../extension-messages';
 
 /** An error the background answered with; `body` is the catalogue entry to show the user. */
 export class BackgroundError extends Error {
@@ -20,6 +21,12 @@ export async function callBackground<T extends PageMessageType>(type: T, ...[fie
   if (reply === undefined) throw new BackgroundError({ code: 'INTERNAL_ERROR', message: 'The background did not answer.' });
   if (!reply.ok) throw new BackgroundError(reply.error);
   return reply.result;
+}
+
+/** Asks the host (through the background, which checks the fields) one of the requests pages may send. */
+export async function callHost<R extends PageForwardableRequest>(request: R, params: RequestMap[R]['params']): Promise<RequestMap[R]['result']> {
+  // The background answers with the host's reply to exactly this request type.
+  return (await callBackground('host.request', { request, params: { ...params } })) as RequestMap[R]['result'];
 }
 
 export function errorOf(error: unknown): ErrorBody {
