@@ -5,7 +5,7 @@ import { ActivitySection } from './activity/ActivitySection';
 import { AgentKeysSection } from './AgentKeysSection';
 import { CredentialsSection } from './credentials/CredentialsSection';
 import { OPTIONS_SECTIONS, type OptionsSectionId } from './options-sections';
-import { OverviewSection } from './OverviewSection';
+import { OverviewSection } from './overview/OverviewSection';
 import { SecuritySection } from './SecuritySection';
 import { ServicesSection } from './services/ServicesSection';
 import { SitesSection } from './SitesSection';
