@@ -7,6 +7,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { SaveOrCancel } from '../components/SaveOrCancel';
 import { useAction } from '../hooks/use-action';
 import type { ScopeChoice } from './agent-scope-choices';
+import { AgentUsageLine, type AgentUsage } from './overview/AgentUsageLine';
 import { useAgentKeyFields } from './use-agent-key-fields';
 
 const formatDate = (time: number) => new Date(time).toLocaleDateString();
@@ -20,6 +21,8 @@ type Step = 'view' | 'edit' | 'confirm-delete' | 'confirm-regenerate';
 
 interface AgentKeyRowProps {
   agent: AgentKeyRecord;
+  /** Requests in the last 24 h from the host's audit.stats; null until it answers. */
+  usage: AgentUsage | null;
   choices: readonly ScopeChoice[];
   onChanged: () => void;
   onRegenerated: (issued: IssuedAgentKey) => void;
@@ -42,7 +45,7 @@ function AgentKeyEditForm({ agent, choices, onSaved, onCancel }: { agent: AgentK
   );
 }
 
-export function AgentKeyRow({ agent, choices, onChanged, onRegenerated }: AgentKeyRowProps) {
+export function AgentKeyRow({ agent, usage, choices, onChanged, onRegenerated }: AgentKeyRowProps) {
   const [step, setStep] = useState<Step>('view');
   const { busy, error, run } = useAction();
   const state = agentState(agent, Date.now());
@@ -70,10 +73,7 @@ export function AgentKeyRow({ agent, choices, onChanged, onRegenerated }: AgentK
           <div class="detail">
             created {formatDate(agent.createdAt)} · {agent.expiresAt === null ? 'no expiry' : `valid through ${formatDate(agent.expiresAt)}`}
           </div>
-          {/* Last use and requests in the last 24 h come from the host's audit.stats (not answered yet). */}
-          <div class="detail" data-testid="agent-usage">
-            Usage: shown once the host reports activity.
-          </div>
+          <AgentUsageLine usage={usage} />
         </div>
         {step === 'view' && (
           <div class="actions">

@@ -8,6 +8,7 @@ import { scopeChoices } from './agent-scope-choices';
 import { AgentKeyList } from './AgentKeyList';
 import { CreateAgentKeyForm } from './CreateAgentKeyForm';
 import { NewAgentKeyDialog } from './NewAgentKeyDialog';
+import { useAgentUsage } from './overview/AgentUsageLine';
 
 interface AgentKeysSectionProps {
   activePolicyToml: string;
@@ -21,6 +22,7 @@ export function AgentKeysSection({ activePolicyToml, proxyPort, vaultUnlocked }:
   const [issued, setIssued] = useState<{ key: IssuedAgentKey; regenerated: boolean } | null>(null);
   const { error, run } = useAction();
   const choices = useMemo(() => scopeChoices(activePolicyToml), [activePolicyToml]);
+  const usage = useAgentUsage();
   const reload = useCallback(() => void run(async () => setAgents(await callBackground('agents.list'))), []);
   useEffect(reload, [reload]);
 
@@ -37,7 +39,7 @@ export function AgentKeysSection({ activePolicyToml, proxyPort, vaultUnlocked }:
         <a href="#security">Backup &amp; security → Revoke everything</a>.
       </p>
       <ErrorNote error={error} />
-      <AgentKeyList agents={agents} choices={choices} onChanged={reload} onRegenerated={(key) => showIssued(key, true)} />
+      <AgentKeyList agents={agents} usage={usage} choices={choices} onChanged={reload} onRegenerated={(key) => showIssued(key, true)} />
       <CreateAgentKeyForm choices={choices} onCreated={(key) => showIssued(key, false)} />
       {issued && <NewAgentKeyDialog created={issued.key} regenerated={issued.regenerated} port={proxyPort} onDismiss={() => setIssued(null)} />}
     </section>
