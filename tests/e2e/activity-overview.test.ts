@@ -178,8 +178,15 @@ describe('Activity and Overview, after real proxied calls', () => {
       options.$$eval(`[data-testid="${chart}"] .u-legend .u-series`, (series) =>
         series.map((entry) => [entry.querySelector('.u-label')?.textContent ?? '', entry.querySelector('.u-value')?.textContent ?? '']),
       );
-    expect((await legend('chart-requests')).map(([label]) => label)).toEqual(['Time', 'openai']);
-    expect((await legend('chart-refusals')).map(([label]) => label)).toEqual(['Time', 'ENDPOINT_BLOCKED']);
+    // Away from the bars, the legends total the whole window.
+    expect(await legend('chart-requests')).toEqual([
+      ['Hour', 'whole window'],
+      ['openai', '4'],
+    ]);
+    expect(await legend('chart-refusals')).toEqual([
+      ['Hour', 'whole window'],
+      ['ENDPOINT_BLOCKED', '2'],
+    ]);
 
     // Hovering the current hour's bar (the last of 24) shows its counts in the legend.
     await hover(options, 'chart-requests', 0.995);

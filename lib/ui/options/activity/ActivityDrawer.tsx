@@ -2,7 +2,7 @@ import { useEffect } from 'preact/hooks';
 import type { AuditRecord } from '../../../../shared/audit-messages';
 import { personHint } from '../../../../shared/error-hints';
 import { isErrorCode } from '../../../../shared/errors';
-import { agentLabel, formatBytes, formatDuration, isGrantIdentity, reasonCode } from './audit-line-format';
+import { agentLabel, detailLabel, formatBytes, formatDuration, isGrantIdentity, reasonCode } from './audit-line-format';
 import { DecisionCell } from './ActivityTable';
 
 const detailValue = (value: string | number | boolean | null) => (value === null ? '—' : String(value));
@@ -67,7 +67,7 @@ export function ActivityDrawer({ record, onClose }: { record: AuditRecord; onClo
           <dl data-testid="activity-drawer-detail">
             {Object.entries(record.detail).map(([name, value]) => (
               <div key={name}>
-                <dt>{name}</dt>
+                <dt title={name}>{detailLabel(name)}</dt>
                 <dd data-field={name}>{detailValue(value)}</dd>
               </div>
             ))}

@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../../../../shared/audit-messages';
 import { DECISION_LABELS } from './activity-filters';
-import { agentLabel, formatBytes, formatDuration, formatLineTime, reasonCode } from './audit-line-format';
+import { agentLabel, formatBytesShort, formatDuration, formatLineTime, reasonCode } from './audit-line-format';
 
 interface ActivityTableProps {
   records: readonly AuditRecord[];
@@ -39,7 +39,7 @@ export function ActivityTable({ records, now, selectedId, freshIds, onSelect }: 
             <th scope="col" class="number">
               Duration
             </th>
-            <th scope="col" class="number" title="Received from the agent / sent back to it">
+            <th scope="col" class="number" title="Bytes received from the agent / sent back to it">
               Bytes in / out
             </th>
           </tr>
@@ -76,7 +76,7 @@ export function ActivityTable({ records, now, selectedId, freshIds, onSelect }: 
               </td>
               <td class="number">{formatDuration(record.durationMs)}</td>
               <td class="number">
-                {formatBytes(record.bytesIn)} / {formatBytes(record.bytesOut)}
+                {formatBytesShort(record.bytesIn)} / {formatBytesShort(record.bytesOut)}
               </td>
             </tr>
           ))}

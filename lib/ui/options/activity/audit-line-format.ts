@@ -21,6 +21,14 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** Bytes in a table cell: "512", "1.6k", "16k", "1.2M" (the drawer shows exact figures). */
+export function formatBytesShort(bytes: number): string {
+  const scaled = (value: number, unit: string) => `${value < 10 ? value.toFixed(1) : Math.round(value)}${unit}`;
+  if (bytes < 1024) return String(bytes);
+  if (bytes < 1024 * 1024) return scaled(bytes / 1024, 'k');
+  return scaled(bytes / (1024 * 1024), 'M');
+}
+
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
@@ -29,10 +37,23 @@ export function formatDuration(ms: number): string {
 export function formatLineTime(iso: string, now: number): string {
   const time = new Date(iso);
   const sameDay = time.toDateString() === new Date(now).toDateString();
-  return sameDay ? time.toLocaleTimeString() : time.toLocaleString();
+  return sameDay ? time.toLocaleTimeString() : time.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' });
 }
 
 /** The catalogue code a reason starts with ("ENDPOINT_BLOCKED: DELETE /repos/*" → ENDPOINT_BLOCKED). */
 export function reasonCode(reason: string | null): string | null {
   return reason === null ? null : (/^[A-Z][A-Z0-9_]*/.exec(reason)?.[0] ?? null);
+}
+
+/** What the host's computed facts mean, for the ones it writes today; others show under their own name. */
+const DETAIL_LABELS: Record<string, string> = {
+  orderValueUsd: 'Order value (USD)',
+  orderValueBasis: 'Order value from',
+  dailyVolumeUsedUsd: 'Daily volume used (USD), this order reserved',
+  reservationReleased: 'Reservation released (Binance refused the order)',
+  binanceStatus: 'Binance’s HTTP status',
+};
+
+export function detailLabel(name: string): string {
+  return DETAIL_LABELS[name] ?? name;
 }

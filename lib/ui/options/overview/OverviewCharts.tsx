@@ -37,6 +37,11 @@ export function OverviewCharts({ stats, window }: { stats: AuditStatsResult; win
     const colours: Record<string, string> = { forwarded: theme.ok, refused: theme.refused, failed: theme.failed };
     return (name: string) => colours[name];
   }, [theme]);
+  // Refusals in warm hues (amber, orange, red, purple…), so none reads as "fine" green.
+  const refusalColour = useMemo(() => {
+    const warm = [1, 6, 3, 4, 5, 0, 7].map((index) => theme.palette[index]!);
+    return (_name: string, index: number) => warm[index % warm.length];
+  }, [theme]);
   const totals = windowTotals(stats.buckets);
   const doorRefusals = rankedCounts(stats.unauthenticatedRefusals);
 
@@ -75,7 +80,7 @@ export function OverviewCharts({ stats, window }: { stats: AuditStatsResult; win
         {totals.refused === 0 ? (
           <ChartEmpty testId="chart-refusals-empty">Nothing refused in the last {window.label}: no blocked endpoint, scope or limit was hit.</ChartEmpty>
         ) : (
-          <StackedBarChart x={x} layers={refusals} xAxis={timeAxis} yLabel={`refusals / ${per}`} label={`Refusals per ${per} by code`} testId="chart-refusals" />
+          <StackedBarChart x={x} layers={refusals} colourOf={refusalColour} xAxis={timeAxis} yLabel={`refusals / ${per}`} label={`Refusals per ${per} by code`} testId="chart-refusals" />
         )}
         {doorRefusals.length > 0 && (
           <p class="detail" data-testid="door-refusals">

@@ -16,6 +16,15 @@ export type BarAxis =
 const MAX_CATEGORY_CHARS = 18;
 const shortName = (name: string) => (name.length > MAX_CATEGORY_CHARS ? `${name.slice(0, MAX_CATEGORY_CHARS - 1)}…` : name);
 
+const formatDay = uPlot.fmtDate('{MMM} {D}');
+const formatHour = uPlot.fmtDate('{MMM} {D}, {h}{aa}');
+
+/** The hovered bucket as the legend names it: a UTC day, or an hour in the viewer's time. */
+function bucketName(axis: BarAxis & { kind: 'time' }, seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return axis.utcDays ? `${formatDay(uPlot.tzDate(date, 'Etc/UTC'))} (UTC)` : formatHour(date);
+}
+
 /** uPlot's data: the x values, then each layer's top, in drawing order. */
 export function stackedBarData(x: readonly number[], layers: readonly StackedLayer[]): uPlot.AlignedData {
   return [x.slice(), ...layers.map((layer) => layer.top.slice())];
@@ -47,7 +56,10 @@ export function stackedBarOptions(params: { width: number; theme: ChartTheme; la
       themedAxis(theme, { label: yLabel, size: 56, values: (_chart, splits) => splits.map((value) => (Number.isInteger(value) ? value.toLocaleString() : '')) }),
     ],
     series: [
-      xAxis.kind === 'time' ? { label: 'Time' } : { label: 'Agent', value: (_chart, index) => (index === null ? '—' : (xAxis.names[index] ?? '—')) },
+      // Away from the bars the legend shows the whole window's totals; over a bar, that bar's counts.
+      xAxis.kind === 'time'
+        ? { label: xAxis.utcDays ? 'Day' : 'Hour', value: (_chart, seconds) => (seconds === null ? 'whole window' : bucketName(xAxis, seconds)) }
+        : { label: 'Agent', value: (_chart, index) => (index === null ? 'all shown' : (xAxis.names[index] ?? '—')) },
       ...layers.map((layer, index) => ({
         label: layer.name,
         stroke: colours[index % colours.length]!,
@@ -56,7 +68,8 @@ export function stackedBarOptions(params: { width: number; theme: ChartTheme; la
         paths: bars,
         points: { show: false },
         // The legend shows the hovered bar's own count for this layer.
-        value: (_chart: uPlot, _top: number | null, _series: number, row: number | null) => (row === null ? '—' : (layer.values[row] ?? 0).toLocaleString()),
+        value: (_chart: uPlot, _top: number | null, _series: number, row: number | null) =>
+          (row === null ? layer.values.reduce((sum, value) => sum + value, 0) : (layer.values[row] ?? 0)).toLocaleString(),
       })),
     ],
   };
