@@ -49,7 +49,7 @@ export function reasonCode(reason: string | null): string | null {
 const DETAIL_LABELS: Record<string, string> = {
   orderValueUsd: 'Order value (USD)',
   orderValueBasis: 'Order value from',
-  dailyVolumeUsedUsd: 'Daily volume used (USD), this order reserved',
+  dailyVolumeUsedUsd: 'Daily volume used (USD)',
   reservationReleased: 'Reservation released (Binance refused the order)',
   binanceStatus: 'Binance’s HTTP status',
 };
