@@ -215,6 +215,27 @@ describe('Activity and Overview, after real proxied calls', () => {
     const usage = await waitForTestId(options, `[data-testid="agent-key"][data-name="${AGENT_NAME}"] [data-testid="agent-usage"][data-requests]`);
     expect(await usage.evaluate((el) => [el.getAttribute('data-requests'), el.getAttribute('data-refusals')])).toEqual(['4', '2']);
   });
+
+  it('new lines arrive on top without moving the row the user scrolled to', async () => {
+    for (let i = 0; i < 40; i++) expect(await call('GET', `/openai/v1/models/m-${i}`)).toBe(200);
+    await openOptionsSection(options, 'activity');
+    await waitForRowCount(options, 44);
+    const anchor = '[data-testid="activity-row"]:nth-child(25)';
+    const anchorId = await options.$eval(anchor, (row) => {
+      row.scrollIntoView({ block: 'start' });
+      return row.getAttribute('data-request-id');
+    });
+    const topBefore = await options.$eval(`[data-request-id="${anchorId}"]`, (row) => row.getBoundingClientRect().top);
+    expect(await options.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+
+    expect(await call('GET', '/openai/v1/models/late-1')).toBe(200);
+    expect(await call('DELETE', '/openai/v1/files/late-2')).toBe(403);
+    await waitForRowCount(options, 46);
+    const topAfter = await options.$eval(`[data-request-id="${anchorId}"]`, (row) => row.getBoundingClientRect().top);
+    expect(Math.abs(topAfter - topBefore)).toBeLessThanOrEqual(1);
+    const newest = await options.$$eval('[data-testid="activity-row"]', (trs) => trs.slice(0, 2).map((tr) => tr.querySelectorAll('td')[4]?.textContent));
+    expect(newest).toEqual(['/openai/v1/files/late-2', '/openai/v1/models/late-1']);
+  });
 });
 
 async function hover(page: Page, chart: string, fraction: number): Promise<void> {

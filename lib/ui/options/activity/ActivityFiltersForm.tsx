@@ -3,7 +3,34 @@ import { AUDIT_DECISIONS } from '../../../../shared/audit-messages';
 import { type ActivityFilters, DECISION_LABELS, NO_FILTERS, narrowsListing, TIME_RANGES, UNAUTHENTICATED } from './activity-filters';
 import type { Choice } from './activity-choices';
 
-const CODES = Object.keys(ERRORS).sort();
+const ANY: Choice = { value: '', label: 'Any' };
+const RANGE_CHOICES: Choice[] = TIME_RANGES.map((range) => ({ value: range.id, label: range.label }));
+const DECISION_CHOICES: Choice[] = [ANY, ...AUDIT_DECISIONS.map((decision) => ({ value: decision, label: DECISION_LABELS[decision] }))];
+const CODE_CHOICES: Choice[] = [ANY, ...Object.keys(ERRORS).sort().map((code) => ({ value: code, label: code }))];
+
+interface FilterSelectProps {
+  label: string;
+  value: string;
+  choices: readonly Choice[];
+  onChange: (event: Event) => void;
+  testId: string;
+  disabled?: boolean;
+}
+
+function FilterSelect({ label, value, choices, onChange, testId, disabled = false }: FilterSelectProps) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={onChange} disabled={disabled} data-testid={testId}>
+        {choices.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 interface ActivityFiltersFormProps {
   filters: ActivityFilters;
@@ -15,18 +42,11 @@ interface ActivityFiltersFormProps {
 /** The Activity filters; every change narrows the listing at once (the free-text ones after a pause). */
 export function ActivityFiltersForm({ filters, onChange, agents, services }: ActivityFiltersFormProps) {
   const set = (field: keyof ActivityFilters) => (event: Event) => onChange({ ...filters, [field]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value });
+  const agentChoices = [ANY, ...agents, { value: UNAUTHENTICATED, label: 'No valid agent key (refused at the door)' }];
+  const serviceChoices = [ANY, ...services.map((service) => ({ value: service, label: service }))];
   return (
     <form class="activity-filters" aria-label="Filter activity" onSubmit={(event) => event.preventDefault()} data-testid="activity-filters">
-      <label>
-        Time
-        <select value={filters.range} onChange={set('range')} data-testid="filter-range">
-          {TIME_RANGES.map((range) => (
-            <option key={range.id} value={range.id}>
-              {range.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect label="Time" value={filters.range} choices={RANGE_CHOICES} onChange={set('range')} testId="filter-range" />
       {filters.range === 'custom' && (
         <>
           <label>
@@ -39,51 +59,10 @@ export function ActivityFiltersForm({ filters, onChange, agents, services }: Act
           </label>
         </>
       )}
-      <label>
-        Agent or grant
-        <select value={filters.agent} onChange={set('agent')} data-testid="filter-agent">
-          <option value="">Any</option>
-          {agents.map((agent) => (
-            <option key={agent.value} value={agent.value}>
-              {agent.label}
-            </option>
-          ))}
-          <option value={UNAUTHENTICATED}>No valid agent key (refused at the door)</option>
-        </select>
-      </label>
-      <label>
-        Service
-        <select value={filters.service} onChange={set('service')} data-testid="filter-service">
-          <option value="">Any</option>
-          {services.map((service) => (
-            <option key={service} value={service}>
-              {service}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Decision
-        <select value={filters.decision} onChange={set('decision')} data-testid="filter-decision">
-          <option value="">Any</option>
-          {AUDIT_DECISIONS.map((decision) => (
-            <option key={decision} value={decision}>
-              {DECISION_LABELS[decision]}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Refusal code
-        <select value={filters.code} onChange={set('code')} disabled={filters.decision === 'allowed'} data-testid="filter-code">
-          <option value="">Any</option>
-          {CODES.map((code) => (
-            <option key={code} value={code}>
-              {code}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect label="Agent or grant" value={filters.agent} choices={agentChoices} onChange={set('agent')} testId="filter-agent" />
+      <FilterSelect label="Service" value={filters.service} choices={serviceChoices} onChange={set('service')} testId="filter-service" />
+      <FilterSelect label="Decision" value={filters.decision} choices={DECISION_CHOICES} onChange={set('decision')} testId="filter-decision" />
+      <FilterSelect label="Refusal code" value={filters.code} choices={CODE_CHOICES} onChange={set('code')} disabled={filters.decision === 'allowed'} testId="filter-code" />
       <label>
         Status
         <input inputMode="numeric" placeholder="e.g. 403" maxLength={3} value={filters.status} onInput={set('status')} data-testid="filter-status" />

@@ -2,7 +2,7 @@
  * Activity: the host's audit log as a table (`audit.query`), newest first, with filters, older pages
  * on demand, new lines arriving on top while the page is open, a details drawer and export.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { AuditRecord } from '../../../../shared/audit-messages';
 import type { AgentKeyRecord } from '../../../../shared/vault/format';
 import { callBackground } from '../../background-call';
@@ -16,7 +16,6 @@ import { ActivityFiltersForm } from './ActivityFiltersForm';
 import { ActivityTable } from './ActivityTable';
 import { useActivityFeed } from './use-activity-feed';
 import { useDebounced } from './use-debounced';
-import { useKeptPlace } from './use-kept-place';
 import './activity.css';
 
 const TYPING_PAUSE_MS = 350;
@@ -30,8 +29,6 @@ export function ActivitySection({ policyToml }: { policyToml: string }) {
   const [selected, setSelected] = useState<AuditRecord | null>(null);
   const [agents, setAgents] = useState<AgentKeyRecord[]>([]);
   const now = useNow(30_000);
-  const table = useRef<HTMLDivElement>(null);
-  useKeptPlace(table, feed.records?.[0]?.requestId ?? null);
   useEffect(() => void callBackground('agents.list').then(setAgents, () => setAgents([])), []);
 
   const records = feed.records ?? [];
@@ -59,7 +56,7 @@ export function ActivitySection({ policyToml }: { policyToml: string }) {
       {feed.records === null && feed.error === null && <p class="hint">Reading the activity log…</p>}
       {feed.records !== null && records.length === 0 && <ActivityEmpty filtered={narrowsListing(applied)} onClear={() => setFilters(NO_FILTERS)} />}
       {records.length > 0 && (
-        <div ref={table}>
+        <div>
           <ActivityTable records={records} now={now} selectedId={selected?.requestId ?? null} freshIds={feed.freshIds} onSelect={setSelected} />
           <div class="actions">
             {feed.cursor !== null ? (
