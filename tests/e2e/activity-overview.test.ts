@@ -3,7 +3,7 @@
  * mock upstream, one refused by the policy's blocked endpoint), then the options page in headless
  * Chromium lists them live, filters them, opens a line's details, exports them, and charts them.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,21 +146,17 @@ describe('Activity and Overview, after real proxied calls', () => {
     expect(listed.map((row) => row.cells[4])).toEqual(['/openai/v1/files/file-def', '/openai/v1/files/file-abc']);
     expect(await options.$eval('[data-testid="filter-decision"]', (select) => (select as HTMLSelectElement).value)).toBe('blocked');
 
-    const downloads = await mkdtemp(join(tmpdir(), 'keygate-export-'));
-    try {
-      const session = await options.createCDPSession();
-      await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-      await click(options, 'export-csv');
-      const file = await waitForDownload(downloads);
-      const csv = await readFile(join(downloads, file), 'utf8');
-      const lines = csv.trim().split('\r\n');
-      expect(lines[0]).toMatch(/^time,request_id,agent,agent_name,service,method,path,status,decision,reason/);
-      expect(lines).toHaveLength(3);
-      expect(lines.slice(1).every((line) => line.includes(',DELETE,/openai/v1/files/file-') && line.includes(',403,blocked,ENDPOINT_BLOCKED'))).toBe(true);
-      expect(csv).not.toContain(QUERY_SECRET);
-    } finally {
-      await rm(downloads, { recursive: true, force: true });
-    }
+    const csv = await downloaded(() => click(options, 'export-csv'));
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^time,request_id,agent,agent_name,service,method,path,status,decision,reason/);
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).every((line) => line.includes(',DELETE,/openai/v1/files/file-') && line.includes(',403,blocked,ENDPOINT_BLOCKED'))).toBe(true);
+    const jsonl = (await downloaded(() => click(options, 'export-jsonl'))).trim().split('\n').map((line) => JSON.parse(line) as { path: string; agentName: string });
+    expect(jsonl.map((record) => [record.path, record.agentName])).toEqual([
+      ['/openai/v1/files/file-def', AGENT_NAME],
+      ['/openai/v1/files/file-abc', AGENT_NAME],
+    ]);
+    expect(csv + JSON.stringify(jsonl)).not.toContain(QUERY_SECRET);
     await click(options, 'clear-filters');
   });
 
@@ -253,11 +249,24 @@ async function waitForLegendValue(page: Page, chart: string): Promise<void> {
   await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"] .u-legend .u-series:nth-child(2) .u-value`)?.textContent !== '—', { timeout: 10_000 }, chart);
 }
 
-async function waitForDownload(directory: string): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const done = (await readdir(directory)).filter((name) => !name.endsWith('.crdownload'));
-    if (done.length > 0) return done[0]!;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** What the page downloads when `action` runs, read from a throwaway folder once the browser says it is complete. */
+async function downloaded(action: () => Promise<void>): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'keygate-export-'));
+  const session = await keygate.browser.target().createCDPSession();
+  try {
+    await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: directory, eventsEnabled: true });
+    const finished = new Promise<string>((resolve, reject) => {
+      let fileName = '';
+      session.on('Browser.downloadWillBegin', (event) => (fileName = event.suggestedFilename));
+      session.on('Browser.downloadProgress', (event) => {
+        if (event.state === 'completed') resolve(fileName);
+        if (event.state === 'canceled') reject(new Error('the download was cancelled'));
+      });
+    });
+    await action();
+    return await readFile(join(directory, await finished), 'utf8');
+  } finally {
+    await session.detach();
+    await rm(directory, { recursive: true, force: true });
   }
-  throw new Error('the export was never downloaded');
 }
