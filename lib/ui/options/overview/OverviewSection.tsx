@@ -18,7 +18,8 @@ export function OverviewSection({ state }: { state: AppState | null }) {
   const [window, setWindow] = useState<StatsWindow>(STATS_WINDOWS[0]);
   const { stats, error } = useAuditStats(window);
   const unlocked = state?.vault.status === 'unlocked';
-  const { credentials } = useCredentials(`${String(unlocked)} ${state?.lastCredentialUseAt ?? ''}`);
+  // Names only change when the vault opens; reloading on every use would postpone the idle lock.
+  const { credentials } = useCredentials(unlocked);
   const failing = state?.credentialHealth.filter((health) => health.failures > 0) ?? [];
   const risky = state?.binanceKeys.filter((key) => key.canWithdraw || key.canTransfer) ?? [];
   return (
