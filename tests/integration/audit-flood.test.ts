@@ -29,6 +29,7 @@ let agentLinesBefore: AuditRecord[] = [];
 let nativeQuery: Record<string, unknown>;
 let nativeRefusals: Record<string, unknown>;
 let nativeStats: Record<string, unknown>;
+let nativeNoise: Record<string, unknown>;
 
 /**
  * The request texts of one socket: four kinds of refusal made before any agent is known. Two in
@@ -93,6 +94,7 @@ beforeAll(async () => {
   // The Activity and Overview questions, asked of the running host over its native port.
   nativeQuery = await proxy.request('audit.query', { agent: proxy.agentIds.trader, limit: 10 });
   nativeRefusals = await proxy.request('audit.query', { code: 'ORDER_VALUE_EXCEEDED' });
+  nativeNoise = await proxy.request('audit.query', { source: 'unauthenticated', limit: 200 });
   nativeStats = await proxy.request('audit.stats', { since: Date.now() - 3_600_000, until: Date.now(), bucket: 'hour' });
   // Closing the host writes the counts of the minute still open.
   await proxy.stop();
@@ -132,6 +134,19 @@ describe('audit.query and audit.stats over the native port, after the flood', ()
   it('lists the agent\'s three lines newest first, and finds the cap refusal by its code', () => {
     expect(nativeQuery).toEqual({ records: [...agentLinesBefore].reverse(), cursor: null });
     expect(nativeRefusals).toEqual({ records: [agentLinesBefore[1]], cursor: null });
+  });
+
+  it('lists the sampled unauthenticated refusals from their own file, paths cut short', () => {
+    const records = nativeNoise.records as AuditRecord[];
+    // Ten per minute and reason (the rest are counted when the minute ends). The host's minute is
+    // its clock at writing, the line's time is when the request arrived: allow one minute more.
+    for (const reason of new Set(records.map((record) => record.reason))) {
+      const ofReason = records.filter((record) => record.reason === reason);
+      const minutes = new Set(ofReason.map((record) => record.time.slice(0, 16))).size;
+      expect({ reason, lines: ofReason.length <= 10 * (minutes + 1) && ofReason.length >= 10 }).toEqual({ reason, lines: true });
+    }
+    expect(records.length).toBeLessThan(SOCKETS * REQUESTS_PER_SOCKET / 10);
+    expect(records.every((record) => record.agent === null && record.path.length <= 201)).toBe(true);
   });
 
   it('counts the agent\'s requests and reads the day\'s Binance volume from the ledger the proxy holds', () => {

@@ -143,3 +143,21 @@ describe('audit.query across rotated files', () => {
     expect(await queryAuditLog(join(directory, 'missing'), 'audit.log', {})).toEqual({ records: [], cursor: null });
   });
 });
+
+describe('audit.query of the unauthenticated file', () => {
+  it('finds the samples of a minute whose count line was written after them, from a time inside that minute', async () => {
+    const noise = join(directory, 'noise');
+    let now = T0;
+    const refusals = await AuditLog.open({ directory: noise, unauthenticated: { samplesPerMinute: 3 }, now: () => now });
+    for (let i = 0; i < 10; i++) {
+      now = T0 + i * 5_000;
+      refusals.append({ ...line(i), agent: null, agentName: null, requestId: `noise-${i}`, reason: 'AGENT_KEY_MISSING', time: new Date(now).toISOString(), durationMs: 0 });
+    }
+    now = T0 + 61_000;
+    refusals.append({ ...line(99), agent: null, agentName: null, requestId: 'next-minute', reason: 'AGENT_KEY_MISSING', time: new Date(now).toISOString(), durationMs: 0 });
+    await refusals.close();
+    // In file order: noise-0..2, the count of the other 7 (its time: the minute's start), next-minute.
+    const page = await queryAuditLog(noise, 'audit-unauthenticated.log', { since: T0 + 4_000 });
+    expect(ids(page.records)).toEqual(['next-minute', 'noise-2', 'noise-1']);
+  });
+});

@@ -50,9 +50,10 @@ describe('the unauthenticated refusal sampler', () => {
     expect(sampler.due(T0 + MINUTE - 1)).toEqual([]);
 
     const counts = sampler.due(T0 + MINUTE);
-    expect(counts.map((line) => [line.time, line.reason, line.status, line.detail])).toEqual([
-      ['2026-03-04T05:06:00.000Z', 'AGENT_KEY_MISSING', 401, { count: 47, sampled: 3 }],
-      ['2026-03-04T05:06:00.000Z', 'HOST_NOT_ALLOWED', 403, { count: 1, sampled: 3 }],
+    // Each count spans its minute: every line before it was written by the minute's end.
+    expect(counts.map((line) => [line.time, line.durationMs, line.reason, line.status, line.detail])).toEqual([
+      ['2026-03-04T05:06:00.000Z', MINUTE, 'AGENT_KEY_MISSING', 401, { count: 47, sampled: 3 }],
+      ['2026-03-04T05:06:00.000Z', MINUTE, 'HOST_NOT_ALLOWED', 403, { count: 1, sampled: 3 }],
     ]);
     expect(sampler.nextDueAt()).toBeNull();
     expect(sampler.drain()).toEqual([]);

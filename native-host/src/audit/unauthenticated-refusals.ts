@@ -82,7 +82,11 @@ export class UnauthenticatedRefusalSampler {
   }
 }
 
-/** One line standing for `counted` refusals of one minute and reason that were not written in full. */
+/**
+ * One line standing for `counted` refusals of one minute and reason that were not written in full.
+ * Its duration spans the minute, so a reader going back in time (audit-filter.ts, `endedBefore`)
+ * knows that every line before it was written by the minute's end.
+ */
 function countLine(minuteStart: number, reason: string, tally: ReasonTally): AuditRecord {
   const minute = new Date(minuteStart).toISOString();
   return {
@@ -97,7 +101,7 @@ function countLine(minuteStart: number, reason: string, tally: ReasonTally): Aud
     decision: tally.decision,
     reason,
     credentialId: null,
-    durationMs: 0,
+    durationMs: MINUTE_MS,
     bytesIn: 0,
     bytesOut: 0,
     detail: { count: tally.counted, sampled: tally.sampled },
