@@ -52,6 +52,8 @@ const DETAIL_LABELS: Record<string, string> = {
   dailyVolumeUsedUsd: 'Daily volume used (USD)',
   reservationReleased: 'Reservation released (Binance refused the order)',
   binanceStatus: 'Binance’s HTTP status',
+  count: 'More refusals this minute, counted only',
+  sampled: 'Refusals this minute listed in full',
 };
 
 export function detailLabel(name: string): string {
