@@ -105,9 +105,17 @@ const HANDLERS: PageHandlerTable = {
   },
 };
 
+/**
+ * Reads an open page repeats on its own timer (the live Activity, the Overview's refresh): an
+ * options page left open must not keep the vault unlocked forever by polling.
+ */
+export function isTimedRead(message: PageMessage): boolean {
+  return message.type === 'host.request' && (message.request === 'audit.query' || message.request === 'audit.stats');
+}
+
 export async function answerPageMessage(message: PageMessage, services: BackgroundServices): Promise<unknown> {
-  // Any request from an open page counts as the user being present.
-  await services.session.touch();
+  // Any other request from an open page counts as the user being present.
+  if (!isTimedRead(message)) await services.session.touch();
   // The one place the union meets the table: each handler is typed for its own message.
   const handler = HANDLERS[message.type] as (message: PageMessage, services: BackgroundServices) => unknown;
   return handler(message, services);

@@ -3,20 +3,24 @@
  * (headless Chromium with the built extension and host, a throwaway profile, fake keys only). Run it
  * after a UI change and look at the pictures; the README shows the main ones.
  */
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
+import type { AgentKeyRecord } from '../shared/vault/format';
+import { startMockUpstream } from '../tests/integration/mock-upstream';
 import {
   addApiKey,
   applyPolicy,
+  askBackground,
   click,
   createAgentKey,
   lockVault,
   MASTER_PASSWORD,
   openOptionsSection,
   openServicesTab,
+  proxyPort,
   typeInto,
   unlock,
   waitForProxyReady,
@@ -24,6 +28,7 @@ import {
 } from '../tests/e2e/popup-driver';
 import { launchKeygateBrowser } from './keygate-browser';
 import { REPO_ROOT } from './paths';
+import { sampleAuditHistory } from './sample-audit-history';
 
 const OUTPUT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
 const SCHEMES = ['light', 'dark'] as const;
@@ -69,10 +74,30 @@ async function shoot(page: Page, name: string, fullPage = false, scrolledTo?: st
   }
 }
 
+/** A few real calls through the proxy (forwarded, blocked by the policy, outside the key's scopes). */
+async function callProxy(port: number, agentKeys: { coding: string; github: string }): Promise<void> {
+  const calls: Array<[string, string, string]> = [
+    [agentKeys.coding, 'GET', '/openai/v1/models'],
+    [agentKeys.coding, 'POST', '/openai/v1/chat/completions'],
+    [agentKeys.github, 'GET', '/custom/github/repos/acme/site/issues'],
+    [agentKeys.github, 'DELETE', '/custom/github/repos/acme/site'],
+    [agentKeys.github, 'GET', '/openai/v1/models'],
+    [agentKeys.coding, 'DELETE', '/openai/v1/files/file-abc'],
+  ];
+  for (const [key, method, path] of calls) {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{}' }) });
+    await response.arrayBuffer();
+  }
+}
+
 async function main(): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
   const keygate = await launchKeygateBrowser();
   const agentApp = await startAgentApp();
+  const upstream = await startMockUpstream((_request, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
   try {
     const popup = await keygate.openExtensionPage('popup.html');
     await popup.setViewport(POPUP_VIEWPORT);
@@ -102,17 +127,37 @@ async function main(): Promise<void> {
     await options.setViewport(OPTIONS_VIEWPORT);
     await applyPolicy(
       options,
-      '[proxy]\nport = 0\n\n[services.openai]\nrate_limit = 100\nblocked_endpoints = [ "DELETE /v1/files/*" ]\n\n[custom.github]\nbase_url = "https://api.github.com"\nauth_header = "Authorization"\nauth_value_prefix = "Bearer "\nblocked_endpoints = [ "DELETE /repos/*" ]\n',
+      `[proxy]\nport = 0\n\n[services.openai]\nbase_url = "${upstream.url}"\nrate_limit = 100\nblocked_endpoints = [ "DELETE /v1/files/*" ]\n\n[services.binance]\ndaily_volume_usd = 5000\n\n[custom.github]\nbase_url = "${upstream.url}"\nauth_header = "Authorization"\nauth_value_prefix = "Bearer "\nblocked_endpoints = [ "DELETE /repos/*" ]\n`,
     );
-    await createAgentKey(options, 'coding agent', ['openai', 'anthropic']);
-    await createAgentKey(options, 'github bot', ['custom:github']);
+    const coding = (await createAgentKey(options, 'coding agent', ['openai', 'anthropic'])).key;
+    const github = (await createAgentKey(options, 'github bot', ['custom:github'])).key;
+    const agents = await askBackground<AgentKeyRecord[]>(options, { type: 'agents.list' });
+    await appendFile(join(keygate.dataDir, 'audit.log'), sampleAuditHistory(agents, Date.now()).map((line) => `${JSON.stringify(line)}\n`).join(''));
     await grant(options, 'site', 'http://localhost:3000', ['openai']);
     await grant(options, 'extension', 'abcdefghijklmnopabcdefghijklmnop', ['anthropic', 'custom:github']);
+    await callProxy(await proxyPort(options), { coding, github });
 
     for (const section of ['overview', 'activity', 'credentials', 'agents', 'sites', 'security']) {
       await openOptionsSection(options, section);
+      if (section === 'overview') await waitForTestId(options, '[data-testid="chart-requests"] canvas');
+      if (section === 'activity') await waitForTestId(options, 'activity-row');
       await shoot(options, `options-${section}`, true);
     }
+    await openOptionsSection(options, 'overview');
+    await click(options, 'stats-window-7d');
+    await waitForTestId(options, '[data-testid="chart-requests"] canvas');
+    await shoot(options, 'options-overview-7d', true);
+    await openOptionsSection(options, 'activity');
+    await options.select('[data-testid="filter-service"]', 'binance');
+    await options.waitForFunction(() => {
+      const rows = Array.from(document.querySelectorAll('[data-testid="activity-row"]'));
+      return rows.length > 0 && rows.every((row) => row.querySelectorAll('td')[2]?.textContent === 'binance');
+    });
+    await click(options, '[data-testid="activity-row"][data-decision="allowed"] [data-testid="activity-open"]');
+    await waitForTestId(options, 'activity-drawer-detail');
+    await shoot(options, 'options-activity-drawer');
+    await click(options, 'activity-drawer-close');
+    await options.select('[data-testid="filter-service"]', '');
     await openServicesTab(options, 'openai');
     await typeInto(options, 'pattern-tester-input', 'DELETE /v1/files/file-abc');
     await shoot(options, 'options-services-openai', true);
@@ -144,6 +189,7 @@ async function main(): Promise<void> {
   } finally {
     agentApp.close();
     await keygate.close();
+    await upstream.close();
   }
 }
 

@@ -24,7 +24,7 @@ export async function callBackground<T extends PageMessageType>(type: T, ...[fie
 }
 
 /** A read-only host request, through the background (which validates it with the host's own schema). */
-export async function askHost<R extends PageForwardableRequest>(request: R, params: RequestMap[R]['params']): Promise<RequestMap[R]['result']> {
+export async function callHost<R extends PageForwardableRequest>(request: R, params: RequestMap[R]['params']): Promise<RequestMap[R]['result']> {
   // The background answers `host.request` with the host's reply to exactly this request type.
   return (await callBackground('host.request', { request, params: { ...params } })) as RequestMap[R]['result'];
 }

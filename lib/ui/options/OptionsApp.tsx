@@ -1,12 +1,12 @@
 import type { JSX } from 'preact';
 import { useActivePolicy } from '../hooks/use-active-policy';
 import { useAppState } from '../hooks/use-app-state';
-import { ActivitySection } from './ActivitySection';
+import { ActivitySection } from './activity/ActivitySection';
 import { AgentKeysSection } from './AgentKeysSection';
 import { CredentialsSection } from './credentials/CredentialsSection';
 import { GrantsSection } from './grants/GrantsSection';
 import { OPTIONS_SECTIONS, type OptionsSectionId } from './options-sections';
-import { OverviewSection } from './OverviewSection';
+import { OverviewSection } from './overview/OverviewSection';
 import { SecuritySection } from './SecuritySection';
 import { ServicesSection } from './services/ServicesSection';
 import { useOpenSection } from './use-open-section';
@@ -23,7 +23,7 @@ export function OptionsApp() {
 
   const sections: Record<OptionsSectionId, () => JSX.Element> = {
     overview: () => <OverviewSection state={state} />,
-    activity: () => <ActivitySection />,
+    activity: () => <ActivitySection policyToml={policyToml} />,
     services: () => <ServicesSection active={activePolicy.policy} loadError={activePolicy.error} vaultUnlocked={vaultUnlocked} onApplied={activePolicy.reload} />,
     credentials: () => <CredentialsSection state={state} policyToml={policyToml} />,
     agents: () => <AgentKeysSection activePolicyToml={policyToml} proxyPort={proxyPort} vaultUnlocked={vaultUnlocked} hostConnected={state?.host.status === 'connected'} />,

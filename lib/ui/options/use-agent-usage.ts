@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ErrorBody } from '../../../shared/errors';
 import type { AgentKeyRecord } from '../../../shared/vault/format';
-import { askHost, errorOf } from '../background-call';
+import { callHost, errorOf } from '../background-call';
 
 export interface AgentUsage {
   /** When the audit log last saw the key (any decision); null when it never did. */
@@ -25,8 +25,8 @@ export function useAgentUsage(agents: readonly AgentKeyRecord[] | null, hostConn
     const now = Date.now();
     void (async () => {
       try {
-        const stats = await askHost('audit.stats', { since: now - DAY_MS, until: now, bucket: 'hour' });
-        const latest = await Promise.all(agents.map((agent) => askHost('audit.query', { agent: agent.id, limit: 1 })));
+        const stats = await callHost('audit.stats', { since: now - DAY_MS, until: now, bucket: 'hour' });
+        const latest = await Promise.all(agents.map((agent) => callHost('audit.query', { agent: agent.id, limit: 1 })));
         const counts = new Map(stats.agents.map((count) => [count.agent, count]));
         const next = new Map(
           agents.map((agent, index) => {
