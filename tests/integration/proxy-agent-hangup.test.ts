@@ -186,6 +186,18 @@ describe('agents that hang up', () => {
     ]);
   });
 
+  it('pipelined requests on a connection that closes: each queued one is aborted upstream and audited once', async () => {
+    const { port, agentKeys } = await startSlowSetup();
+    // Node answers pipelined requests in order: the later ones wait behind the first's slow body.
+    const pipelined = [1, 2, 3, 4].map((n) => getText(`/custom/slow/piped${n}`, agentKeys.user!)).join('');
+    await sendAndHangUp(port, pipelined, 300);
+    const isPiped = (line: AuditRecord) => line.path.startsWith('/custom/slow/piped');
+    await waitUntil('every upstream answer was let go', () => upstream!.received === 4 && upstream!.open === 0);
+    await waitUntil('all four are audited', async () => (await auditLines(isPiped)).length === 4);
+    const lines = await auditLines(isPiped);
+    expect(lines.map((line) => [line.path, line.status, line.reason]).sort()).toEqual([1, 2, 3, 4].map((n) => [`/custom/slow/piped${n}`, 499, 'CLIENT_DISCONNECTED']));
+  });
+
   it('an order whose agent hangs up while Binance works on it is audited once, saying it reached Binance', async () => {
     const key = fakeBinanceKey('hmac', 'order');
     mock = await startMockBinance({ keys: [key.mock] });

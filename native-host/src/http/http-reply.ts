@@ -15,9 +15,13 @@ export class HttpReply implements AgentReply {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly cors: Record<string, string>,
+    agentGone: AbortSignal,
   ) {
     this.delivered = new Promise((resolve, reject) => {
-      res.once('close', () => (res.writableFinished ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED'))));
+      const left = () => reject(new KeygateError('CLIENT_DISCONNECTED'));
+      res.once('close', () => (res.writableFinished ? resolve() : left()));
+      // A pipelined answer still queued behind another gets no 'close' when the connection goes.
+      agentGone.addEventListener('abort', left, { once: true });
     });
     // Only an answer that reached `end` awaits this; an agent gone earlier is not an unhandled rejection.
     this.delivered.catch(() => undefined);
