@@ -2,7 +2,8 @@
  * The native bridge through the real host binary, over its stdin/stdout frames: grants synced, a
  * browser agent's request sent as `proxy.request` + `proxy.body`, the answer streamed back as events
  * under credit flow control, refusals as catalogue answers, and the port closing cancels an open
- * request (the upstream sees its connection closed, the audit line says 499).
+ * request (the upstream sees its connection closed, the audit line says 499). Revoking a grant ends
+ * its open requests too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
@@ -125,5 +126,18 @@ describe('the native bridge, through the real host', () => {
       ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
       ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
     ]);
+  });
+
+  it('revoking a grant ends its open requests: the upstream call is aborted, the page sees the error, the audit line says why', async () => {
+    const { proxy, grantId } = await start();
+    await proxy.request('proxy.request', { requestId: 'page-req-0005', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0005');
+    expect(await proxy.request('grants.sync', { grants: [] })).toEqual({ count: 0 });
+    await slowAnswerClosed;
+    const error = await waitForHostEvent(proxy.host, 'proxy.error', (frame) => frame.requestId === 'page-req-0005');
+    expect((error.error as { code: string }).code).toBe('GRANT_MISSING');
+    const slowLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/slow');
+    for (let tries = 0; (await slowLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await slowLines()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 499, 'GRANT_MISSING']]);
   });
 });

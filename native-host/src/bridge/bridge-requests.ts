@@ -14,6 +14,7 @@ import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
 type Params<T extends keyof BridgeRequestMap> = BridgeRequestMap[T]['params'];
 
 interface OpenRequest {
+  grantId: string;
   reply: BridgeReply;
   body: BridgeBody | null;
   agentGone: AbortController;
@@ -48,7 +49,7 @@ export class BridgeRequests {
     if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) throw new KeygateError('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`);
     if (!METHOD.test(params.method)) throw new KeygateError('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.');
     if (!params.path.startsWith('/')) throw new KeygateError('MESSAGE_INVALID', 'The path must start with "/".');
-    const open: OpenRequest = { reply: new BridgeReply(params.requestId, this.send), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
+    const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
     this.open.set(params.requestId, open);
     const request: AgentRequest = {
       method: params.method,
@@ -85,15 +86,29 @@ export class BridgeRequests {
     return { cancelled: true };
   }
 
+  /**
+   * Grants the user revoked (or narrowed) end their open requests at once: the page gets the error,
+   * the upstream call is aborted, and the audit line names the revocation.
+   */
+  endWithdrawn(grantIds: ReadonlySet<string>): void {
+    if (grantIds.size === 0) return;
+    const revoked = new KeygateError('GRANT_MISSING', 'The grant was revoked or narrowed while this request was open.');
+    for (const open of this.open.values()) {
+      if (!grantIds.has(open.grantId)) continue;
+      open.reply.abort(revoked);
+      this.abort(open, revoked);
+    }
+  }
+
   /** The port closed: every open request is cancelled (and audited as such by the pipeline). */
   cancelAll(): void {
     for (const open of this.open.values()) this.abort(open);
   }
 
-  private abort(open: OpenRequest): void {
+  private abort(open: OpenRequest, reason = new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.')): void {
     open.reply.cancel();
-    open.agentGone.abort();
-    open.body?.close(new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.'));
+    open.agentGone.abort(reason);
+    open.body?.close(reason);
   }
 
   private openRequest(requestId: string): OpenRequest {

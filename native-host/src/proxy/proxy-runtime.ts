@@ -122,8 +122,9 @@ export class ProxyRuntime {
     this.services.agents.replace(records);
   }
 
-  replaceGrants(grants: GrantRecord[]): void {
-    this.services.grants.replace(grants);
+  /** Returns the ids of grants withdrawn in part or whole (see GrantRegistry.replace). */
+  replaceGrants(grants: GrantRecord[]): Set<string> {
+    return this.services.grants.replace(grants);
   }
 
   /** Applies a validated policy; rebinds only when the port changed. `portOverride` wins (serve --port). */
