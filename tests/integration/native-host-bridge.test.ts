@@ -140,4 +140,17 @@ describe('the native bridge, through the real host', () => {
     for (let tries = 0; (await slowLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await slowLines()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 499, 'GRANT_MISSING']]);
   });
+
+  it('refuses headers past the HTTP proxy\'s 16 KiB as REQUEST_HEADERS_TOO_LARGE, audited, and sends nothing upstream', async () => {
+    const { proxy, grantId } = await start();
+    const headers = Array.from({ length: 200 }, (_, i) => [`x-filler-${i}`, 'a'.repeat(16_000)]);
+    await proxy.request('proxy.request', { requestId: 'page-req-0006', grantId, method: 'GET', path: '/custom/echo/big-headers', headers, hasBody: false });
+    const answer = await readAnswer(proxy, 'page-req-0006');
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body.toString()).error.code).toBe('REQUEST_HEADERS_TOO_LARGE');
+    expect(upstream!.received).toHaveLength(0);
+    const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.reason === 'REQUEST_HEADERS_TOO_LARGE');
+    for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines()).map((record) => [record.agent, record.status])).toEqual([['site:http://localhost:3000', 431]]);
+  });
 });

@@ -4,9 +4,11 @@
  * proxy with the grant as its caller, and its answer goes back as events (see BridgeReply). A
  * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
  */
+import { maxHeaderSize } from 'node:http';
 import { BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
+import { Refusal } from '../proxy/refusal';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { BridgeBody } from './bridge-body';
 import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
@@ -31,6 +33,13 @@ function agentHeaders(list: HeaderList): AgentHeaders {
     headers[name] = earlier === undefined ? value : Array.isArray(earlier) ? [...earlier, value] : [earlier, value];
   }
   return headers;
+}
+
+/** The bytes the headers would take in an HTTP/1.1 request (`name: value` and CRLF per line). */
+function headerBytes(list: HeaderList): number {
+  let total = 0;
+  for (const [name, value] of list) total += name.length + value.length + 4;
+  return total;
 }
 
 async function* noBody(): AsyncGenerator<Uint8Array> {}
@@ -59,7 +68,9 @@ export class BridgeRequests {
       signal: open.agentGone.signal,
       caller: { kind: 'grant', grantId: params.grantId },
     };
-    void this.pipeline.handle(request, open.reply).finally(() => {
+    // The HTTP proxy's parser refuses headers past Node's limit; a page gets no more room than a CLI agent.
+    const running = headerBytes(params.headers) > maxHeaderSize ? this.pipeline.refuse(request, open.reply, new Refusal('REQUEST_HEADERS_TOO_LARGE')) : this.pipeline.handle(request, open.reply);
+    void running.finally(() => {
       this.open.delete(params.requestId);
       open.body?.close(null);
     });
