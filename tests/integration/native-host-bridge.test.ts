@@ -26,7 +26,7 @@ afterEach(async () => {
   proxy = upstream = undefined;
 });
 
-async function start(): Promise<{ proxy: ProxyHost; grantId: string }> {
+async function start(proxySettings = ''): Promise<{ proxy: ProxyHost; grantId: string }> {
   let closedSlow!: () => void;
   slowAnswerClosed = new Promise<void>((resolve) => (closedSlow = resolve));
   upstream = await startMockUpstream((request, res) => {
@@ -38,7 +38,7 @@ async function start(): Promise<{ proxy: ProxyHost; grantId: string }> {
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(request.body === 'send big' ? BIG : Buffer.from(`echo ${request.body}`));
   });
   proxy = await startProxyHost({
-    policy: `[proxy]\nport = 0\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
+    policy: `[proxy]\nport = 0\n${proxySettings}\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
     credentials: [{ service: 'echo', secret: KEY }],
     agents: [],
   });
@@ -152,5 +152,18 @@ describe('the native bridge, through the real host', () => {
     const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.reason === 'REQUEST_HEADERS_TOO_LARGE');
     for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await lines()).map((record) => [record.agent, record.status])).toEqual([['site:http://localhost:3000', 431]]);
+  });
+
+  it('a body that never ends is cut at the request timeout (408, audited), as on the HTTP proxy, freeing its slot and upstream call', async () => {
+    const { proxy, grantId } = await start('request_timeout_seconds = 1\n');
+    await proxy.request('proxy.request', { requestId: 'page-req-0007', grantId, method: 'POST', path: '/custom/echo/upload', headers: [], hasBody: true });
+    await proxy.request('proxy.body', { requestId: 'page-req-0007', data: Buffer.from('the start, and nothing after').toString('base64'), end: false });
+    const answer = await readAnswer(proxy, 'page-req-0007');
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body.toString()).error.code).toBe('REQUEST_TIMEOUT');
+    expect(await proxy.request('proxy.cancel', { requestId: 'page-req-0007' })).toEqual({ cancelled: false });
+    const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/upload');
+    for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines()).map((record) => [record.status, record.reason])).toEqual([[408, 'REQUEST_TIMEOUT']]);
   });
 });

@@ -144,7 +144,7 @@ describe('a bridged request through the pipeline', () => {
     const grantId = newRecordId();
     runtime.replaceGrants([{ id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: 1, expiresAt: null, enabled: true, lastUsedAt: null }]);
     const { events, send } = recorder();
-    const bridge = new BridgeRequests(runtime.pipeline, send);
+    const bridge = new BridgeRequests(runtime.pipeline, send, { requestTimeoutMs: () => 60_000, now: Date.now });
 
     bridge.start({ requestId: 'bridge-0001', grantId, method: 'POST', path: '/custom/echo/things', headers: [['Content-Type', 'text/plain']], hasBody: true });
     await bridge.body({ requestId: 'bridge-0001', data: Buffer.from('ping').toString('base64'), end: true });

@@ -9,6 +9,7 @@ import { BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
+import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { BridgeBody } from './bridge-body';
 import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
@@ -50,6 +51,8 @@ export class BridgeRequests {
   constructor(
     private readonly pipeline: RequestPipeline,
     private readonly send: SendBridgeEvent,
+    /** As on the HTTP proxy: a page must send its whole body within the policy's request timeout. */
+    private readonly deadline: { requestTimeoutMs: () => number; now: () => number },
   ) {}
 
   /** Starts the request; its answer arrives as events. */
@@ -64,7 +67,7 @@ export class BridgeRequests {
       method: params.method,
       target: params.path,
       headers: agentHeaders(params.headers),
-      body: open.body ?? noBody(),
+      body: open.body === null ? noBody() : bodyByDeadline(open.body, this.deadline.now() + this.deadline.requestTimeoutMs(), this.deadline.now),
       signal: open.agentGone.signal,
       caller: { kind: 'grant', grantId: params.grantId },
     };

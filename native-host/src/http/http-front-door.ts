@@ -11,10 +11,10 @@ import { ERRORS, errorBody } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
+import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
 import { HttpReply } from './http-reply';
-import { bodyByDeadline } from './request-deadline';
 
 export interface HttpFrontDoorOptions {
   pipeline: RequestPipeline;
