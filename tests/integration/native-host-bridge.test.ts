@@ -166,4 +166,16 @@ describe('the native bridge, through the real host', () => {
     for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await lines()).map((record) => [record.status, record.reason])).toEqual([[408, 'REQUEST_TIMEOUT']]);
   });
+
+  it('a page that never grants credit is let go after upstream_timeout_seconds: proxy.error, audited 499, the slot freed', async () => {
+    const { proxy, grantId } = await start('upstream_timeout_seconds = 1\n');
+    await proxy.request('proxy.request', { requestId: 'page-req-0008', grantId, method: 'POST', path: '/custom/echo/download', headers: [], hasBody: true });
+    await proxy.request('proxy.body', { requestId: 'page-req-0008', data: Buffer.from('send big').toString('base64'), end: true });
+    const error = await waitForHostEvent(proxy.host, 'proxy.error', (frame) => frame.requestId === 'page-req-0008');
+    expect((error.error as { code: string }).code).toBe('CLIENT_DISCONNECTED');
+    expect(eventsOf(proxy.host, 'page-req-0008').filter((event) => event.event === 'proxy.chunk')).toHaveLength(BRIDGE_CREDIT_WINDOW);
+    const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/download');
+    for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines()).map((record) => [record.status, record.reason])).toEqual([[499, 'CLIENT_DISCONNECTED']]);
+  });
 });

@@ -52,7 +52,7 @@ export class BridgeRequests {
     private readonly pipeline: RequestPipeline,
     private readonly send: SendBridgeEvent,
     /** As on the HTTP proxy: a page must send its whole body within the policy's request timeout. */
-    private readonly deadline: { requestTimeoutMs: () => number; now: () => number },
+    private readonly deadline: { requestTimeoutMs: () => number; agentStallMs: () => number; now: () => number },
   ) {}
 
   /** Starts the request; its answer arrives as events. */
@@ -61,7 +61,9 @@ export class BridgeRequests {
     if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) throw new KeygateError('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`);
     if (!METHOD.test(params.method)) throw new KeygateError('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.');
     if (!params.path.startsWith('/')) throw new KeygateError('MESSAGE_INVALID', 'The path must start with "/".');
-    const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
+    const stallMs = this.deadline.agentStallMs();
+    const stall = { ms: stallMs, onStall: () => this.end(open, new KeygateError('CLIENT_DISCONNECTED', `The page took no answer chunk for ${stallMs / 1000} s.`)) };
+    const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send, stall), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
     this.open.set(params.requestId, open);
     const request: AgentRequest = {
       method: params.method,
@@ -107,11 +109,13 @@ export class BridgeRequests {
   endWithdrawn(grantIds: ReadonlySet<string>): void {
     if (grantIds.size === 0) return;
     const revoked = new KeygateError('GRANT_MISSING', 'The grant was revoked or narrowed while this request was open.');
-    for (const open of this.open.values()) {
-      if (!grantIds.has(open.grantId)) continue;
-      open.reply.abort(revoked);
-      this.abort(open, revoked);
-    }
+    for (const open of this.open.values()) if (grantIds.has(open.grantId)) this.end(open, revoked);
+  }
+
+  /** Keygate ends the request itself: the page is told why, then it goes as a cancel does. */
+  private end(open: OpenRequest, reason: KeygateError): void {
+    open.reply.abort(reason);
+    this.abort(open, reason);
   }
 
   /** The port closed: every open request is cancelled (and audited as such by the pipeline). */

@@ -24,6 +24,8 @@ export interface HttpFrontDoorOptions {
   allowedOrigins: () => readonly string[];
   /** How long an agent may take to send its whole request. */
   requestTimeoutMs: () => number;
+  /** How long an agent may leave an answer unread before it counts as gone. */
+  agentStallMs: () => number;
   now: () => number;
 }
 
@@ -61,13 +63,13 @@ export class HttpFrontDoor {
       caller: { kind: 'agent-key-in-headers' },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
-    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone.signal), new Refusal(guard.code, guard.detail));
+    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone.signal, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
     const cors = corsHeaders(guard.corsOrigin);
     if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
       res.writeHead(204, cors).end();
       return Promise.resolve();
     }
-    const reply = new HttpReply(req, res, cors, agentGone.signal);
+    const reply = new HttpReply(req, res, cors, agentGone.signal, this.options.agentStallMs());
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
     return pipeline.handle(request, reply);
   }

@@ -94,6 +94,8 @@ export class ProxyRuntime {
       hosts: () => this.hosts,
       allowedOrigins: () => this.services.policy.proxy.allowedOrigins,
       requestTimeoutMs: () => this.services.policy.proxy.requestTimeoutSeconds * 1000,
+      // As long as Keygate would wait for a silent upstream.
+      agentStallMs: () => this.services.policy.proxy.upstreamTimeoutSeconds * 1000,
       now,
     });
     this.listener = new HttpListener(door);
