@@ -57,28 +57,30 @@ afterAll(async () => {
   await mock?.close();
 });
 
-it('refuses the compressed answer of an executed order and keeps its volume counted', async () => {
-  const answer = await proxy.raw({
+/** A 300 USD limit order, as an agent would place it. */
+function placeOrder() {
+  return proxy.raw({
     method: 'POST',
     path: '/binance/api/v3/order',
     headers: [['Authorization', `Bearer ${proxy.agentKeys.trader}`], ['Content-Type', 'application/x-www-form-urlencoded']],
     body: 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.005&price=60000',
   });
-  expect(agentError(answer).code).toBe('UPSTREAM_ENCODING_REFUSED');
-  expect(mock.orders).toHaveLength(1);
+}
+
+async function todaysVolume(): Promise<string | undefined> {
   const ledger = JSON.parse(await readFile(join(proxy.dataDir, BINANCE_LEDGER_FILE), 'utf8')) as { days: Record<string, string> };
-  expect(ledger.days[new Date().toISOString().slice(0, 10)]).toBe('300.00');
+  return ledger.days[new Date().toISOString().slice(0, 10)];
+}
+
+it('refuses the compressed answer of an executed order and keeps its volume counted', async () => {
+  expect(agentError(await placeOrder()).code).toBe('UPSTREAM_ENCODING_REFUSED');
+  expect(mock.orders).toHaveLength(1);
+  expect(await todaysVolume()).toBe('300.00');
 });
 
 it('keeps the volume of an order whose refusal came back compressed (its -1007 unreadable)', async () => {
   mock.rejectNextOrders(1, { status: 400, code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' });
-  const answer = await proxy.raw({
-    method: 'POST',
-    path: '/binance/api/v3/order',
-    headers: [['Authorization', `Bearer ${proxy.agentKeys.trader}`], ['Content-Type', 'application/x-www-form-urlencoded']],
-    body: 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.005&price=60000',
-  });
-  expect(agentError(answer).code).toBe('UPSTREAM_ENCODING_REFUSED');
-  const ledger = JSON.parse(await readFile(join(proxy.dataDir, BINANCE_LEDGER_FILE), 'utf8')) as { days: Record<string, string> };
-  expect(ledger.days[new Date().toISOString().slice(0, 10)]).toBe('600.00');
+  expect(agentError(await placeOrder()).code).toBe('UPSTREAM_ENCODING_REFUSED');
+  expect(mock.orders).toHaveLength(1);
+  expect(await todaysVolume()).toBe('600.00');
 });
