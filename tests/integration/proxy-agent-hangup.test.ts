@@ -212,6 +212,24 @@ describe('agents that hang up', () => {
     socket.destroy();
   });
 
+  it('a pipelined answer queued behind a long one is not taken for a stalled agent', async () => {
+    const { port, agentKeys } = await startSlowSetup('upstream_timeout_seconds = 1\n');
+    // Each answer takes about 1.3 s; the second waits behind the first longer than the stall time.
+    const pipelined = [1, 2].map((n) => getText(`/custom/slow/queued${n}`, agentKeys.user!)).join('');
+    const received = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(pipelined));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.split('\r\n0\r\n\r\n').length === 3) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => undefined);
+    });
+    expect(received.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(received.split('\r\n0\r\n\r\n')).toHaveLength(3);
+  });
+
   it('an order whose agent hangs up while Binance works on it is audited once, saying it reached Binance', async () => {
     const key = fakeBinanceKey('hmac', 'order');
     mock = await startMockBinance({ keys: [key.mock] });

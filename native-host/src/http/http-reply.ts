@@ -77,7 +77,13 @@ export class HttpReply implements AgentReply {
   }
 
   private watchForStall(): void {
-    this.stalled ??= setTimeout(() => this.res.destroy(), this.stallMs);
+    if (this.stalled !== null) return;
+    // A pipelined answer queued behind another is not held up by its agent: the watch starts when it gets the connection.
+    if (this.res.socket === null) {
+      this.res.once('socket', () => this.watchForStall());
+      return;
+    }
+    this.stalled = setTimeout(() => this.res.destroy(), this.stallMs);
   }
 
   private stopStallWatch(): void {
