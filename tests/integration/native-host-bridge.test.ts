@@ -178,4 +178,16 @@ describe('the native bridge, through the real host', () => {
     for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await lines()).map((record) => [record.status, record.reason])).toEqual([[499, 'CLIENT_DISCONNECTED']]);
   });
+
+  it('refuses a header HTTP could not carry (CR/LF in a value, a space in a name) as HTTP_REQUEST_MALFORMED, not as an upstream failure', async () => {
+    const { proxy, grantId } = await start();
+    const broken: Array<[string, string]> = [['X-Note', 'a\r\nX-Injected: 1'], ['X Note', 'a'], ['X-Note', 'a\u0000b']];
+    for (const [index, header] of broken.entries()) {
+      const requestId = `page-req-010${index}`;
+      await proxy.request('proxy.request', { requestId, grantId, method: 'GET', path: '/custom/echo/odd-header', headers: [header], hasBody: false });
+      const answer = await readAnswer(proxy, requestId);
+      expect([answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([400, 'HTTP_REQUEST_MALFORMED']);
+    }
+    expect(upstream!.received).toHaveLength(0);
+  });
 });

@@ -4,7 +4,7 @@
  * proxy with the grant as its caller, and its answer goes back as events (see BridgeReply). A
  * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
  */
-import { maxHeaderSize } from 'node:http';
+import { maxHeaderSize, validateHeaderName, validateHeaderValue } from 'node:http';
 import { BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
@@ -36,11 +36,24 @@ function agentHeaders(list: HeaderList): AgentHeaders {
   return headers;
 }
 
-/** The bytes the headers would take in an HTTP/1.1 request (`name: value` and CRLF per line). */
-function headerBytes(list: HeaderList): number {
-  let total = 0;
-  for (const [name, value] of list) total += name.length + value.length + 4;
-  return total;
+/**
+ * Why these headers could not have reached the HTTP proxy (Node's parser refuses them there), or
+ * null: a page gets no more room than a CLI agent, and a header undici would refuse to send is the
+ * page's error, not an upstream failure.
+ */
+function headerRefusal(list: HeaderList): Refusal | null {
+  let bytes = 0;
+  for (const [name, value] of list) {
+    // An HTTP/1.1 request line per header: `name: value` and CRLF.
+    bytes += name.length + value.length + 4;
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      return new Refusal('HTTP_REQUEST_MALFORMED', 'A header name or value is not valid HTTP.');
+    }
+  }
+  return bytes > maxHeaderSize ? new Refusal('REQUEST_HEADERS_TOO_LARGE') : null;
 }
 
 async function* noBody(): AsyncGenerator<Uint8Array> {}
@@ -73,8 +86,8 @@ export class BridgeRequests {
       signal: open.agentGone.signal,
       caller: { kind: 'grant', grantId: params.grantId },
     };
-    // The HTTP proxy's parser refuses headers past Node's limit; a page gets no more room than a CLI agent.
-    const running = headerBytes(params.headers) > maxHeaderSize ? this.pipeline.refuse(request, open.reply, new Refusal('REQUEST_HEADERS_TOO_LARGE')) : this.pipeline.handle(request, open.reply);
+    const refusal = headerRefusal(params.headers);
+    const running = refusal === null ? this.pipeline.handle(request, open.reply) : this.pipeline.refuse(request, open.reply, refusal);
     void running.finally(() => {
       this.open.delete(params.requestId);
       open.body?.close(null);
