@@ -139,6 +139,10 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Raise the request size limit (max_request_body_bytes) in Options → Services → policy, if the agent needs it.',
     headless: 'Raise [proxy] max_request_body_bytes in the policy file and reload serve, if the agent needs it.',
   },
+  REQUEST_HEADERS_TOO_LARGE: {
+    browser: 'A site or extension sent oversized request headers; nothing to change in Keygate unless it keeps happening with a trusted one.',
+    headless: 'An agent sent oversized request headers; nothing to change in Keygate.',
+  },
   UPSTREAM_UNREACHABLE: {
     browser: 'Check the network, and the service’s base URL and egress proxy in Options → Services.',
     headless: 'Check the network, and the service’s base_url and upstream_proxy in the policy file.',

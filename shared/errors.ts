@@ -176,6 +176,11 @@ export const ERRORS = {
     message: 'The request body is larger than the policy allows.',
     hint: 'Send a smaller body, or raise [proxy] max_request_body_bytes in the policy.',
   },
+  REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    message: 'The request headers are larger than Keygate accepts (16 KiB in all, as on the HTTP proxy).',
+    hint: 'Send fewer or shorter headers.',
+  },
   UPSTREAM_UNREACHABLE: {
     status: 502,
     message: 'Keygate could not reach the upstream API.',

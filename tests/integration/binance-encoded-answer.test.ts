@@ -1,6 +1,8 @@
 /**
  * An order Binance executed but answered in a form Keygate will not relay (compressed although it
  * asked for identity) is refused to the agent, yet its volume stays counted: the order happened.
+ * A refusal Keygate cannot read (a compressed 4xx, which may carry -1007 "execution status
+ * unknown") proves nothing either, so its volume stays counted too.
  * A relay in front of the mock exchange compresses its order answers; the built host trades through it.
  */
 import { readFile } from 'node:fs/promises';
@@ -55,15 +57,30 @@ afterAll(async () => {
   await mock?.close();
 });
 
-it('refuses the compressed answer of an executed order and keeps its volume counted', async () => {
-  const answer = await proxy.raw({
+/** A 300 USD limit order, as an agent would place it. */
+function placeOrder() {
+  return proxy.raw({
     method: 'POST',
     path: '/binance/api/v3/order',
     headers: [['Authorization', `Bearer ${proxy.agentKeys.trader}`], ['Content-Type', 'application/x-www-form-urlencoded']],
     body: 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.005&price=60000',
   });
-  expect(agentError(answer).code).toBe('UPSTREAM_ENCODING_REFUSED');
-  expect(mock.orders).toHaveLength(1);
+}
+
+async function todaysVolume(): Promise<string | undefined> {
   const ledger = JSON.parse(await readFile(join(proxy.dataDir, BINANCE_LEDGER_FILE), 'utf8')) as { days: Record<string, string> };
-  expect(ledger.days[new Date().toISOString().slice(0, 10)]).toBe('300.00');
+  return ledger.days[new Date().toISOString().slice(0, 10)];
+}
+
+it('refuses the compressed answer of an executed order and keeps its volume counted', async () => {
+  expect(agentError(await placeOrder()).code).toBe('UPSTREAM_ENCODING_REFUSED');
+  expect(mock.orders).toHaveLength(1);
+  expect(await todaysVolume()).toBe('300.00');
+});
+
+it('keeps the volume of an order whose refusal came back compressed (its -1007 unreadable)', async () => {
+  mock.rejectNextOrders(1, { status: 400, code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' });
+  expect(agentError(await placeOrder()).code).toBe('UPSTREAM_ENCODING_REFUSED');
+  expect(mock.orders).toHaveLength(1);
+  expect(await todaysVolume()).toBe('600.00');
 });

@@ -2,7 +2,8 @@
  * The native bridge through the real host binary, over its stdin/stdout frames: grants synced, a
  * browser agent's request sent as `proxy.request` + `proxy.body`, the answer streamed back as events
  * under credit flow control, refusals as catalogue answers, and the port closing cancels an open
- * request (the upstream sees its connection closed, the audit line says 499).
+ * request (the upstream sees its connection closed, the audit line says 499). Revoking a grant ends
+ * its open requests too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
@@ -25,7 +26,7 @@ afterEach(async () => {
   proxy = upstream = undefined;
 });
 
-async function start(): Promise<{ proxy: ProxyHost; grantId: string }> {
+async function start(proxySettings = ''): Promise<{ proxy: ProxyHost; grantId: string }> {
   let closedSlow!: () => void;
   slowAnswerClosed = new Promise<void>((resolve) => (closedSlow = resolve));
   upstream = await startMockUpstream((request, res) => {
@@ -37,7 +38,7 @@ async function start(): Promise<{ proxy: ProxyHost; grantId: string }> {
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(request.body === 'send big' ? BIG : Buffer.from(`echo ${request.body}`));
   });
   proxy = await startProxyHost({
-    policy: `[proxy]\nport = 0\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
+    policy: `[proxy]\nport = 0\n${proxySettings}\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
     credentials: [{ service: 'echo', secret: KEY }],
     agents: [],
   });
@@ -125,5 +126,68 @@ describe('the native bridge, through the real host', () => {
       ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
       ['site:http://localhost:3000', 499, 'CLIENT_DISCONNECTED'],
     ]);
+  });
+
+  it('revoking a grant ends its open requests: the upstream call is aborted, the page sees the error, the audit line says why', async () => {
+    const { proxy, grantId } = await start();
+    await proxy.request('proxy.request', { requestId: 'page-req-0005', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0005');
+    expect(await proxy.request('grants.sync', { grants: [] })).toEqual({ count: 0 });
+    await slowAnswerClosed;
+    const error = await waitForHostEvent(proxy.host, 'proxy.error', (frame) => frame.requestId === 'page-req-0005');
+    expect((error.error as { code: string }).code).toBe('GRANT_MISSING');
+    const slowLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/slow');
+    for (let tries = 0; (await slowLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await slowLines()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 499, 'GRANT_MISSING']]);
+  });
+
+  it('refuses headers past the HTTP proxy\'s 16 KiB as REQUEST_HEADERS_TOO_LARGE, audited, and sends nothing upstream', async () => {
+    const { proxy, grantId } = await start();
+    const headers = Array.from({ length: 200 }, (_, i) => [`x-filler-${i}`, 'a'.repeat(16_000)]);
+    await proxy.request('proxy.request', { requestId: 'page-req-0006', grantId, method: 'GET', path: '/custom/echo/big-headers', headers, hasBody: false });
+    const answer = await readAnswer(proxy, 'page-req-0006');
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body.toString()).error.code).toBe('REQUEST_HEADERS_TOO_LARGE');
+    expect(upstream!.received).toHaveLength(0);
+    const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.reason === 'REQUEST_HEADERS_TOO_LARGE');
+    for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines()).map((record) => [record.agent, record.status])).toEqual([['site:http://localhost:3000', 431]]);
+  });
+
+  it('a body that never ends is cut at the request timeout (408, audited), as on the HTTP proxy, freeing its slot and upstream call', async () => {
+    const { proxy, grantId } = await start('request_timeout_seconds = 1\n');
+    await proxy.request('proxy.request', { requestId: 'page-req-0007', grantId, method: 'POST', path: '/custom/echo/upload', headers: [], hasBody: true });
+    await proxy.request('proxy.body', { requestId: 'page-req-0007', data: Buffer.from('the start, and nothing after').toString('base64'), end: false });
+    const answer = await readAnswer(proxy, 'page-req-0007');
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body.toString()).error.code).toBe('REQUEST_TIMEOUT');
+    expect(await proxy.request('proxy.cancel', { requestId: 'page-req-0007' })).toEqual({ cancelled: false });
+    const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/upload');
+    for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines()).map((record) => [record.status, record.reason])).toEqual([[408, 'REQUEST_TIMEOUT']]);
+  });
+
+  it('a page that never grants credit is let go after upstream_timeout_seconds: proxy.error, audited 499, the slot freed', async () => {
+    const { proxy, grantId } = await start('upstream_timeout_seconds = 1\n');
+    await proxy.request('proxy.request', { requestId: 'page-req-0008', grantId, method: 'POST', path: '/custom/echo/download', headers: [], hasBody: true });
+    await proxy.request('proxy.body', { requestId: 'page-req-0008', data: Buffer.from('send big').toString('base64'), end: true });
+    const error = await waitForHostEvent(proxy.host, 'proxy.error', (frame) => frame.requestId === 'page-req-0008');
+    expect((error.error as { code: string }).code).toBe('CLIENT_DISCONNECTED');
+    expect(eventsOf(proxy.host, 'page-req-0008').filter((event) => event.event === 'proxy.chunk')).toHaveLength(BRIDGE_CREDIT_WINDOW);
+    const lines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/download');
+    for (let tries = 0; (await lines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines()).map((record) => [record.status, record.reason])).toEqual([[499, 'CLIENT_DISCONNECTED']]);
+  });
+
+  it('refuses a header HTTP could not carry (CR/LF in a value, a space in a name) as HTTP_REQUEST_MALFORMED, not as an upstream failure', async () => {
+    const { proxy, grantId } = await start();
+    const broken: Array<[string, string]> = [['X-Note', 'a\r\nX-Injected: 1'], ['X Note', 'a'], ['X-Note', 'a\u0000b']];
+    for (const [index, header] of broken.entries()) {
+      const requestId = `page-req-010${index}`;
+      await proxy.request('proxy.request', { requestId, grantId, method: 'GET', path: '/custom/echo/odd-header', headers: [header], hasBody: false });
+      const answer = await readAnswer(proxy, requestId);
+      expect([answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([400, 'HTTP_REQUEST_MALFORMED']);
+    }
+    expect(upstream!.received).toHaveLength(0);
   });
 });

@@ -123,11 +123,11 @@ function getText(path: string, key: string): string {
   return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${proxy!.port}\r\nAuthorization: Bearer ${key}\r\n\r\n`;
 }
 
-async function startSlowSetup() {
+async function startSlowSetup(proxySettings = '') {
   upstream = new SlowUpstream();
   await upstream.listen();
   const key = fakeBinanceKey('hmac', 'hangup');
-  const policy = `${binancePolicy(upstream.url)}\n[custom.slow]\nbase_url = "${upstream.url}"\nauth_header = "X-Slow-Key"\n`;
+  const policy = `${binancePolicy(upstream.url).replace('port = 0\n', `port = 0\n${proxySettings}`)}\n[custom.slow]\nbase_url = "${upstream.url}"\nauth_header = "X-Slow-Key"\n`;
   proxy = await startProxyHost({
     policy,
     credentials: [key.credential, { service: 'slow', secret: 'sk-test-FAKE-slow-upstream-key' }],
@@ -184,6 +184,50 @@ describe('agents that hang up', () => {
       ['/custom/slow/body', 499, 'CLIENT_DISCONNECTED'],
       ['/custom/slow/wait', 499, 'CLIENT_DISCONNECTED'],
     ]);
+  });
+
+  it('pipelined requests on a connection that closes: each queued one is aborted upstream and audited once', async () => {
+    const { port, agentKeys } = await startSlowSetup();
+    // Node answers pipelined requests in order: the later ones wait behind the first's slow body.
+    const pipelined = [1, 2, 3, 4].map((n) => getText(`/custom/slow/piped${n}`, agentKeys.user!)).join('');
+    await sendAndHangUp(port, pipelined, 300);
+    const isPiped = (line: AuditRecord) => line.path.startsWith('/custom/slow/piped');
+    await waitUntil('every upstream answer was let go', () => upstream!.received === 4 && upstream!.open === 0);
+    await waitUntil('all four are audited', async () => (await auditLines(isPiped)).length === 4);
+    const lines = await auditLines(isPiped);
+    expect(lines.map((line) => [line.path, line.status, line.reason]).sort()).toEqual([1, 2, 3, 4].map((n) => [`/custom/slow/piped${n}`, 499, 'CLIENT_DISCONNECTED']));
+  });
+
+  it('an agent that stops reading is let go after upstream_timeout_seconds: its upstream call released, one 499 line', async () => {
+    const { port, agentKeys } = await startSlowSetup('upstream_timeout_seconds = 1\n');
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    // Connected, asking, and never reading a byte of the 4 MiB answer.
+    socket.pause();
+    socket.write(getText('/custom/slow/unread', agentKeys.user!));
+    await waitUntil('the upstream answer was let go', () => upstream!.received === 1 && upstream!.open === 0);
+    await waitUntil('it is audited', async () => (await auditLines((line) => line.path === '/custom/slow/unread')).length === 1);
+    const [line] = await auditLines((line) => line.path === '/custom/slow/unread');
+    expect(line).toMatchObject({ status: 499, reason: 'CLIENT_DISCONNECTED' });
+    socket.destroy();
+  });
+
+  it('a pipelined answer queued behind a long one is not taken for a stalled agent', async () => {
+    const { port, agentKeys } = await startSlowSetup('upstream_timeout_seconds = 1\n');
+    // Each answer takes about 1.3 s; the second waits behind the first longer than the stall time.
+    const pipelined = [1, 2].map((n) => getText(`/custom/slow/queued${n}`, agentKeys.user!)).join('');
+    const received = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(pipelined));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.split('\r\n0\r\n\r\n').length === 3) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => undefined);
+    });
+    expect(received.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(received.split('\r\n0\r\n\r\n')).toHaveLength(3);
   });
 
   it('an order whose agent hangs up while Binance works on it is audited once, saying it reached Binance', async () => {

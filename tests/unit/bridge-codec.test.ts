@@ -22,6 +22,9 @@ import { newRecordId } from '../../shared/vault/format';
 
 type BridgeEvent = { [E in keyof BridgeEventMap]: { type: 'event'; event: E } & BridgeEventMap[E] }[keyof BridgeEventMap];
 
+/** Long enough never to fire within a test that is not about stalls. */
+const NO_STALL = { ms: 60_000, onStall: () => undefined };
+
 function recorder() {
   const events: BridgeEvent[] = [];
   return { events, send: (event: BridgeEvent) => void events.push(event) };
@@ -34,7 +37,7 @@ function bodyOf(events: BridgeEvent[]): Buffer {
 describe('BridgeReply', () => {
   it('sends head, binary-safe chunks of at most BRIDGE_CHUNK_BYTES, then end; every event is a valid frame', async () => {
     const { events, send } = recorder();
-    const reply = new BridgeReply('req-00000001', send);
+    const reply = new BridgeReply('req-00000001', send, NO_STALL);
     const body = Buffer.from(Array.from({ length: BRIDGE_CHUNK_BYTES * 2 + 1000 }, (_, i) => (i * 7) % 256));
     reply.start(200, { 'content-type': 'application/octet-stream', 'x-many': ['a', 'b'] });
     reply.write(body);
@@ -51,7 +54,7 @@ describe('BridgeReply', () => {
 
   it('keeps at most the credit window unacknowledged, pauses the relay, and resumes it on credit', async () => {
     const { events, send } = recorder();
-    const reply = new BridgeReply('req-00000002', send);
+    const reply = new BridgeReply('req-00000002', send, NO_STALL);
     reply.start(200, {});
     const chunk = Buffer.alloc(BRIDGE_CHUNK_BYTES, 1);
     let room = true;
@@ -73,7 +76,7 @@ describe('BridgeReply', () => {
 
   it('a cancel stops every event and fails the end; an abort after the head is a proxy.error', async () => {
     const cancelled = recorder();
-    const reply = new BridgeReply('req-00000003', cancelled.send);
+    const reply = new BridgeReply('req-00000003', cancelled.send, NO_STALL);
     reply.start(200, {});
     for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.from('x'));
     reply.cancel();
@@ -82,10 +85,32 @@ describe('BridgeReply', () => {
     expect(cancelled.events.map((event) => event.event)).toEqual(['proxy.head', ...Array(BRIDGE_CREDIT_WINDOW).fill('proxy.chunk')]);
 
     const broken = recorder();
-    const other = new BridgeReply('req-00000004', broken.send);
+    const other = new BridgeReply('req-00000004', broken.send, NO_STALL);
     other.start(200, {});
     other.abort(new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.'));
     expect(broken.events.at(-1)).toMatchObject({ event: 'proxy.error', requestId: 'req-00000004', error: { code: 'UPSTREAM_UNREACHABLE' } });
+  });
+});
+
+describe('BridgeReply stall watch', () => {
+  it('calls the page gone when it grants no credit for the stall time while chunks wait, and not while it keeps taking them', async () => {
+    let stalls = 0;
+    const { send } = recorder();
+    const reply = new BridgeReply('req-00000005', send, { ms: 40, onStall: () => (stalls += 1) });
+    reply.start(200, {});
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 2; i++) reply.write(Buffer.from('x'));
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      reply.credit(1);
+    }
+    expect(stalls).toBe(0);
+    // Everything sent: nothing waits, so a page that stops crediting now is not stalling anything.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(stalls).toBe(0);
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.from('y'));
+    void reply.end();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(stalls).toBe(1);
   });
 });
 
@@ -144,7 +169,7 @@ describe('a bridged request through the pipeline', () => {
     const grantId = newRecordId();
     runtime.replaceGrants([{ id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: 1, expiresAt: null, enabled: true, lastUsedAt: null }]);
     const { events, send } = recorder();
-    const bridge = new BridgeRequests(runtime.pipeline, send);
+    const bridge = new BridgeRequests(runtime.pipeline, send, { requestTimeoutMs: () => 60_000, agentStallMs: () => 60_000, now: Date.now });
 
     bridge.start({ requestId: 'bridge-0001', grantId, method: 'POST', path: '/custom/echo/things', headers: [['Content-Type', 'text/plain']], hasBody: true });
     await bridge.body({ requestId: 'bridge-0001', data: Buffer.from('ping').toString('base64'), end: true });

@@ -8,6 +8,7 @@ import { scopeAllows } from '../../../shared/agents/agent-keys';
 import { KeygateError } from '../../../shared/errors';
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
 import type { BinanceKeyRestrictions } from '../../../shared/proxy-messages';
+import { isContentCoded } from '../upstream/content-coding';
 import { readBodyCapped, type RequestBody } from '../upstream/request-body';
 import type { AnswerSink } from '../upstream/upstream-relay';
 import { type BinanceExchange, createExchange, keyedCall } from './binance-exchange';
@@ -20,7 +21,7 @@ import { checkKeyRestrictions } from './key-restrictions';
 import { checkOrderCaps, type VolumeHold } from './order-caps';
 import { isOrderPlacing } from './order-value';
 import { BinanceBackOff } from './rate-guard';
-import { binanceErrorCode, judgeOrderAnswer, mayHaveExecutedWithoutAnswer, parseAnswerBody, settleReservation } from './reservation-release';
+import { binanceErrorCode, judgeOrderAnswer, judgeUnreadableOrderAnswer, mayHaveExecutedWithoutAnswer, parseAnswerBody, settleReservation } from './reservation-release';
 
 export { BinanceBackOff } from './rate-guard';
 
@@ -134,6 +135,7 @@ export class BinanceGateway {
     if (call.signal.aborted) throw new KeygateError('CLIENT_DISCONNECTED');
     progress.sent = true;
     let settled: Promise<void> | null = null;
+    let coded = false;
     await services.upstream.relay(keyedCall(services, policy, { method: call.method, path: call.upstreamPath, query, apiKey: key.apiKey }), {
       sink: call.scrubbedReply(secretsOf(key)),
       signal: call.signal,
@@ -141,6 +143,7 @@ export class BinanceGateway {
         progress.answered = true;
         exchange.guard.observe(status, headers, services.now());
         call.detail.binanceStatus = status;
+        coded = isContentCoded(headers);
         // A 2xx or 5xx keeps the order's volume (accepted, or status unknown); a 4xx is judged below.
         if (!isClientError(status)) settled = settleReservation(hold, judgeOrderAnswer(call.upstreamPath, status, null), call.detail);
       },
@@ -148,6 +151,11 @@ export class BinanceGateway {
       inspection: {
         inspects: isClientError,
         verdict: async (status, bodyStart): Promise<'relay'> => {
+          // A compressed body is refused to the agent unread; its code (maybe -1007) is unknown here too.
+          if (coded) {
+            await settleReservation(hold, judgeUnreadableOrderAnswer(status), call.detail);
+            return 'relay';
+          }
           const answer = parseAnswerBody(bodyStart.toString('utf8'));
           // -1021: our clock drifted from Binance's; re-sync so the agent's retry succeeds.
           if (binanceErrorCode(answer) === -1021) void exchange.clock.resync().catch(() => undefined);

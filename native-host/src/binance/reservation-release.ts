@@ -16,6 +16,8 @@
  *   "execution status unknown", whatever the HTTP status. Kept.
  * - 409 and any 4xx from cancelReplace: the new order may have been placed although the cancel
  *   failed; released only when `newOrderResult` says it failed or was not attempted.
+ * - Any 4xx whose body Keygate cannot read (content-coded although it asked for identity): its
+ *   code may be -1007, so it proves nothing. Kept.
  * - 5xx: "It is important to NOT treat this as a failure operation; the execution status is
  *   UNKNOWN and could have been a success." Kept, all of them: a 503 carries "Unknown error, please
  *   check your request or try again later" (sent, no answer in time) as well as "Service
@@ -68,6 +70,11 @@ export function judgeOrderAnswer(path: string, status: number, body: unknown): O
     return { release: false, reason: `HTTP ${status}: the new order may have been placed` };
   }
   return { release: true, reason: `HTTP ${status}${code === null ? '' : ` (${code})`}: rejected` };
+}
+
+/** The verdict on a 4xx whose body is content-coded: unread, it cannot prove the order was refused. */
+export function judgeUnreadableOrderAnswer(status: number): OrderAnswerVerdict {
+  return { release: false, reason: `HTTP ${status}: compressed answer, execution status unknown` };
 }
 
 /**

@@ -3,7 +3,9 @@
  * `proxy.chunk` events (base64, at most BRIDGE_CHUNK_BYTES each, so every frame stays far below
  * Chromium's 1 MB), then `proxy.end`, or `proxy.error` when it breaks off. Flow control is by
  * credits: at most `window` chunks are sent ahead of the browser's `proxy.credit`, and past that the
- * relay is told to pause, so a slow page never makes the host buffer without bound.
+ * relay is told to pause, so a slow page never makes the host buffer without bound. A page that
+ * grants no credit for `stallMs` while chunks wait is gone (`onStall`): its paused upstream call
+ * would otherwise hold the request's slot and a pooled connection for good.
  */
 import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type HeaderList } from '../../../shared/bridge-messages';
 import { errorBody, KeygateError } from '../../../shared/errors';
@@ -31,10 +33,12 @@ export class BridgeReply implements AgentReply {
   private resolveEnd!: () => void;
   private rejectEnd!: (error: KeygateError) => void;
   private readonly ended: Promise<void>;
+  private stalled: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly requestId: string,
     private readonly send: SendBridgeEvent,
+    private readonly stall: { ms: number; onStall: () => void },
     private readonly window = BRIDGE_CREDIT_WINDOW,
   ) {
     this.ended = new Promise((resolve, reject) => {
@@ -70,6 +74,7 @@ export class BridgeReply implements AgentReply {
   /** The browser took `chunks` more chunks: that many may go out again. */
   credit(chunks: number): void {
     this.unacknowledged = Math.max(0, this.unacknowledged - chunks);
+    this.stopStallWatch();
     this.pump();
   }
 
@@ -84,6 +89,7 @@ export class BridgeReply implements AgentReply {
     if (this.closed) return;
     this.closed = true;
     this.waiting.length = 0;
+    this.stopStallWatch();
     this.send({ type: 'event', event: 'proxy.error', requestId: this.requestId, error: errorBody(error.code, error.detail) });
     this.rejectEnd(error);
   }
@@ -93,7 +99,13 @@ export class BridgeReply implements AgentReply {
     if (this.closed) return;
     this.closed = true;
     this.waiting.length = 0;
+    this.stopStallWatch();
     this.rejectEnd(new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.'));
+  }
+
+  private stopStallWatch(): void {
+    if (this.stalled !== null) clearTimeout(this.stalled);
+    this.stalled = null;
   }
 
   private pump(): void {
@@ -102,7 +114,10 @@ export class BridgeReply implements AgentReply {
       this.unacknowledged += 1;
       this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, data: this.waiting.shift()! });
     }
-    if (this.waiting.length > 0) return;
+    if (this.waiting.length > 0) {
+      this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);
+      return;
+    }
     if (this.ending) {
       this.closed = true;
       this.send({ type: 'event', event: 'proxy.end', requestId: this.requestId });

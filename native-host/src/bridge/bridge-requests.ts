@@ -4,9 +4,12 @@
  * proxy with the grant as its caller, and its answer goes back as events (see BridgeReply). A
  * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
  */
+import { maxHeaderSize, validateHeaderName, validateHeaderValue } from 'node:http';
 import { BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
+import { Refusal } from '../proxy/refusal';
+import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { BridgeBody } from './bridge-body';
 import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
@@ -14,6 +17,7 @@ import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
 type Params<T extends keyof BridgeRequestMap> = BridgeRequestMap[T]['params'];
 
 interface OpenRequest {
+  grantId: string;
   reply: BridgeReply;
   body: BridgeBody | null;
   agentGone: AbortController;
@@ -32,6 +36,26 @@ function agentHeaders(list: HeaderList): AgentHeaders {
   return headers;
 }
 
+/**
+ * Why these headers could not have reached the HTTP proxy (Node's parser refuses them there), or
+ * null: a page gets no more room than a CLI agent, and a header undici would refuse to send is the
+ * page's error, not an upstream failure.
+ */
+function headerRefusal(list: HeaderList): Refusal | null {
+  let bytes = 0;
+  for (const [name, value] of list) {
+    // An HTTP/1.1 request line per header: `name: value` and CRLF.
+    bytes += name.length + value.length + 4;
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      return new Refusal('HTTP_REQUEST_MALFORMED', 'A header name or value is not valid HTTP.');
+    }
+  }
+  return bytes > maxHeaderSize ? new Refusal('REQUEST_HEADERS_TOO_LARGE') : null;
+}
+
 async function* noBody(): AsyncGenerator<Uint8Array> {}
 
 export class BridgeRequests {
@@ -40,6 +64,8 @@ export class BridgeRequests {
   constructor(
     private readonly pipeline: RequestPipeline,
     private readonly send: SendBridgeEvent,
+    /** As on the HTTP proxy: a page must send its whole body within the policy's request timeout. */
+    private readonly deadline: { requestTimeoutMs: () => number; agentStallMs: () => number; now: () => number },
   ) {}
 
   /** Starts the request; its answer arrives as events. */
@@ -48,17 +74,21 @@ export class BridgeRequests {
     if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) throw new KeygateError('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`);
     if (!METHOD.test(params.method)) throw new KeygateError('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.');
     if (!params.path.startsWith('/')) throw new KeygateError('MESSAGE_INVALID', 'The path must start with "/".');
-    const open: OpenRequest = { reply: new BridgeReply(params.requestId, this.send), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
+    const stallMs = this.deadline.agentStallMs();
+    const stall = { ms: stallMs, onStall: () => this.end(open, new KeygateError('CLIENT_DISCONNECTED', `The page took no answer chunk for ${stallMs / 1000} s.`)) };
+    const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send, stall), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
     this.open.set(params.requestId, open);
     const request: AgentRequest = {
       method: params.method,
       target: params.path,
       headers: agentHeaders(params.headers),
-      body: open.body ?? noBody(),
+      body: open.body === null ? noBody() : bodyByDeadline(open.body, this.deadline.now() + this.deadline.requestTimeoutMs(), this.deadline.now),
       signal: open.agentGone.signal,
       caller: { kind: 'grant', grantId: params.grantId },
     };
-    void this.pipeline.handle(request, open.reply).finally(() => {
+    const refusal = headerRefusal(params.headers);
+    const running = refusal === null ? this.pipeline.handle(request, open.reply) : this.pipeline.refuse(request, open.reply, refusal);
+    void running.finally(() => {
       this.open.delete(params.requestId);
       open.body?.close(null);
     });
@@ -85,15 +115,31 @@ export class BridgeRequests {
     return { cancelled: true };
   }
 
+  /**
+   * Grants the user revoked (or narrowed) end their open requests at once: the page gets the error,
+   * the upstream call is aborted, and the audit line names the revocation.
+   */
+  endWithdrawn(grantIds: ReadonlySet<string>): void {
+    if (grantIds.size === 0) return;
+    const revoked = new KeygateError('GRANT_MISSING', 'The grant was revoked or narrowed while this request was open.');
+    for (const open of this.open.values()) if (grantIds.has(open.grantId)) this.end(open, revoked);
+  }
+
+  /** Keygate ends the request itself: the page is told why, then it goes as a cancel does. */
+  private end(open: OpenRequest, reason: KeygateError): void {
+    open.reply.abort(reason);
+    this.abort(open, reason);
+  }
+
   /** The port closed: every open request is cancelled (and audited as such by the pipeline). */
   cancelAll(): void {
     for (const open of this.open.values()) this.abort(open);
   }
 
-  private abort(open: OpenRequest): void {
+  private abort(open: OpenRequest, reason = new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.')): void {
     open.reply.cancel();
-    open.agentGone.abort();
-    open.body?.close(new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.'));
+    open.agentGone.abort(reason);
+    open.body?.close(reason);
   }
 
   private openRequest(requestId: string): OpenRequest {

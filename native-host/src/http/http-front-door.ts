@@ -11,10 +11,10 @@ import { ERRORS, errorBody } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
+import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
 import { HttpReply } from './http-reply';
-import { bodyByDeadline } from './request-deadline';
 
 export interface HttpFrontDoorOptions {
   pipeline: RequestPipeline;
@@ -24,22 +24,35 @@ export interface HttpFrontDoorOptions {
   allowedOrigins: () => readonly string[];
   /** How long an agent may take to send its whole request. */
   requestTimeoutMs: () => number;
+  /** How long an agent may leave an answer unread before it counts as gone. */
+  agentStallMs: () => number;
   now: () => number;
 }
 
 export class HttpFrontDoor {
   /** Connections with a request in the pipeline: the pipeline answers and audits those itself. */
   private readonly busy = new WeakSet<Duplex>();
+  /**
+   * Per connection, how to tell each of its unanswered requests that the agent left. A pipelined
+   * request waits for the one before it to be answered, and its response never sees the connection
+   * close (Node emits no 'close' on a response still queued), so the connection's own 'close' tells it.
+   */
+  private readonly unanswered = new WeakMap<Duplex, Set<() => void>>();
 
   constructor(private readonly options: HttpFrontDoorOptions) {}
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
     const agentGone = new AbortController();
+    const left = () => {
+      if (!res.writableFinished) agentGone.abort();
+    };
     this.busy.add(req.socket);
+    const forget = this.tellWhenConnectionCloses(req.socket, left);
     res.once('close', () => {
       this.busy.delete(req.socket);
-      if (!res.writableFinished) agentGone.abort();
+      forget();
+      left();
     });
     const request: AgentRequest = {
       method: req.method ?? 'GET',
@@ -50,15 +63,28 @@ export class HttpFrontDoor {
       caller: { kind: 'agent-key-in-headers' },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
-    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}), new Refusal(guard.code, guard.detail));
+    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone.signal, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
     const cors = corsHeaders(guard.corsOrigin);
     if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
       res.writeHead(204, cors).end();
       return Promise.resolve();
     }
-    const reply = new HttpReply(req, res, cors);
+    const reply = new HttpReply(req, res, cors, agentGone.signal, this.options.agentStallMs());
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
     return pipeline.handle(request, reply);
+  }
+
+  /** Calls `left` when the connection closes; returns how to stop (the request was answered). */
+  private tellWhenConnectionCloses(socket: Duplex, left: () => void): () => void {
+    let waiting = this.unanswered.get(socket);
+    if (waiting === undefined) {
+      const requests = new Set<() => void>();
+      socket.once('close', () => requests.forEach((tell) => tell()));
+      this.unanswered.set(socket, requests);
+      waiting = requests;
+    }
+    waiting.add(left);
+    return () => waiting.delete(left);
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
  * An AgentReply over a node:http response: what the pipeline sends becomes status, headers and body
  * on the agent's socket, with the socket's back-pressure. The CORS headers of an allow-listed page
- * ride on every answer; the HTTP front door decided them.
+ * ride on every answer; the HTTP front door decided them. An agent that stops reading is let go
+ * after `stallMs` without taking a byte: otherwise its paused upstream call would hold a pooled
+ * connection for good, and a few hundred such agents would fill the pool for everyone.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
@@ -10,14 +12,27 @@ import type { AgentReply } from '../proxy/agent-exchange';
 export class HttpReply implements AgentReply {
   /** Resolves when the agent has the whole answer; rejects when its connection closed first. */
   private readonly delivered: Promise<void>;
+  private stalled: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly cors: Record<string, string>,
+    agentGone: AbortSignal,
+    private readonly stallMs: number,
   ) {
     this.delivered = new Promise((resolve, reject) => {
-      res.once('close', () => (res.writableFinished ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED'))));
+      const left = () => {
+        this.stopStallWatch();
+        reject(new KeygateError('CLIENT_DISCONNECTED'));
+      };
+      res.once('close', () => {
+        if (!res.writableFinished) return left();
+        this.stopStallWatch();
+        resolve();
+      });
+      // A pipelined answer still queued behind another gets no 'close' when the connection goes.
+      agentGone.addEventListener('abort', left, { once: true });
     });
     // Only an answer that reached `end` awaits this; an agent gone earlier is not an unhandled rejection.
     this.delivered.catch(() => undefined);
@@ -43,16 +58,37 @@ export class HttpReply implements AgentReply {
   }
 
   onDrain(resume: () => void): void {
-    this.res.once('drain', resume);
+    this.watchForStall();
+    this.res.once('drain', () => {
+      this.stopStallWatch();
+      resume();
+    });
   }
 
   end(): Promise<void> {
     this.res.end();
+    // The last bytes may still wait for an agent that stopped reading.
+    if (this.res.writableNeedDrain) this.watchForStall();
     return this.delivered;
   }
 
   abort(): void {
     this.res.destroy();
+  }
+
+  private watchForStall(): void {
+    if (this.stalled !== null) return;
+    // A pipelined answer queued behind another is not held up by its agent: the watch starts when it gets the connection.
+    if (this.res.socket === null) {
+      this.res.once('socket', () => this.watchForStall());
+      return;
+    }
+    this.stalled = setTimeout(() => this.res.destroy(), this.stallMs);
+  }
+
+  private stopStallWatch(): void {
+    if (this.stalled !== null) clearTimeout(this.stalled);
+    this.stalled = null;
   }
 }
 

@@ -50,7 +50,11 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
     onBinanceRestrictions: (restrictions) => sendEvent?.({ type: 'event', event: 'binance.restrictions', ...restrictions }),
     onCredentialHealth: (health) => sendEvent?.({ type: 'event', event: 'credential.health', ...health }),
   });
-  const bridge = new BridgeRequests(proxy.pipeline, (event) => sendEvent?.(event));
+  const bridge = new BridgeRequests(proxy.pipeline, (event) => sendEvent?.(event), {
+    requestTimeoutMs: () => proxy.policy.proxy.requestTimeoutSeconds * 1000,
+    agentStallMs: () => proxy.policy.proxy.upstreamTimeoutSeconds * 1000,
+    now: Date.now,
+  });
   const port = serveNativePort({
     input: io.input,
     output: io.output,

@@ -23,7 +23,7 @@ export interface AgentRequest {
   target: string;
   headers: AgentHeaders;
   body: RequestBody;
-  /** Fires when the agent goes away: every step stops and the upstream call is aborted. */
+  /** Fires when the agent goes away: every step stops and the upstream call is aborted. A KeygateError as its reason says why a front door cut the agent off (a revoked grant). */
   signal: AbortSignal;
   caller: CallerClaim;
 }

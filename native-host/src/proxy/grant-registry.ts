@@ -11,9 +11,20 @@ export type GrantLookup = { ok: true; grant: GrantRecord } | { ok: false; code: 
 export class GrantRegistry {
   #grants = new Map<string, GrantRecord>();
 
-  /** Swaps in the vault's current grants (on unlock and on every change from Keygate's pages). */
-  replace(grants: readonly GrantRecord[]): void {
-    this.#grants = new Map(grants.map((grant) => [grant.id, grant]));
+  /**
+   * Swaps in the vault's current grants (on unlock and on every change from Keygate's pages). Returns
+   * the ids of grants that lost something (removed, disabled, another subject, a scope taken away):
+   * their requests still open must end, since a revoke takes effect at once.
+   */
+  replace(grants: readonly GrantRecord[]): Set<string> {
+    const next = new Map(grants.map((grant) => [grant.id, grant]));
+    const withdrawn = new Set<string>();
+    for (const [id, before] of this.#grants) {
+      const after = next.get(id);
+      if (after === undefined || !after.enabled || after.subject !== before.subject || before.scopes.some((scope) => !after.scopes.includes(scope))) withdrawn.add(id);
+    }
+    this.#grants = next;
+    return withdrawn;
   }
 
   /** `now` is milliseconds since the epoch, like `expiresAt`. */

@@ -98,6 +98,8 @@ export class ProxyRuntime {
       hosts: () => this.hosts,
       allowedOrigins: () => this.services.policy.proxy.allowedOrigins,
       requestTimeoutMs: () => this.services.policy.proxy.requestTimeoutSeconds * 1000,
+      // As long as Keygate would wait for a silent upstream.
+      agentStallMs: () => this.services.policy.proxy.upstreamTimeoutSeconds * 1000,
       now,
     });
     this.listener = new HttpListener(door);
@@ -126,8 +128,9 @@ export class ProxyRuntime {
     this.services.agents.replace(records);
   }
 
-  replaceGrants(grants: GrantRecord[]): void {
-    this.services.grants.replace(grants);
+  /** Returns the ids of grants withdrawn in part or whole (see GrantRegistry.replace). */
+  replaceGrants(grants: GrantRecord[]): Set<string> {
+    return this.services.grants.replace(grants);
   }
 
   /** Applies a validated policy; rebinds only when the port changed. `portOverride` wins (serve --port). */

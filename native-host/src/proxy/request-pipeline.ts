@@ -68,8 +68,9 @@ export class RequestPipeline {
       failure = error instanceof KeygateError ? error : new KeygateError('INTERNAL_ERROR');
       if (!(error instanceof KeygateError)) console.error(`keygate-host: request ${record.requestId} failed:`, error);
       if (request.signal.aborted) {
-        // Nobody is left to answer; a refusal the agent never saw still shows in the audit line.
-        if (!(failure instanceof Refusal)) failure = new KeygateError('CLIENT_DISCONNECTED', failure.code === 'CLIENT_DISCONNECTED' ? failure.detail : undefined);
+        // Nobody is left to answer; a refusal the agent never saw still shows in the audit line, and
+        // so does why a front door cut the agent off (a revoked grant), when it says.
+        if (!(failure instanceof Refusal)) failure = request.signal.reason instanceof KeygateError ? request.signal.reason : new KeygateError('CLIENT_DISCONNECTED', failure.code === 'CLIENT_DISCONNECTED' ? failure.detail : undefined);
         record.status = CLIENT_CLOSED_STATUS;
       } else {
         await replyError(recording, this.services.hintMode, failure.code, failure.detail, errorHeaders(failure)).catch(() => {

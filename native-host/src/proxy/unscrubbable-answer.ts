@@ -8,20 +8,13 @@
  * answer contains, so partial answers pass only for services whose policy allows ranges.
  */
 import { KeygateError } from '../../../shared/errors';
+import { isContentCoded } from '../upstream/content-coding';
 
 type HeaderValue = string | string[] | undefined;
 
-/** `identity` (any case, any number of times) is no coding at all; an empty field is the same. */
-function isEncoded(contentEncoding: HeaderValue): boolean {
-  if (contentEncoding === undefined) return false;
-  const fields = Array.isArray(contentEncoding) ? contentEncoding : [contentEncoding];
-  return fields.some((field) => field.split(',').some((coding) => !['', 'identity'].includes(coding.trim().toLowerCase())));
-}
-
 /** The refusal for an answer that must not reach the agent, or null to relay it. */
 export function unscrubbableAnswer(status: number, headers: Record<string, HeaderValue>, allowRanges: boolean): KeygateError | null {
-  const encoding = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-encoding')?.[1];
-  if (isEncoded(encoding)) return new KeygateError('UPSTREAM_ENCODING_REFUSED');
+  if (isContentCoded(headers)) return new KeygateError('UPSTREAM_ENCODING_REFUSED');
   if (status === 206 && !allowRanges) return new KeygateError('UPSTREAM_RANGE_REFUSED');
   return null;
 }

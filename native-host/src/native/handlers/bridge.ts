@@ -6,7 +6,7 @@ import type { HandlerTable } from './handler-table';
 export function bridgeHandlers(proxy: ProxyRuntime, bridge: BridgeRequests): HandlerTable<'grants.sync' | 'proxy.request' | 'proxy.body' | 'proxy.credit' | 'proxy.cancel'> {
   return {
     'grants.sync': (request) => {
-      proxy.replaceGrants(request.grants);
+      bridge.endWithdrawn(proxy.replaceGrants(request.grants));
       return { count: request.grants.length };
     },
     'proxy.request': (request) => bridge.start(request),

@@ -1,14 +1,15 @@
 /**
- * A request body that must arrive by a deadline. Without one, a connection that trickles its body
- * (unauthenticated ones included) stays open forever; with it, the pipeline's read fails with
- * REQUEST_TIMEOUT and the agent is answered 408. One timer per request that has a body to read, not
- * one per chunk.
+ * A request body that must arrive by a deadline, whichever front door it comes through. Without one,
+ * a connection that trickles its body (unauthenticated ones included), or a page that opens a
+ * bridged request and never sends its body, holds its slot and its upstream call forever; with it,
+ * the pipeline's read fails with REQUEST_TIMEOUT and the agent is answered 408. One timer per
+ * request that has a body to read, not one per chunk.
  */
-import type { IncomingMessage } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
+import type { RequestBody } from '../upstream/request-body';
 
-export async function* bodyByDeadline(req: IncomingMessage, deadlineAt: number, now: () => number): AsyncGenerator<Buffer> {
-  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+export async function* bodyByDeadline(body: RequestBody, deadlineAt: number, now: () => number): AsyncGenerator<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new KeygateError('REQUEST_TIMEOUT')), Math.max(0, deadlineAt - now()));
