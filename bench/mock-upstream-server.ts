@@ -3,12 +3,13 @@
  * so it never shares an event loop with the load generator or the arms. It speaks the slice of the
  * OpenAI API the workload uses (bench/proxy-workload.ts) and refuses, loudly, any request that lacks
  * the real key or carries another body: `GET /v1/models`, `POST /v1/chat/completions` (a JSON
- * answer, or 1,000 server-sent events when the body asks to stream). Reports its port over IPC and
+ * answer, or 1,000 server-sent events when the body asks to stream), and a 5 MiB file download
+ * (`DOWNLOAD_PATH`, for the bridge benchmark). Reports its port over IPC and
  * counts what it refused, so the benchmark can prove that a wrong agent key never got through.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHAT_ANSWER, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, UPSTREAM_KEY } from './proxy-workload';
+import { CHAT_ANSWER, DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, UPSTREAM_KEY } from './proxy-workload';
 
 const models = Buffer.from(MODELS_ANSWER, 'utf8');
 const chat = Buffer.from(CHAT_ANSWER, 'utf8');
@@ -39,12 +40,29 @@ function streamEvents(res: ServerResponse): void {
   writeNext();
 }
 
+/** The download in 64 KiB writes, each after the last one drained, as a file server sends it. */
+function streamDownload(res: ServerResponse): void {
+  served += 1;
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': DOWNLOAD_BYTES });
+  let sent = 0;
+  const writeMore = () => {
+    while (sent < DOWNLOAD_BYTES) {
+      const block = DOWNLOAD_BLOCK.subarray(0, Math.min(DOWNLOAD_BLOCK.length, DOWNLOAD_BYTES - sent));
+      sent += block.length;
+      if (!res.write(block)) return void res.once('drain', writeMore);
+    }
+    res.end();
+  };
+  writeMore();
+}
+
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     if (req.headers.authorization !== `Bearer ${UPSTREAM_KEY}`) return answer(res, 401, '{"error":"mock upstream: not the real key"}');
     if (req.method === 'GET' && req.url === '/v1/models') return answer(res, 200, models);
+    if (req.method === 'GET' && req.url === DOWNLOAD_PATH) return streamDownload(res);
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return answer(res, 404, '{"error":"mock upstream: no such route"}');
     const body = isExpectedChatBody(Buffer.concat(chunks).toString('utf8'));
     if (!body.ok) return answer(res, 400, '{"error":"mock upstream: not the body the agent sent"}');

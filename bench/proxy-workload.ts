@@ -64,3 +64,9 @@ export function isExpectedChatBody(body: string): { ok: boolean; stream: boolean
   const ok = parsed.model === MODEL && (content === SMALL_CONTENT || (content === LARGE_CONTENT && !stream));
   return { ok, stream };
 }
+
+/** A file download (`GET /v1/files/ID/content`): the bridge benchmark's streamed answer. */
+export const DOWNLOAD_PATH = '/v1/files/file-bench-5mb/content';
+export const DOWNLOAD_BYTES = 5 * 1024 * 1024;
+/** The download repeats this 64 KiB block (bytes that spell no key), written one block at a time. */
+export const DOWNLOAD_BLOCK = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 131 + (i >> 8)) & 0xff));

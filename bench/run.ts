@@ -3,11 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { benchAuditQuery } from './audit-query.bench';
 import { benchBinanceOrder } from './binance-order.bench';
+import { benchBridgeRoundTrip } from './bridge-roundtrip.bench';
 import { benchNativeRoundTrip } from './native-roundtrip.bench';
 import { benchProxyOverhead } from './proxy-overhead.bench';
 import { benchVaultUnlock } from './vault-unlock.bench';
 
-const BENCHMARKS = [benchNativeRoundTrip, benchVaultUnlock, benchProxyOverhead, benchBinanceOrder, benchAuditQuery];
+const BENCHMARKS = [benchNativeRoundTrip, benchBridgeRoundTrip, benchVaultUnlock, benchProxyOverhead, benchBinanceOrder, benchAuditQuery];
 
 await mkdir('bench/results', { recursive: true });
 for (const bench of BENCHMARKS) {

@@ -16,6 +16,7 @@ import {
   askBackground,
   click,
   createAgentKey,
+  grantAccess,
   lockVault,
   MASTER_PASSWORD,
   openOptionsSection,
@@ -40,16 +41,6 @@ async function startAgentApp(): Promise<{ origin: string; close: () => void }> {
   const server = createServer((_request, response) => response.end('<!doctype html><title>agent app</title><h1>An agent app</h1>'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
-/** Grants a site or an extension from the options page's Sites & extensions form. */
-async function grant(options: Page, kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
-  await openOptionsSection(options, 'sites');
-  await options.select('[data-testid="grant-kind"]', kind);
-  await typeInto(options, 'grant-subject', subject);
-  for (const scope of scopes) await click(options, `[data-testid="grant-scope"][value="${scope}"]`);
-  await click(options, 'grant-submit');
-  await waitForTestId(options, `[data-testid="grant"][data-subject="${subject}"]`);
 }
 
 /** Lets pending renders and the state push settle, so a picture never catches a half-drawn view. */
@@ -133,8 +124,8 @@ async function main(): Promise<void> {
     const github = (await createAgentKey(options, 'github bot', ['custom:github'])).key;
     const agents = await askBackground<AgentKeyRecord[]>(options, { type: 'agents.list' });
     await appendFile(join(keygate.dataDir, 'audit.log'), sampleAuditHistory(agents, Date.now()).map((line) => `${JSON.stringify(line)}\n`).join(''));
-    await grant(options, 'site', 'http://localhost:3000', ['openai']);
-    await grant(options, 'extension', 'abcdefghijklmnopabcdefghijklmnop', ['anthropic', 'custom:github']);
+    await grantAccess(options, 'site', 'http://localhost:3000', ['openai']);
+    await grantAccess(options, 'extension', 'abcdefghijklmnopabcdefghijklmnop', ['anthropic', 'custom:github']);
     await callProxy(await proxyPort(options), { coding, github });
 
     for (const section of ['overview', 'activity', 'credentials', 'agents', 'sites', 'security']) {

@@ -11,7 +11,11 @@
  *   proxy.body     {requestId, data, end}   → {}    proxy.end   {requestId}
  *   proxy.credit   {requestId, chunks}      → {}    proxy.error {requestId, error} (after the head only)
  *   proxy.cancel   {requestId}              → {cancelled}
+ *                                                   proxy.answer {requestId, status, headers, data}
  *
+ * `proxy.answer` is a whole answer in one frame (head, the body as one chunk, end), sent instead of
+ * head/chunk/end when the body was complete by the time the head could go out: small API answers
+ * and refusals. It needs no credit.
  * A refusal before the head (no grant, scope, vault locked, …) is answered like over HTTP: a head
  * with the catalogue status, the JSON error as the body, then `proxy.end`. `proxy.error` means the
  * exchange broke after the head (upstream cut, cancel): the page's body stream errors.
@@ -85,6 +89,7 @@ export const BRIDGE_EVENT_SCHEMAS = {
   'proxy.chunk': { requestId, data: chunk },
   'proxy.end': { requestId },
   'proxy.error': { requestId, error: { check: isErrorBody, expected: 'an error body' } },
+  'proxy.answer': { requestId, status: { integer: true, min: 100, max: 599 }, headers, data: chunk },
 } as const satisfies Record<string, Schema>;
 
 export interface BridgeEventMap {
@@ -92,4 +97,5 @@ export interface BridgeEventMap {
   'proxy.chunk': { requestId: string; data: string };
   'proxy.end': { requestId: string };
   'proxy.error': { requestId: string; error: ErrorBody };
+  'proxy.answer': { requestId: string; status: number; headers: HeaderList; data: string };
 }

@@ -10,9 +10,10 @@
  *   body {data, end}  (one at a      end
  *        time, after each body-ack)  error {error}  (after the head: the body stream fails)
  *   credit {chunks}                  body-ack
- *   cancel
+ *   cancel                           answer {status, headers, data}  (head, whole body, end)
+ * `answer` is a whole small answer in one message (the host's `proxy.answer`); it needs no credit.
  * A refusal (no grant, vault locked, host away, …) is a head with the catalogue status, the JSON
- * error as the body, then end — the same answer the HTTP proxy gives.
+ * error as the body, then end (or one `answer`) — the same answer the HTTP proxy gives.
  */
 import { type HeaderList, isBase64Chunk, isHeaderList } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
@@ -45,7 +46,8 @@ export type GatewayMessage =
   | { type: 'chunk'; data: string }
   | { type: 'end' }
   | { type: 'error'; error: ErrorBody }
-  | { type: 'body-ack' };
+  | { type: 'body-ack' }
+  | { type: 'answer'; status: number; headers: HeaderList; data: string };
 
 /** Checks what a page or another extension sent; anything else ends its request. */
 export function isAgentMessage(value: unknown): value is AgentMessage {
@@ -66,6 +68,8 @@ export function isGatewayMessage(value: unknown): value is GatewayMessage {
       return Number.isSafeInteger(value.status) && isHeaderList(value.headers);
     case 'chunk':
       return isBase64Chunk(value.data);
+    case 'answer':
+      return Number.isSafeInteger(value.status) && isHeaderList(value.headers) && isBase64Chunk(value.data);
     case 'error':
       return isErrorShape(value.error);
     case 'end':

@@ -110,6 +110,12 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         return;
       case 'proxy.error':
         fail(event.error);
+        return;
+      case 'proxy.answer':
+        if (headSent) return;
+        headSent = true;
+        send({ type: 'answer', status: event.status, headers: event.headers, data: event.data });
+        finish();
     }
   };
 

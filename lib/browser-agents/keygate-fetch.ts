@@ -118,7 +118,8 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
       const next = received.shift();
       if (next !== undefined) {
         controller.enqueue(next);
-        channel.send({ type: 'credit', chunks: 1 });
+        // A whole answer came in one message and the exchange is over: there is nobody to credit.
+        if (!ended) channel.send({ type: 'credit', chunks: 1 });
       } else if (ended) {
         controller.close();
         settle();
@@ -152,22 +153,32 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
       { highWaterMark: 0 },
     );
 
+    /** False when the browser would not build that Response (the exchange failed with its error). */
+    const openResponse = (status: number, headers: [string, string][]): boolean => {
+      phase = 'streaming';
+      bodiless = NULL_BODY_STATUSES.has(status);
+      try {
+        resolve(new Response(bodiless ? null : stream, { status, headers: responseHeaders(headers) }));
+        return true;
+      } catch (error) {
+        phase = 'waiting';
+        channel.send({ type: 'cancel' });
+        failWith(error);
+        return false;
+      }
+    };
+    const endBody = () => {
+      ended = true;
+      if (bodiless) settle();
+      else wakeReader?.();
+    };
+
     channel.onMessage((message) => {
       if (phase === 'done') return;
       switch (message.type) {
-        case 'head': {
-          if (phase !== 'waiting') return;
-          phase = 'streaming';
-          bodiless = NULL_BODY_STATUSES.has(message.status);
-          try {
-            resolve(new Response(bodiless ? null : stream, { status: message.status, headers: responseHeaders(message.headers) }));
-          } catch (error) {
-            phase = 'waiting';
-            channel.send({ type: 'cancel' });
-            failWith(error);
-          }
+        case 'head':
+          if (phase === 'waiting') openResponse(message.status, message.headers);
           return;
-        }
         case 'chunk':
           if (phase !== 'streaming') return;
           received.push(decodeChunk(message.data));
@@ -175,9 +186,12 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
           return;
         case 'end':
           if (phase === 'waiting') failWith(channelBroke());
-          ended = true;
-          if (bodiless) settle();
-          else wakeReader?.();
+          endBody();
+          return;
+        case 'answer':
+          if (phase !== 'waiting' || !openResponse(message.status, message.headers)) return;
+          if (message.data.length > 0) received.push(decodeChunk(message.data));
+          endBody();
           return;
         case 'error':
           failWith(keygateError(message.error));

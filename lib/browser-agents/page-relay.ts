@@ -35,7 +35,7 @@ function pipe(pagePort: MessagePort, background: RuntimePort): void {
     if (!open) return;
     pagePort.postMessage(message);
     const type = (message as { type?: unknown }).type;
-    if (type === 'end' || type === 'error') hangUp();
+    if (type === 'end' || type === 'error' || type === 'answer') hangUp();
   });
   background.onDisconnect.addListener(() => {
     if (!open) return;

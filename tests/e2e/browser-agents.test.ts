@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, click, createVault, lockVault, MASTER_PASSWORD, openOptionsSection, typeInto, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
+import { addApiKey, applyPolicy, click, createVault, grantAccess, lockVault, MASTER_PASSWORD, openOptionsSection, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-browser-agent-0001';
 const COMPLETION = { id: 'chatcmpl-e2e', object: 'chat.completion', created: 0, model: 'gpt-e2e', choices: [{ index: 0, message: { role: 'assistant', content: 'hello from upstream' }, finish_reason: 'stop' }] };
@@ -70,14 +70,8 @@ afterAll(async () => {
   if (agentExtension) await rm(dirname(agentExtension.dir), { recursive: true, force: true });
 });
 
-async function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
-  await options!.reload();
-  await openOptionsSection(options!, 'sites');
-  await options!.select('[data-testid="grant-kind"]', kind);
-  await typeInto(options!, 'grant-subject', subject);
-  for (const scope of scopes) await click(options!, `[data-testid="grant-scope"][value="${scope}"]`);
-  await click(options!, 'grant-submit');
-  await waitForTestId(options!, `[data-testid="grant"][data-subject="${subject}"]`);
+function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
+  return grantAccess(options!, kind, subject, scopes);
 }
 
 async function openAgentPage(origin: string): Promise<Page> {

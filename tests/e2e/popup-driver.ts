@@ -119,6 +119,18 @@ export async function createAgentKey(options: Page, name: string, scopes: string
   return { key, snippets };
 }
 
+/** Grants a site origin or an extension id on the options page (reloaded first, so its lists are fresh). */
+export async function grantAccess(options: Page, kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
+  await options.reload();
+  await options.bringToFront();
+  await openOptionsSection(options, 'sites');
+  await options.select(testId('grant-kind'), kind);
+  await typeInto(options, 'grant-subject', subject);
+  for (const scope of scopes) await click(options, `[data-testid="grant-scope"][value="${scope}"]`);
+  await click(options, 'grant-submit');
+  await waitForTestId(options, `[data-testid="grant"][data-subject="${subject}"]`);
+}
+
 export async function setAgentKeyEnabled(options: Page, name: string, enabled: boolean): Promise<void> {
   await openOptionsSection(options, 'agents');
   const row = `[data-testid="agent-key"][data-name="${name}"]`;

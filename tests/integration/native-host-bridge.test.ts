@@ -52,12 +52,14 @@ function eventsOf(host: ProxyHost['host'], requestId: string): Array<Record<stri
   return (host.frames as Array<Record<string, unknown>>).filter((frame) => frame.type === 'event' && frame.requestId === requestId);
 }
 
-/** Reads a bridged answer as a page would: acknowledging chunks, until `proxy.end` or `proxy.error`. */
+/** Reads a bridged answer as a page would: acknowledging chunks, until `proxy.end` or `proxy.error`, or one whole `proxy.answer`. */
 async function readAnswer(proxy: ProxyHost, requestId: string): Promise<{ status: number; body: Buffer; maxUnacknowledged: number }> {
   let acknowledged = 0;
   let maxUnacknowledged = 0;
   for (;;) {
     const events = eventsOf(proxy.host, requestId);
+    const whole = events.find((event) => event.event === 'proxy.answer');
+    if (whole !== undefined) return { status: Number(whole.status), body: Buffer.from(String(whole.data), 'base64'), maxUnacknowledged };
     const chunks = events.filter((event) => event.event === 'proxy.chunk');
     maxUnacknowledged = Math.max(maxUnacknowledged, chunks.length - acknowledged);
     const done = events.some((event) => event.event === 'proxy.end' || event.event === 'proxy.error');
@@ -100,6 +102,8 @@ describe('the native bridge, through the real host', () => {
     const answer = await readAnswer(proxy, 'page-req-0002');
     expect(answer.status).toBe(403);
     expect(JSON.parse(answer.body.toString()).error.code).toBe('GRANT_MISSING');
+    // A refusal is complete at once: head, body and end go to the browser in one frame.
+    expect(eventsOf(proxy.host, 'page-req-0002').map((event) => event.event)).toEqual(['proxy.answer']);
     expect(upstream!.received).toHaveLength(0);
   });
 

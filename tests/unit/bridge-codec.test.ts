@@ -1,6 +1,6 @@
 /**
  * The native bridge's codec: an answer becomes head / chunk / end events (binary-safe, each chunk at
- * most BRIDGE_CHUNK_BYTES), no more than the credit window goes out unacknowledged, a cancel stops
+ * most BRIDGE_CHUNK_BYTES), or one `proxy.answer` when it was complete in its head's turn, no more than the credit window goes out unacknowledged, a cancel stops
  * everything, and a request body arrives one acknowledged frame at a time. The last test runs a
  * bridged request through the real pipeline with a grant as its caller and a real local upstream.
  */
@@ -31,8 +31,11 @@ function recorder() {
 }
 
 function bodyOf(events: BridgeEvent[]): Buffer {
-  return Buffer.concat(events.flatMap((event) => (event.event === 'proxy.chunk' ? [Buffer.from(event.data, 'base64')] : [])));
+  return Buffer.concat(events.flatMap((event) => (event.event === 'proxy.chunk' || event.event === 'proxy.answer' ? [Buffer.from(event.data, 'base64')] : [])));
 }
+
+/** The head waits one turn of the event loop for a body that may end with it. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('BridgeReply', () => {
   it('sends head, binary-safe chunks of at most BRIDGE_CHUNK_BYTES, then end; every event is a valid frame', async () => {
@@ -56,6 +59,7 @@ describe('BridgeReply', () => {
     const { events, send } = recorder();
     const reply = new BridgeReply('req-00000002', send, NO_STALL);
     reply.start(200, {});
+    await nextTurn();
     const chunk = Buffer.alloc(BRIDGE_CHUNK_BYTES, 1);
     let room = true;
     for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 3; i++) room = reply.write(chunk);
@@ -74,10 +78,47 @@ describe('BridgeReply', () => {
     expect(events.at(-1)).toEqual({ type: 'event', event: 'proxy.end', requestId: 'req-00000002' });
   });
 
+  it('joins pieces that wait for credit into chunks of up to BRIDGE_CHUNK_BYTES, and sends a piece at once while credit is there', async () => {
+    const { events, send } = recorder();
+    const reply = new BridgeReply('req-00000005', send);
+    reply.start(200, {});
+    await nextTurn();
+    const piece = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 13) % 256));
+    const pieces = BRIDGE_CREDIT_WINDOW + (2 * BRIDGE_CHUNK_BYTES) / piece.length;
+    for (let i = 0; i < pieces; i++) reply.write(piece);
+    const chunks = () => events.filter((event) => event.event === 'proxy.chunk').map((event) => Buffer.from(event.data, 'base64'));
+    expect(chunks().map((chunk) => chunk.length)).toEqual(Array(BRIDGE_CREDIT_WINDOW).fill(piece.length));
+    reply.credit(2);
+    expect(chunks().slice(BRIDGE_CREDIT_WINDOW).map((chunk) => chunk.length)).toEqual([BRIDGE_CHUNK_BYTES, BRIDGE_CHUNK_BYTES]);
+    await reply.end();
+    expect(Buffer.concat(chunks()).equals(Buffer.concat(Array(pieces).fill(piece)))).toBe(true);
+  });
+
+  it('an answer complete in its head\'s turn goes out as one proxy.answer; one that ends later as head, chunks, end', async () => {
+    const small = recorder();
+    const whole = new BridgeReply('req-00000006', small.send);
+    whole.start(200, { 'content-type': 'application/json' });
+    whole.write(Buffer.from('{"data":'));
+    whole.write(Buffer.from('[]}'));
+    await whole.end();
+    expect(small.events).toEqual([{ type: 'event', event: 'proxy.answer', requestId: 'req-00000006', status: 200, headers: [['content-type', 'application/json']], data: Buffer.from('{"data":[]}').toString('base64') }]);
+    expect(validateHostFrame(small.events[0])).not.toBeNull();
+
+    const streamed = recorder();
+    const later = new BridgeReply('req-00000007', streamed.send);
+    later.start(200, { 'content-type': 'text/event-stream' });
+    later.write(Buffer.from('data: one\n\n'));
+    await nextTurn();
+    expect(streamed.events.map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk']);
+    await later.end();
+    expect(streamed.events.map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk', 'proxy.end']);
+  });
+
   it('a cancel stops every event and fails the end; an abort after the head is a proxy.error', async () => {
     const cancelled = recorder();
     const reply = new BridgeReply('req-00000003', cancelled.send, NO_STALL);
     reply.start(200, {});
+    await nextTurn();
     for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.from('x'));
     reply.cancel();
     reply.credit(5);
@@ -173,9 +214,11 @@ describe('a bridged request through the pipeline', () => {
 
     bridge.start({ requestId: 'bridge-0001', grantId, method: 'POST', path: '/custom/echo/things', headers: [['Content-Type', 'text/plain']], hasBody: true });
     await bridge.body({ requestId: 'bridge-0001', data: Buffer.from('ping').toString('base64'), end: true });
-    while (!events.some((event) => event.event === 'proxy.end')) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!events.some((event) => event.event === 'proxy.answer')) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(seen[0]).toEqual({ url: '/things', key: 'sk-test-FAKE-bridge-echo-key', body: 'ping' });
-    expect(events[0]).toMatchObject({ event: 'proxy.head', requestId: 'bridge-0001', status: 200 });
+    // A small answer through the real pipeline and relay is one frame: head, body and end together.
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event: 'proxy.answer', requestId: 'bridge-0001', status: 200 });
     expect(bodyOf(events).toString()).toBe('got ping');
 
     bridge.start({ requestId: 'bridge-0002', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });

@@ -75,6 +75,18 @@ describe('background relay', () => {
     expect(agent.bodyText()).toBe('<0><1><2><3><4><5><6><7><8><9>');
   });
 
+  it('relays a whole answer from the host as one message and is done: the agent hanging up then cancels nothing', async () => {
+    const { host, agent } = relayWith(async () => GRANT);
+    agent.send({ ...REQUEST, hasBody: false });
+    await host.until(() => host.requests.size === 1);
+    host.emit({ type: 'event', event: 'proxy.answer', requestId: 'req-00000001', status: 200, headers: [['content-type', 'text/plain']], data: btoa('whole') });
+    await agent.until('answer');
+    expect(agent.received).toEqual([{ type: 'answer', status: 200, headers: [['content-type', 'text/plain']], data: btoa('whole') }]);
+    agent.disconnect();
+    await tick();
+    expect(host.calls.filter((call) => call.type === 'proxy.cancel')).toHaveLength(0);
+  });
+
   it('the agent going away before the end cancels the host request once; after the end it cancels nothing', async () => {
     const open = relayWith(async () => GRANT);
     open.agent.send({ ...REQUEST, hasBody: false });

@@ -173,6 +173,22 @@ describe('keygate.fetch: the response', () => {
     await expect(status).rejects.toMatchObject({ name: 'KeygateError', code: 'GRANT_MISSING' });
   });
 
+  it('a whole answer in one message resolves with its status, headers and body, and sends no credit', async () => {
+    const { gateway, keygateFetch } = setup();
+    const pending = keygateFetch('/openai/v1/models');
+    gateway.answer({ type: 'answer', status: 200, headers: [['content-type', 'application/json']], data: text('{"data":[]}') });
+    const response = await pending;
+    expect([response.status, response.headers.get('content-type'), await response.text()]).toEqual([200, 'application/json', '{"data":[]}']);
+    expect(gateway.of('credit')).toEqual([]);
+    expect(gateway.closed).toBe(true);
+
+    const empty = setup();
+    const noContent = empty.keygateFetch('/custom/github/x', { method: 'DELETE' });
+    empty.gateway.answer({ type: 'answer', status: 204, headers: [], data: '' });
+    expect((await noContent).body).toBeNull();
+    expect(empty.gateway.closed).toBe(true);
+  });
+
   it('a 204 head gives a Response without a body', async () => {
     const { gateway, keygateFetch } = setup();
     const pending = keygateFetch('/custom/github/x', { method: 'DELETE' });

@@ -4,15 +4,24 @@
  * Chromium's 1 MB), then `proxy.end`, or `proxy.error` when it breaks off. Flow control is by
  * credits: at most `window` chunks are sent ahead of the browser's `proxy.credit`, and past that the
  * relay is told to pause, so a slow page never makes the host buffer without bound. A page that
- * grants no credit for `stallMs` while chunks wait is gone (`onStall`): its paused upstream call
+ * grants no credit for `stall.ms` while bytes wait is gone (`onStall`): its paused upstream call
  * would otherwise hold the request's slot and a pooled connection for good.
+ *
+ * Bytes that wait for credit are joined into chunks of up to BRIDGE_CHUNK_BYTES: every chunk costs a
+ * frame, a hop through the background and the content script, and a credit back, whatever its size,
+ * and upstream reads come in pieces of 16–64 KB. While credit is there a piece goes out at once (a
+ * server-sent event is not held back); the relay is paused only once a full chunk waits.
+ *
+ * A small answer complete within the turn its head arrived in (most API answers, and every refusal)
+ * goes out as one `proxy.answer` — head, body and end in a single frame — instead of three frames
+ * and three hops each through the browser.
  */
 import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type HeaderList } from '../../../shared/bridge-messages';
 import { errorBody, KeygateError } from '../../../shared/errors';
 import type { EventFrame } from '../../../shared/protocol';
 import type { AgentReply } from '../proxy/agent-exchange';
 
-export type SendBridgeEvent = (event: EventFrame<'proxy.head' | 'proxy.chunk' | 'proxy.end' | 'proxy.error'>) => void;
+export type SendBridgeEvent = (event: EventFrame<'proxy.head' | 'proxy.chunk' | 'proxy.end' | 'proxy.error' | 'proxy.answer'>) => void;
 
 export function headerList(headers: Record<string, string | string[] | undefined>): HeaderList {
   const list: HeaderList = [];
@@ -25,8 +34,12 @@ export function headerList(headers: Record<string, string | string[] | undefined
 
 export class BridgeReply implements AgentReply {
   private started = false;
+  /** A head not sent yet: it waits one turn of the event loop for the body's end, to go out as one `proxy.answer`. */
+  private heldHead: { status: number; headers: HeaderList } | null = null;
   private unacknowledged = 0;
-  private readonly waiting: string[] = [];
+  /** Bytes not sent yet, in the pieces they were written in. */
+  private readonly waiting: Buffer[] = [];
+  private waitingBytes = 0;
   private readonly drainListeners: Array<() => void> = [];
   private ending = false;
   private closed = false;
@@ -38,7 +51,7 @@ export class BridgeReply implements AgentReply {
   constructor(
     private readonly requestId: string,
     private readonly send: SendBridgeEvent,
-    private readonly stall: { ms: number; onStall: () => void },
+    private readonly stall: { ms: number; onStall: () => void } | null = null,
     private readonly window = BRIDGE_CREDIT_WINDOW,
   ) {
     this.ended = new Promise((resolve, reject) => {
@@ -54,17 +67,20 @@ export class BridgeReply implements AgentReply {
 
   start(status: number, headers: Record<string, string | string[] | undefined>): void {
     this.started = true;
-    if (!this.closed) this.send({ type: 'event', event: 'proxy.head', requestId: this.requestId, status, headers: headerList(headers) });
+    if (this.closed) return;
+    this.heldHead = { status, headers: headerList(headers) };
+    setImmediate(() => this.sendHead());
   }
 
-  /** False while chunks wait for credit: the relay pauses its upstream until `onDrain`. */
+  /** False once a full chunk waits for credit: the relay pauses its upstream until `onDrain`. */
   write(chunk: Buffer): boolean {
     if (this.closed) return false;
-    for (let offset = 0; offset < chunk.length; offset += BRIDGE_CHUNK_BYTES) {
-      this.waiting.push(chunk.subarray(offset, offset + BRIDGE_CHUNK_BYTES).toString('base64'));
+    if (chunk.length > 0) {
+      this.waiting.push(chunk);
+      this.waitingBytes += chunk.length;
     }
     this.pump();
-    return this.waiting.length === 0;
+    return this.waitingBytes < BRIDGE_CHUNK_BYTES;
   }
 
   onDrain(resume: () => void): void {
@@ -81,15 +97,25 @@ export class BridgeReply implements AgentReply {
   /** Resolves once `proxy.end` went out (after every waiting chunk); rejects if the request was cancelled first. */
   end(): Promise<void> {
     this.ending = true;
+    const head = this.heldHead;
+    if (head !== null && !this.closed && this.waitingBytes <= BRIDGE_CHUNK_BYTES) {
+      this.heldHead = null;
+      this.closed = true;
+      this.stopStallWatch();
+      this.send({ type: 'event', event: 'proxy.answer', requestId: this.requestId, ...head, data: this.takeChunk().toString('base64') });
+      this.resolveEnd();
+      return this.ended;
+    }
+    this.sendHead();
     this.pump();
     return this.ended;
   }
 
   abort(error: KeygateError): void {
     if (this.closed) return;
+    this.sendHead();
     this.closed = true;
-    this.waiting.length = 0;
-    this.stopStallWatch();
+    this.dropWaiting();
     this.send({ type: 'event', event: 'proxy.error', requestId: this.requestId, error: errorBody(error.code, error.detail) });
     this.rejectEnd(error);
   }
@@ -98,32 +124,66 @@ export class BridgeReply implements AgentReply {
   cancel(): void {
     if (this.closed) return;
     this.closed = true;
-    this.waiting.length = 0;
-    this.stopStallWatch();
+    this.heldHead = null;
+    this.dropWaiting();
     this.rejectEnd(new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.'));
+  }
+
+  private sendHead(): void {
+    const head = this.heldHead;
+    if (head === null || this.closed) return;
+    this.heldHead = null;
+    this.send({ type: 'event', event: 'proxy.head', requestId: this.requestId, ...head });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.closed || this.heldHead !== null) return;
+    while (this.waitingBytes > 0 && this.unacknowledged < this.window) {
+      this.unacknowledged += 1;
+      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, data: this.takeChunk().toString('base64') });
+    }
+    // Bytes left over wait for credit: a page that never grants any is let go after `stall.ms`.
+    if (this.waitingBytes > 0 && this.stall !== null) this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);
+    if (this.waitingBytes === 0 && this.ending) {
+      this.closed = true;
+      this.stopStallWatch();
+      this.send({ type: 'event', event: 'proxy.end', requestId: this.requestId });
+      this.resolveEnd();
+      return;
+    }
+    if (this.waitingBytes < BRIDGE_CHUNK_BYTES) for (const resume of this.drainListeners.splice(0)) resume();
+  }
+
+  /** Up to BRIDGE_CHUNK_BYTES of the waiting bytes, in order, as one buffer. */
+  private takeChunk(): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    while (this.waiting.length > 0 && size < BRIDGE_CHUNK_BYTES) {
+      const first = this.waiting[0]!;
+      const room = BRIDGE_CHUNK_BYTES - size;
+      if (first.length <= room) {
+        parts.push(first);
+        this.waiting.shift();
+        size += first.length;
+      } else {
+        parts.push(first.subarray(0, room));
+        this.waiting[0] = first.subarray(room);
+        size += room;
+      }
+    }
+    this.waitingBytes -= size;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+
+  private dropWaiting(): void {
+    this.waiting.length = 0;
+    this.waitingBytes = 0;
+    this.stopStallWatch();
   }
 
   private stopStallWatch(): void {
     if (this.stalled !== null) clearTimeout(this.stalled);
     this.stalled = null;
-  }
-
-  private pump(): void {
-    if (this.closed) return;
-    while (this.waiting.length > 0 && this.unacknowledged < this.window) {
-      this.unacknowledged += 1;
-      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, data: this.waiting.shift()! });
-    }
-    if (this.waiting.length > 0) {
-      this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);
-      return;
-    }
-    if (this.ending) {
-      this.closed = true;
-      this.send({ type: 'event', event: 'proxy.end', requestId: this.requestId });
-      this.resolveEnd();
-      return;
-    }
-    for (const resume of this.drainListeners.splice(0)) resume();
   }
 }

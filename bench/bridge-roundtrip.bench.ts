@@ -1,0 +1,230 @@
+/**
+ * Browser agents' round trip, end to end: headless Chromium with the real built extension and host,
+ * a page on a granted loopback origin (served by a local HTTP server) calling `window.keygate.fetch`
+ * → content script → background → native port → the host's pipeline → the mock upstream (its own
+ * process, which refuses any request without the real key) and back.
+ *
+ * Baselines in the same run, against the same host and upstream:
+ * - node-http: the same request over HTTP to the proxy from Node (undici, one kept-alive connection,
+ *   a `pk_` key) — the first front door;
+ * - page-http: the page's own `fetch` to the HTTP proxy with that `pk_` key, possible because the
+ *   policy allow-lists the page's origin (`[proxy] allowed_origins`; CORS preflights are cached
+ *   for 600 s) — the same browser, without the extension in between.
+ * Small requests are `GET /openai/v1/models` (≈ 230 bytes back), timed in alternating blocks so
+ * drift on the shared cores hits every arm alike; `/_keygate/status` (no upstream) is timed too, to
+ * tell the transport's cost from the upstream hop. The streamed answer is a 5 MiB file download,
+ * read chunk by chunk and checked by SHA-256 after the clock stops.
+ */
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'puppeteer-core';
+import { Pool } from 'undici';
+import { launchKeygateBrowser } from '../scripts/keygate-browser';
+import { startAgentWebApp } from '../tests/e2e/browser-agent-fixtures';
+import { addApiKey, applyPolicy, createAgentKey, createVault, grantAccess, proxyPort } from '../tests/e2e/popup-driver';
+import { DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, MODELS_ANSWER, UPSTREAM_KEY } from './proxy-workload';
+import { MOCK_UPSTREAM_SERVER, startServerProcess } from './server-process';
+import { percentile, round, summarizeLatency } from './stats';
+
+const SMALL = { warmup: 50, block: 50, rounds: 6 };
+const STREAM_RUNS = 5;
+/** Issue #11's goals for the bridged arm. */
+const GOALS = { smallP50Ms: 1.5, streamMBps: 25 };
+
+const MODELS_PATH = '/openai/v1/models';
+const STATUS_PATH = '/_keygate/status';
+const FILE_PATH = `/openai${DOWNLOAD_PATH}`;
+
+type ArmName = 'bridged' | 'page-http' | 'node-http';
+const ARMS: ArmName[] = ['bridged', 'page-http', 'node-http'];
+
+interface Target {
+  path: string;
+  /** The answer a call must get, checked on every call (the status answer differs per caller: only its status is checked). */
+  body: string | null;
+}
+
+/** One download's figures, from whichever side read it. */
+interface Download {
+  ms: number;
+  bytes: number;
+  sha256: string;
+}
+
+const EXPECTED_DOWNLOAD_SHA256 = (() => {
+  const hash = createHash('sha256');
+  for (let sent = 0; sent < DOWNLOAD_BYTES; sent += DOWNLOAD_BLOCK.length) hash.update(DOWNLOAD_BLOCK.subarray(0, Math.min(DOWNLOAD_BLOCK.length, DOWNLOAD_BYTES - sent)));
+  return hash.digest('hex');
+})();
+
+declare const window: { keygate: { fetch: typeof fetch }; keygateReady: Promise<boolean> };
+
+/** Runs in the page: `count` sequential calls of one arm, each read to its end; the samples in ms. */
+function timeInPage(page: Page, arm: ArmName, proxyOrigin: string, agentKey: string, target: Target, count: number): Promise<number[]> {
+  return page.evaluate(
+    async (armName, origin, key, path, body, n) => {
+      const call = armName === 'bridged' ? () => window.keygate.fetch(path) : () => fetch(origin + path, { headers: { authorization: `Bearer ${key}` } });
+      const samples: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        const response = await call();
+        const text = await response.text();
+        samples.push(performance.now() - start);
+        if (response.status !== 200 || (body !== null && text !== body)) throw new Error(`${armName} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
+      }
+      return samples;
+    },
+    arm,
+    proxyOrigin,
+    agentKey,
+    target.path,
+    target.body,
+    count,
+  );
+}
+
+async function timeFromNode(pool: Pool, agentKey: string, target: Target, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const response = await pool.request({ method: 'GET', path: target.path, headers: { authorization: `Bearer ${agentKey}` } });
+    const text = await response.body.text();
+    samples.push(performance.now() - start);
+    if (response.statusCode !== 200 || (target.body !== null && text !== target.body)) throw new Error(`node-http ${target.path}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+  }
+  return samples;
+}
+
+function downloadInPage(page: Page, arm: ArmName, proxyOrigin: string, agentKey: string): Promise<Download> {
+  return page.evaluate(
+    async (armName, origin, key, path) => {
+      const start = performance.now();
+      const response = armName === 'bridged' ? await window.keygate.fetch(path) : await fetch(origin + path, { headers: { authorization: `Bearer ${key}` } });
+      if (response.status !== 200 || response.body === null) throw new Error(`${armName} download: HTTP ${response.status}`);
+      const reader = response.body.getReader();
+      const parts: Uint8Array[] = [];
+      let bytes = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        bytes += value.length;
+      }
+      const ms = performance.now() - start;
+      const whole = new Uint8Array(bytes);
+      let at = 0;
+      for (const part of parts) {
+        whole.set(part, at);
+        at += part.length;
+      }
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', whole));
+      return { ms, bytes, sha256: Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('') };
+    },
+    arm,
+    proxyOrigin,
+    agentKey,
+    FILE_PATH,
+  );
+}
+
+async function downloadFromNode(pool: Pool, agentKey: string): Promise<Download> {
+  const start = performance.now();
+  const response = await pool.request({ method: 'GET', path: FILE_PATH, headers: { authorization: `Bearer ${agentKey}` } });
+  if (response.statusCode !== 200) throw new Error(`node-http download: HTTP ${response.statusCode}`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { ms: performance.now() - start, bytes, sha256: hash.digest('hex') };
+}
+
+const median = (values: readonly number[]) => percentile(values, 50);
+
+export async function benchBridgeRoundTrip() {
+  const upstream = await startServerProcess(fileURLToPath(MOCK_UPSTREAM_SERVER));
+  const webApp = await startAgentWebApp();
+  const keygate = await launchKeygateBrowser();
+  let pool: Pool | undefined;
+  try {
+    const pageOrigin = webApp.origin('127.0.0.1');
+    const popup = await keygate.openExtensionPage('popup.html');
+    await createVault(popup);
+    await addApiKey(popup, 'openai', 'bench', UPSTREAM_KEY);
+    const options = await keygate.openExtensionPage('options.html');
+    await applyPolicy(options, `[proxy]\nport = 0\nallowed_origins = ["${pageOrigin}"]\n[services.openai]\nbase_url = "${upstream.origin}"\n`);
+    const proxyOrigin = `http://127.0.0.1:${await proxyPort(options)}`;
+    const { key: agentKey } = await createAgentKey(options, 'bench', ['openai']);
+    await grantAccess(options, 'site', pageOrigin, ['openai']);
+    await popup.close();
+
+    const page = await keygate.browser.newPage();
+    await page.goto(`${pageOrigin}/`);
+    await page.evaluate(() => window.keygateReady);
+    await page.bringToFront();
+    pool = new Pool(proxyOrigin, { connections: 1, keepAliveTimeout: 60_000 });
+    const nodePool = pool;
+
+    const timeArm = (arm: ArmName, target: Target, count: number) =>
+      arm === 'node-http' ? timeFromNode(nodePool, agentKey, target, count) : timeInPage(page, arm, proxyOrigin, agentKey, target, count);
+
+    const small = async (target: Target) => {
+      const samples: Record<ArmName, number[]> = { bridged: [], 'page-http': [], 'node-http': [] };
+      for (const arm of ARMS) await timeArm(arm, target, SMALL.warmup);
+      for (let round = 0; round < SMALL.rounds; round++) {
+        const order = round % 2 === 0 ? ARMS : [...ARMS].reverse();
+        for (const arm of order) samples[arm].push(...(await timeArm(arm, target, SMALL.block)));
+      }
+      return Object.fromEntries(ARMS.map((arm) => [arm, summarizeLatency(samples[arm])])) as Record<ArmName, ReturnType<typeof summarizeLatency>>;
+    };
+    const models = await small({ path: MODELS_PATH, body: MODELS_ANSWER });
+    const status = await small({ path: STATUS_PATH, body: null });
+
+    const downloads: Record<ArmName, Download[]> = { bridged: [], 'page-http': [], 'node-http': [] };
+    for (const arm of ARMS) await (arm === 'node-http' ? downloadFromNode(nodePool, agentKey) : downloadInPage(page, arm, proxyOrigin, agentKey));
+    for (let run = 0; run < STREAM_RUNS; run++) {
+      for (const arm of run % 2 === 0 ? ARMS : [...ARMS].reverse()) {
+        const download = arm === 'node-http' ? await downloadFromNode(nodePool, agentKey) : await downloadInPage(page, arm, proxyOrigin, agentKey);
+        if (download.bytes !== DOWNLOAD_BYTES || download.sha256 !== EXPECTED_DOWNLOAD_SHA256) throw new Error(`${arm} download arrived wrong: ${download.bytes} bytes, sha256 ${download.sha256}`);
+        downloads[arm].push(download);
+      }
+    }
+    const mbps = (arm: ArmName) => round(DOWNLOAD_BYTES / 1e6 / (median(downloads[arm].map((download) => download.ms)) / 1000), 1);
+    const stream = Object.fromEntries(ARMS.map((arm) => [arm, { megabytesPerSecond: mbps(arm), runsMs: downloads[arm].map((download) => round(download.ms, 1)) }])) as Record<
+      ArmName,
+      { megabytesPerSecond: number; runsMs: number[] }
+    >;
+
+    const smallP50 = models.bridged.p50Ms;
+    const streamMBps = stream.bridged.megabytesPerSecond;
+    return {
+      name: 'bridge-roundtrip',
+      small: {
+        request: `GET ${MODELS_PATH}`,
+        arms: models,
+        bridgedOverNodeHttpP50: round(smallP50 / models['node-http'].p50Ms, 2),
+        bridgedOverPageHttpP50: round(smallP50 / models['page-http'].p50Ms, 2),
+        addedOverNodeHttpP50Ms: round(smallP50 - models['node-http'].p50Ms),
+      },
+      statusNoUpstream: { request: `GET ${STATUS_PATH}`, arms: status },
+      stream5MiB: {
+        request: `GET ${FILE_PATH}`,
+        bytes: DOWNLOAD_BYTES,
+        runs: STREAM_RUNS,
+        arms: stream,
+        bridgedOverNodeHttp: round(streamMBps / stream['node-http'].megabytesPerSecond, 2),
+        bridgedOverPageHttp: round(streamMBps / stream['page-http'].megabytesPerSecond, 2),
+      },
+      goals: {
+        smallP50Ms: { measured: smallP50, target: `≤ ${GOALS.smallP50Ms}`, met: smallP50 <= GOALS.smallP50Ms },
+        streamMBps: { measured: streamMBps, target: `≥ ${GOALS.streamMBps}`, met: streamMBps >= GOALS.streamMBps },
+      },
+    };
+  } finally {
+    await pool?.close();
+    await keygate.close();
+    await webApp.close();
+    await upstream.stop();
+  }
+}
