@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
+import { chartLegend, choose, hoverChart, waitForLegendValue, waitForRowCount } from './activity-driver';
 import { addApiKey, applyPolicy, click, createAgentKey, createVault, openOptionsSection, proxyPort, waitForTestId } from './popup-driver';
 
 const PROVIDER_KEY = 'sk-test-FAKE-activity-provider-0001';
@@ -46,30 +47,6 @@ async function call(method: string, path: string): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${agentKey}` } });
   await response.arrayBuffer();
   return response.status;
-}
-
-type Row = { agent: string | null; decision: string | null; status: string | null; cells: string[] };
-
-async function rows(page: Page): Promise<Row[]> {
-  return page.$$eval('[data-testid="activity-row"]', (trs) =>
-    trs.map((tr) => ({
-      agent: tr.getAttribute('data-agent'),
-      decision: tr.getAttribute('data-decision'),
-      status: tr.getAttribute('data-status'),
-      cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim() ?? ''),
-    })),
-  );
-}
-
-/** Waits until the table shows exactly `count` rows (the host answers asynchronously). */
-async function waitForRowCount(page: Page, count: number): Promise<Row[]> {
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="activity-row"]').length === n, { timeout: 30_000 }, count);
-  return rows(page);
-}
-
-async function choose(page: Page, testId: string, value: string): Promise<void> {
-  await page.bringToFront();
-  await page.select(`[data-testid="${testId}"]`, value);
 }
 
 describe('Activity and Overview, after real proxied calls', () => {
@@ -170,10 +147,7 @@ describe('Activity and Overview, after real proxied calls', () => {
       expect(size[0]).toBeGreaterThan(200);
       expect(size[1]).toBeGreaterThan(100);
     }
-    const legend = (chart: string) =>
-      options.$$eval(`[data-testid="${chart}"] .u-legend .u-series`, (series) =>
-        series.map((entry) => [entry.querySelector('.u-label')?.textContent ?? '', entry.querySelector('.u-value')?.textContent ?? '']),
-      );
+    const legend = (chart: string) => chartLegend(options, chart);
     // Away from the bars, the legends total the whole window.
     expect(await legend('chart-requests')).toEqual([
       ['Hour', 'whole window'],
@@ -185,14 +159,14 @@ describe('Activity and Overview, after real proxied calls', () => {
     ]);
 
     // Hovering the current hour's bar (the last of 24) shows its counts in the legend.
-    await hover(options, 'chart-requests', 0.995);
+    await hoverChart(options, 'chart-requests', 0.995);
     await waitForLegendValue(options, 'chart-requests');
     expect((await legend('chart-requests'))[1]).toEqual(['openai', '4']);
-    await hover(options, 'chart-refusals', 0.995);
+    await hoverChart(options, 'chart-refusals', 0.995);
     await waitForLegendValue(options, 'chart-refusals');
     expect((await legend('chart-refusals'))[1]).toEqual(['ENDPOINT_BLOCKED', '2']);
     // One agent: its bar sits in the middle; the legend splits its requests by outcome.
-    await hover(options, 'chart-agents', 0.5);
+    await hoverChart(options, 'chart-agents', 0.5);
     await waitForLegendValue(options, 'chart-agents');
     expect(await legend('chart-agents')).toEqual([
       ['Agent', AGENT_NAME],
@@ -233,21 +207,6 @@ describe('Activity and Overview, after real proxied calls', () => {
     expect(newest).toEqual(['/openai/v1/files/late-2', '/openai/v1/models/late-1']);
   });
 });
-
-async function hover(page: Page, chart: string, fraction: number): Promise<void> {
-  await page.bringToFront();
-  const over = (await page.$(`[data-testid="${chart}"] .u-over`))!;
-  // The mouse reaches only what is in the viewport; uPlot re-reads its position on scroll.
-  await over.evaluate((element) => element.scrollIntoView({ block: 'center' }));
-  const box = await over.boundingBox();
-  await page.mouse.move(box!.x + 2, box!.y + 2);
-  await page.mouse.move(box!.x + box!.width * fraction, box!.y + box!.height / 2, { steps: 4 });
-}
-
-/** uPlot fills the legend from the hovered bar on its next frame. */
-async function waitForLegendValue(page: Page, chart: string): Promise<void> {
-  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"] .u-legend .u-series:nth-child(2) .u-value`)?.textContent !== '—', { timeout: 10_000 }, chart);
-}
 
 /** What the page downloads when `action` runs, read from a throwaway folder once the browser says it is complete. */
 async function downloaded(action: () => Promise<void>): Promise<string> {

@@ -59,7 +59,12 @@ export async function startAgentWebApp(): Promise<AgentWebApp> {
   return {
     port,
     origin: (host) => `http://${host}:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // The browser keeps idle keep-alive sockets open; close would wait for them for minutes.
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
+import { activityRows, categoryLegends, choose, waitForRowCount } from './activity-driver';
 import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
 import { addApiKey, applyPolicy, click, createVault, grantAccess, lockVault, MASTER_PASSWORD, openOptionsSection, unlock, waitForProxyReady, waitForTestId } from './popup-driver';
 
@@ -60,7 +61,7 @@ beforeAll(async () => {
   await createVault(popup);
   await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
   options = await keygate.openExtensionPage('options.html');
-  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
+  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\nblocked_endpoints = ["DELETE /v1/files/*"]\n`);
 });
 
 afterAll(async () => {
@@ -246,5 +247,80 @@ describe('Revoke everything (Backup & security)', () => {
     await openOptionsSection(options!, 'sites');
     await waitForTestId(options!, '[data-testid="grant-list"]:empty');
     await Promise.all([page.close(), agentPage.close()]);
+  });
+});
+
+describe('Activity and Overview, after a granted page’s bridged calls', () => {
+  it('lists a forwarded and a refused call under the site’s grant, filters by it, charts it; the grant row shows its last use', async () => {
+    // A second origin, so every line under its grant is one this test made.
+    const secondApp = await startAgentWebApp();
+    try {
+      const origin = secondApp.origin('127.0.0.1');
+      const identity = `site:${origin}`;
+      const completion = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }) };
+      await grant('site', origin, ['openai']);
+      const lastUsed = () => options!.$eval(`[data-testid="grant"][data-subject="${origin}"] [data-testid="grant-last-used"]`, (el) => el.textContent ?? '');
+      expect(await lastUsed()).toMatch(/never used$/);
+
+      // Another grant calls too, so filtering by this one has lines to leave out.
+      const otherOrigin = webApp!.origin('127.0.0.1');
+      await grant('site', otherOrigin, ['openai']);
+      const otherPage = await openAgentPage(otherOrigin);
+      await otherPage.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+      expect(await otherPage.evaluate(async (init) => (await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/chat/completions', init)).status, completion)).toBe(200);
+      await otherPage.close();
+
+      const page = await openAgentPage(origin);
+      await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+      const answers = await page.evaluate(async (init) => {
+        const { keygate } = window as unknown as { keygate: { fetch: typeof fetch } };
+        const forwarded = await keygate.fetch('/openai/v1/chat/completions', init);
+        const refused = await keygate.fetch('/openai/v1/files/file-abc', { method: 'DELETE' });
+        return [forwarded.status, refused.status, ((await refused.json()) as { error: { code: string } }).error.code];
+      }, completion);
+      expect(answers).toEqual([200, 403, 'ENDPOINT_BLOCKED']);
+      expect(upstream!.received.at(-1)?.url).toBe('/v1/chat/completions');
+      await page.close();
+
+      await openOptionsSection(options!, 'activity');
+      // Newest first: this test's two calls on top of the other grant's line (and earlier tests' lines).
+      await options!.waitForFunction((agent) => document.querySelectorAll(`[data-testid="activity-row"][data-agent="${agent}"]`).length === 2, { timeout: 30_000 }, identity);
+      const everyone = await activityRows(options!);
+      expect(everyone.length).toBeGreaterThan(2);
+      const listed = everyone.slice(0, 2);
+      expect(listed.map(({ agent, decision, status }) => ({ agent, decision, status }))).toEqual([
+        { agent: identity, decision: 'blocked', status: '403' },
+        { agent: identity, decision: 'allowed', status: '200' },
+      ]);
+      // time, agent, service, method, path, status, decision
+      expect(listed[0]!.cells.slice(1, 7)).toEqual([identity, 'openai', 'DELETE', '/openai/v1/files/file-abc', '403', 'RefusedENDPOINT_BLOCKED']);
+      expect(listed[1]!.cells.slice(1, 7)).toEqual([identity, 'openai', 'POST', '/openai/v1/chat/completions', '200', 'Forwarded']);
+
+      await choose(options!, 'filter-agent', identity);
+      expect((await waitForRowCount(options!, 2)).map((row) => [row.agent, row.decision])).toEqual([
+        [identity, 'blocked'],
+        [identity, 'allowed'],
+      ]);
+      await choose(options!, 'filter-decision', 'blocked');
+      expect((await waitForRowCount(options!, 1))[0]!.cells[4]).toBe('/openai/v1/files/file-abc');
+      await click(options!, 'clear-filters');
+      await waitForRowCount(options!, everyone.length);
+
+      await openOptionsSection(options!, 'overview');
+      await options!.waitForSelector('[data-testid="chart-agents"] .u-over', { timeout: 30_000 });
+      expect(await categoryLegends(options!, 'chart-agents', 16)).toContainEqual([
+        ['Agent', identity],
+        ['failed', '0'],
+        ['refused', '1'],
+        ['forwarded', '1'],
+      ]);
+
+      await options!.reload();
+      await openOptionsSection(options!, 'sites');
+      await options!.waitForFunction((subject) => /last used \S/.test(document.querySelector(`[data-testid="grant"][data-subject="${subject}"] [data-testid="grant-last-used"]`)?.textContent ?? ''), { timeout: 30_000 }, origin);
+      expect(await lastUsed()).not.toContain('never used');
+    } finally {
+      await secondApp.close();
+    }
   });
 });
