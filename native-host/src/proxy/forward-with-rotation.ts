@@ -14,6 +14,7 @@ import { buildUpstreamHeaders } from './forward-headers';
 import { methodOverrideProblem } from './method-override';
 import type { ProxyServices } from './proxy-services';
 import { Refusal } from './refusal';
+import { encodedSecretForms } from './encoded-secret-forms';
 import { ScrubbingReply } from './response-relay';
 import type { AdmissionCall, ForwardCall, ServiceHandler } from './service-handler';
 
@@ -42,6 +43,9 @@ function rulesFor(rules: EndpointRules): CompiledEndpointRules {
   }
   return compiled;
 }
+
+/** One derivation for every credential, so the vault's kept spellings are found again by identity. */
+const spellingsOf = (secret: Uint8Array) => encodedSecretForms([secret]);
 
 export class KeyInjectionHandler implements ServiceHandler<null> {
   readonly entryAccess = 'use';
@@ -95,6 +99,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     for (const id of order) {
       meter.credentialId = id;
       const dead = await services.vault.withOpenCredential(id, async (secret) => {
+        const scrub = { patterns: [secret, ...services.vault.derivedFromSecret(id, secret, spellingsOf)], owned: [] };
         const headers = buildUpstreamHeaders(request.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
         const call = {
           origin,
@@ -105,7 +110,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
           timeoutMs: services.policy.proxy.upstreamTimeoutSeconds * 1000,
           upstreamProxy: target.upstreamProxy ?? services.policy.proxy.upstreamProxy,
         };
-        const outcome = await services.upstream.relay(call, { sink: new ScrubbingReply(reply, [secret], target.allowRanges), signal: request.signal, inspection });
+        const outcome = await services.upstream.relay(call, { sink: new ScrubbingReply(reply, scrub, target.allowRanges), signal: request.signal, inspection });
         services.onCredentialUsed(id);
         if (outcome.kind === 'dropped') return `HTTP ${outcome.status}`;
         // With no other key to try the answer went to the agent as it was; a dead-key status still counts.
