@@ -47,7 +47,7 @@ export class HttpFrontDoor {
       headers: req.headers,
       body: bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
       signal: agentGone.signal,
-      caller: { kind: 'agent-key-in-headers' },
+      caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
     if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}), new Refusal(guard.code, guard.detail));
