@@ -126,3 +126,40 @@ describe('a streamed answer', () => {
     expect(line).toMatchObject({ decision: 'error', reason: 'UPSTREAM_UNREACHABLE', status: 200 });
   });
 });
+
+describe('a request body on its way upstream', () => {
+  /** POSTs `body` through the proxy, announcing its length or not (chunked); what the upstream received. */
+  async function upload(body: Buffer, announceLength: boolean) {
+    upstream.reset();
+    upstream.setHandler((_request, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    const headers: Record<string, string> = { authorization: `Bearer ${proxy.agentKeys.streamer}`, 'content-type': 'application/json' };
+    headers[announceLength ? 'content-length' : 'transfer-encoding'] = announceLength ? String(body.length) : 'chunked';
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: proxy.port, method: 'POST', path: '/openai/v1/chat/completions', headers }, (res) => {
+        res.resume();
+        res.once('end', resolve);
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+    const [received] = upstream.received;
+    return received!;
+  }
+
+  it('arrives with its length when the agent announced a small one (sent whole, with the head), and streams otherwise', async () => {
+    const small = Buffer.from('{"model":"m","messages":[{"role":"user","content":"Say hi in one word."}]}');
+    const announced = await upload(small, true);
+    expect(announced.headers['content-length']).toBe(String(small.length));
+    expect(announced.headers['transfer-encoding']).toBeUndefined();
+    expect(announced.body).toBe(small.toString('utf8'));
+
+    const large = Buffer.alloc(256 * 1024, 'y');
+    const streamed = await upload(large, true);
+    expect(streamed.headers['transfer-encoding']).toBe('chunked');
+    expect(streamed.body.length).toBe(large.length);
+
+    const unannounced = await upload(small, false);
+    expect(unannounced.headers['transfer-encoding']).toBe('chunked');
+    expect(unannounced.body).toBe(small.toString('utf8'));
+  });
+});

@@ -205,6 +205,33 @@ describe('AgentRegistry', () => {
     expect(comparisons.count).toBe(5);
   });
 
+  it('recognises the key a connection proved with one constant-time comparison, and searches again for another key, connection or agent list', async () => {
+    const agents = await Promise.all(Array.from({ length: 5 }, () => agentRecord()));
+    const [first, second] = agents;
+    if (!first || !second) throw new Error('no agents');
+    const registry = new AgentRegistry();
+    registry.replace(agents.map(({ record }) => record));
+    const connection = {};
+
+    expect(registry.authenticate(first.key, T0, connection)).toEqual({ ok: true, agent: first.record });
+    comparisons.count = 0;
+    expect(registry.authenticate(first.key, T0, connection)).toEqual({ ok: true, agent: first.record });
+    expect(comparisons.count).toBe(1);
+
+    comparisons.count = 0;
+    expect(registry.authenticate(second.key, T0, connection)).toEqual({ ok: true, agent: second.record });
+    expect(registry.authenticate(first.key, T0, {})).toEqual({ ok: true, agent: first.record });
+    // Another key on the connection: the kept one, then the full search; another connection: the full search.
+    expect(comparisons.count).toBe(1 + 5 + 5);
+
+    registry.replace([{ ...second.record, enabled: false }]);
+    comparisons.count = 0;
+    expect(registry.authenticate(second.key, T0, connection)).toEqual({ ok: false, code: 'AGENT_KEY_INVALID', reason: 'disabled' });
+    expect(registry.authenticate(first.key, T0, connection)).toEqual({ ok: false, code: 'AGENT_KEY_INVALID', reason: 'unknown' });
+    // The disabled agent's search (one stored key), then the other key: the kept one, and a search.
+    expect(comparisons.count).toBe(1 + 1 + 1);
+  });
+
   it('forgets keys that a replace no longer lists', async () => {
     const kept = await agentRecord();
     const revoked = await agentRecord();

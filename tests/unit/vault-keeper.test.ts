@@ -259,4 +259,31 @@ describe('VaultKeeper', () => {
     keeper.unlock(dataKey, [sealedRecord(dataKey, 'sk-test-FAKE-0001')], IDLE_MS);
     await expect(keeper.withOpenCredential(newRecordId(), () => 'never')).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
   });
+
+  it('keeps bytes derived from a secret per credential, and zeroes them when the record changes or the vault locks', async () => {
+    const { keeper } = keeperWithVisibleKeys();
+    const dataKey = generateDataKey();
+    const record = sealedRecord(dataKey, 'sk-test-FAKE-0001');
+    keeper.unlock(dataKey, [record], IDLE_MS);
+    let derivations = 0;
+    const reversed = (secret: Uint8Array) => {
+      derivations += 1;
+      return [Uint8Array.from(secret).reverse()];
+    };
+    const derive = () => keeper.withOpenCredential(record.id, (secret) => keeper.derivedFromSecret(record.id, secret, reversed));
+
+    const first = await derive();
+    expect(decoder.decode(first[0])).toBe('1000-EKAF-tset-ks');
+    expect(await derive()).toBe(first);
+    expect(derivations).toBe(1);
+
+    keeper.putCredential(sealedRecord(dataKey, 'sk-test-FAKE-0002', record.id));
+    expect(isAllZero(first[0]!)).toBe(true);
+    const afterChange = await derive();
+    expect(decoder.decode(afterChange[0])).toBe('2000-EKAF-tset-ks');
+    expect(derivations).toBe(2);
+
+    keeper.lock('request');
+    expect(isAllZero(afterChange[0]!)).toBe(true);
+  });
 });

@@ -2,10 +2,12 @@
  * One rotated JSON-lines file. `appendLine` is called on the request path, so it only queues a line;
  * one write carries everything queued within a short window (the first line waits at most
  * BATCH_WINDOW_MS). Writing each request's line alone cost a sequential agent more than the rest of
- * the proxy did. A failing disk is reported once and never reaches the proxy: an agent's request
+ * the proxy did. The file stays open between batches, its size tracked here; one stat per batch
+ * checks that the path still names it (a file removed or replaced behind the writer is reopened, or
+ * its failure reported), instead of opening and closing it for every batch. A failing disk is reported once and never reaches the proxy: an agent's request
  * must not fail because its audit line could not be written.
  */
-import { appendFile, chmod, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { orWhenMissing } from './audit-files';
@@ -35,6 +37,8 @@ export class AuditFileWriter {
   private draining: Promise<void> | null = null;
   /** Lines lost since the first unreported failure; null while writes succeed. */
   private droppedSinceFailure: number | null = null;
+  /** The file being appended to, while it is the one at `path`. */
+  private file: { handle: FileHandle; ino: number; size: number } | null = null;
 
   private constructor(private readonly settings: AuditFileSettings) {
     this.path = join(settings.directory, settings.fileName);
@@ -65,6 +69,12 @@ export class AuditFileWriter {
     return this.draining ?? Promise.resolve();
   }
 
+  /** Writes what is queued and closes the file; a later line opens it again. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.closeFile();
+  }
+
   noteFailure(error: unknown, dropped: number): void {
     if (this.droppedSinceFailure === null) {
       this.droppedSinceFailure = 0;
@@ -88,16 +98,46 @@ export class AuditFileWriter {
     const { directory, fileName, maxFileBytes, keepFiles } = this.settings;
     let written = 0;
     try {
-      const fileBytes = await orWhenMissing(stat(this.path).then((stats) => stats.size), 0);
-      for (const chunk of planAuditChunks(fileBytes, lines, maxFileBytes)) {
-        if (chunk.rotateFirst) await rotateAuditFiles(directory, fileName, keepFiles);
-        await appendFile(this.path, chunk.text, { mode: FILE_MODE });
+      let file = await this.currentFile();
+      for (const chunk of planAuditChunks(file.size, lines, maxFileBytes)) {
+        if (chunk.rotateFirst) {
+          await this.closeFile();
+          await rotateAuditFiles(directory, fileName, keepFiles);
+          file = await this.currentFile();
+        }
+        await file.handle.appendFile(chunk.text);
+        file.size += Buffer.byteLength(chunk.text);
         written += chunk.lineCount;
       }
       this.noteRecovery();
     } catch (error) {
+      await this.closeFile();
       this.noteFailure(error, lines.length - written);
     }
+  }
+
+  /** The open file, if the path still names it; else the file at the path, opened (created 0600) now. */
+  private async currentFile(): Promise<{ handle: FileHandle; ino: number; size: number }> {
+    if (this.file !== null) {
+      const atPath = await orWhenMissing(stat(this.path), null);
+      if (atPath?.ino === this.file.ino) return this.file;
+      await this.closeFile();
+    }
+    const handle = await open(this.path, 'a', FILE_MODE);
+    try {
+      const { ino, size } = await handle.stat();
+      this.file = { handle, ino, size };
+      return this.file;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const file = this.file;
+    this.file = null;
+    await file?.handle.close().catch(() => undefined);
   }
 
   private noteRecovery(): void {

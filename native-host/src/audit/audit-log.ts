@@ -105,7 +105,7 @@ export class AuditLog {
       if (this.countTimer !== null) clearTimeout(this.countTimer);
       this.writeUnauthenticated(this.sampler.drain());
     }
-    await this.flush();
+    await Promise.all([this.agents.close(), this.unauthenticated.close()]);
   }
 
   private writeUnauthenticated(records: AuditRecord[]): void {

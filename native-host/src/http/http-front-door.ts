@@ -58,9 +58,9 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
+      body: req.complete ? bodyParsedWithHead(req) : bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
       signal: agentGone.signal,
-      caller: { kind: 'agent-key-in-headers' },
+      caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
     if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone.signal, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
@@ -133,4 +133,12 @@ function asksForWebSocket(req: IncomingMessage): boolean {
   // Almost no request carries Upgrade: one property read is all the usual request pays.
   if (upgrade === undefined) return false;
   return /\bwebsocket\b/i.test(upgrade) && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.connection ?? '');
+}
+
+/**
+ * A small body usually arrives with the head and is parsed whole before the request reaches the
+ * front door: nothing is left to wait for, so it is read without the deadline's timer and race.
+ */
+async function* bodyParsedWithHead(req: IncomingMessage): AsyncGenerator<Buffer> {
+  for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) yield chunk;
 }

@@ -15,7 +15,10 @@ export type AgentHeaders = Readonly<Record<string, string | string[] | undefined
  * Who claims to be calling. Over HTTP the agent presents a `pk_` key in its headers; over the bridge
  * the extension has already established which grant (site or extension) is calling.
  */
-export type CallerClaim = { kind: 'agent-key-in-headers' } | { kind: 'grant'; grantId: string };
+export type CallerClaim =
+  /** `connection`: the transport the request came over (a socket), so a key it proved can be recognised cheaply. */
+  | { kind: 'agent-key-in-headers'; connection?: object }
+  | { kind: 'grant'; grantId: string };
 
 export interface AgentRequest {
   method: string;

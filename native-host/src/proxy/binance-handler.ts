@@ -3,7 +3,7 @@
  * gets only what it needs of the request (path, query, body, abort signal, a scrubbing reply).
  */
 import { type BinanceAdmission, type BinanceGateway } from '../binance/binance-gateway';
-import { ScrubbingReply } from './response-relay';
+import { patternsForOneAnswer, ScrubbingReply } from './response-relay';
 import type { AdmissionCall, ForwardCall, ServiceHandler } from './service-handler';
 
 export class BinanceHandler implements ServiceHandler<BinanceAdmission> {
@@ -26,7 +26,7 @@ export class BinanceHandler implements ServiceHandler<BinanceAdmission> {
         contentType: Array.isArray(contentType) ? contentType[0] : contentType,
         body: request.body,
         signal: request.signal,
-        scrubbedReply: (secrets) => new ScrubbingReply(reply, secrets),
+        scrubbedReply: (secrets) => new ScrubbingReply(reply, patternsForOneAnswer(secrets)),
         meter: record.meter,
         detail: record.detail,
       },

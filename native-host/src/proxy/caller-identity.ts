@@ -26,7 +26,7 @@ export function identifyCaller(services: ProxyServices, claim: CallerClaim, head
   }
   const presented = presentedAgentKey(headers);
   if (!presented.ok) throw new Refusal(presented.code);
-  const result = services.agents.authenticate(presented.key, services.now());
+  const result = services.agents.authenticate(presented.key, services.now(), claim.connection);
   if (!result.ok) throw new Refusal(result.code, result.reason === 'unknown' || result.reason === 'malformed' ? undefined : `The key is ${result.reason}.`);
   const { id, name, scopes, expiresAt } = result.agent;
   return { id, name, scopes, expiresAt };

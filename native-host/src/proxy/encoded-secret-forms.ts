@@ -8,9 +8,11 @@
  * the form for that alignment (padding falls outside them, so padded and unpadded texts both match).
  * A few bits at either end stay visible: at most the first and last two bytes of the secret.
  *
- * The forms are fresh arrays outside Buffer's shared pool, so the caller can wipe them when the
- * answer is done (`wipeForms`), as the vault wipes the secret itself. The strings they are built from
- * cannot be wiped; like the header value the forwarder builds from the secret, they live until collected.
+ * The forms are fresh arrays outside Buffer's shared pool, so their keeper can wipe them (`wipeForms`):
+ * the vault keeps a credential's forms while unlocked and wipes them with its subkey; Binance's are
+ * derived per answer and wiped at its end. The strings they are built from cannot be wiped; like the
+ * header value the forwarder builds from the secret, they live until collected, which is why they are
+ * derived once per credential rather than for every answer.
  */
 
 /** Shorter derived forms would also match innocent text; a key is far longer than this. */
@@ -65,7 +67,7 @@ function unpooledBytes(text: string): Uint8Array {
   return out;
 }
 
-/** One spelling as a table of 256 replacements, built once: forms are derived for every answer. */
+/** One spelling as a table of 256 replacements, built once. */
 const asTable = (spelling: ByteSpelling) => Array.from({ length: 256 }, (_unused, byte) => spelling(byte));
 const SECRET_TABLES = SECRET_SPELLINGS.map(asTable);
 const BASE64_TABLES = BASE64_SPELLINGS.map(asTable);

@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../../shared/errors';
 import type { DeadKeyRule, EndpointRules } from '../../../shared/policy/policy-types';
-import { declaredLengthExceeds, limitBody } from '../upstream/request-body';
+import { announcesSmallBody, collectBody, declaredLengthExceeds, limitBody } from '../upstream/request-body';
 import type { AnswerInspection } from '../upstream/upstream-relay';
 import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
@@ -14,6 +14,7 @@ import { buildUpstreamHeaders } from './forward-headers';
 import { methodOverrideProblem } from './method-override';
 import type { ProxyServices } from './proxy-services';
 import { Refusal } from './refusal';
+import { encodedSecretForms } from './encoded-secret-forms';
 import { ScrubbingReply } from './response-relay';
 import type { AdmissionCall, ForwardCall, ServiceHandler } from './service-handler';
 
@@ -42,6 +43,9 @@ function rulesFor(rules: EndpointRules): CompiledEndpointRules {
   }
   return compiled;
 }
+
+/** One derivation for every credential, so the vault's kept spellings are found again by identity. */
+const spellingsOf = (secret: Uint8Array) => encodedSecretForms([secret]);
 
 export class KeyInjectionHandler implements ServiceHandler<null> {
   readonly entryAccess = 'use';
@@ -72,11 +76,12 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
     let order = services.rotation.order(target.service, ids, target.rotation, services.now());
     // Only a request that may be sent twice is held in memory, while the host-wide budget lasts; a
-    // single-key request, or one past the budget, streams and is sent once.
+    // single-key request, or one past the budget, streams and is sent once, unless it announced a
+    // small body: read whole, it leaves with the request's head in one write instead of one per chunk.
     const capped = hasBody ? limitBody(request.body, maxBytes, countIn) : null;
     const held = capped !== null && order.length > 1 ? await services.retryBuffers.hold(capped) : null;
     if (held?.kind === 'streaming') order = order.slice(0, 1);
-    const body = held === null ? capped : held.kind === 'held' ? held.bytes : held.body;
+    const body = held !== null ? (held.kind === 'held' ? held.bytes : held.body) : capped !== null && announcesSmallBody(request.headers) ? await collectBody(capped) : capped;
     try {
       await this.tryInOrder(call, order, ids, body);
     } finally {
@@ -95,6 +100,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     for (const id of order) {
       meter.credentialId = id;
       const dead = await services.vault.withOpenCredential(id, async (secret) => {
+        const scrub = { patterns: [secret, ...services.vault.derivedFromSecret(id, secret, spellingsOf)], owned: [] };
         const headers = buildUpstreamHeaders(request.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
         const call = {
           origin,
@@ -105,7 +111,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
           timeoutMs: services.policy.proxy.upstreamTimeoutSeconds * 1000,
           upstreamProxy: target.upstreamProxy ?? services.policy.proxy.upstreamProxy,
         };
-        const outcome = await services.upstream.relay(call, { sink: new ScrubbingReply(reply, [secret], target.allowRanges), signal: request.signal, inspection });
+        const outcome = await services.upstream.relay(call, { sink: new ScrubbingReply(reply, scrub, target.allowRanges), signal: request.signal, inspection });
         services.onCredentialUsed(id);
         if (outcome.kind === 'dropped') return `HTTP ${outcome.status}`;
         // With no other key to try the answer went to the agent as it was; a dead-key status still counts.

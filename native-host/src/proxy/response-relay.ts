@@ -14,22 +14,25 @@ import { unscrubbableAnswer } from './unscrubbable-answer';
 
 /**
  * An upstream may echo the key in a header too (`www-authenticate`, debug headers). Header values are
- * latin1 strings of the received bytes, so the secret's bytes are matched the same way; longest first,
- * so a secret that contains another is replaced whole.
+ * latin1 strings of the received bytes, so they are searched as bytes, all values in one buffer (a
+ * newline never occurs inside a value, so no match spans two); the secrets never become strings.
+ * Most answers hold none, and are passed on unchanged after one search per pattern.
  */
-function scrubHeaderValues(headers: Record<string, string | string[]>, secrets: Uint8Array[]): Record<string, string | string[]> {
-  const live = secrets.filter((secret) => secret.length > 0);
+function scrubHeaderValues(headers: Record<string, string | string[]>, patterns: readonly Uint8Array[]): Record<string, string | string[]> {
+  const live = patterns.filter((pattern) => pattern.length > 0);
   if (live.length === 0) return headers;
-  const shortest = Math.min(...live.map((secret) => secret.length));
-  // Only made when some value is long enough to hold a secret (most answers have none).
-  let texts: string[] | null = null;
-  const scrub = (value: string) => {
-    if (value.length < shortest) return value;
-    texts ??= live
-      // A view, not a copy: a copy would land in Buffer's shared pool, where it can never be wiped.
-      .map((secret) => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1'))
-      .sort((a, b) => b.length - a.length);
-    return texts.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join('[REDACTED]') : text), value);
+  const shortest = Math.min(...live.map((pattern) => pattern.length));
+  const values: string[] = [];
+  for (const name in headers) {
+    const value = headers[name]!;
+    for (const text of Array.isArray(value) ? value : [value]) if (text.length >= shortest) values.push(text);
+  }
+  if (values.length === 0) return headers;
+  const all = Buffer.from(values.join('\n'), 'latin1');
+  if (!live.some((pattern) => all.indexOf(pattern) !== -1)) return headers;
+  const scrub = (text: string) => {
+    const scrubber = new SecretScrubber(live);
+    return Buffer.concat([scrubber.push(Buffer.from(text, 'latin1')), scrubber.finish()]).toString('latin1');
   };
   for (const name in headers) {
     const value = headers[name]!;
@@ -39,34 +42,45 @@ function scrubHeaderValues(headers: Record<string, string | string[]>, secrets: 
 }
 
 /**
+ * What one answer is scrubbed of: each secret and its encoded spellings (encoded-secret-forms.ts).
+ * `owned` are the spellings derived for this answer alone, wiped when it ends; the key-injection
+ * forwarder's come from the vault, which keeps them per credential and wipes them itself.
+ */
+export interface ScrubPatterns {
+  patterns: readonly Uint8Array[];
+  owned: readonly Uint8Array[];
+}
+
+/** Spellings derived for one answer (Binance's key pair), wiped at its end. */
+export function patternsForOneAnswer(secrets: readonly Uint8Array[]): ScrubPatterns {
+  const encoded = encodedSecretForms(secrets);
+  return { patterns: [...secrets, ...encoded], owned: encoded };
+}
+
+/**
  * Scrubs each secret and its encoded spellings (base64, percent, JSON; encoded-secret-forms.ts) from
  * the answer. An answer the scrubber cannot check — compressed, or a slice of a range the policy does
  * not allow — is refused at its head: `start` throws the catalogue error and nothing reaches the agent.
  */
 export class ScrubbingReply extends ReplyDecorator {
   private readonly scrubber: SecretScrubber;
-  /** Each secret and its encoded spellings; the spellings are this answer's copies, wiped at its end. */
-  private readonly patterns: Uint8Array[];
-  private readonly encoded: Uint8Array[];
 
   constructor(
     inner: AgentReply,
-    secrets: Uint8Array[],
+    private readonly scrub: ScrubPatterns,
     private readonly allowRanges = false,
   ) {
     super(inner);
-    this.encoded = encodedSecretForms(secrets);
-    this.patterns = [...secrets, ...this.encoded];
-    this.scrubber = new SecretScrubber(this.patterns);
+    this.scrubber = new SecretScrubber(scrub.patterns);
   }
 
   override start(status: number, upstreamHeaders: UpstreamHeaders): void {
     const refusal = unscrubbableAnswer(status, upstreamHeaders, this.allowRanges);
     if (refusal !== null) {
-      wipeForms(this.encoded);
+      wipeForms(this.scrub.owned);
       throw refusal;
     }
-    this.inner.start(status, scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.patterns));
+    this.inner.start(status, scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.scrub.patterns));
   }
 
   override write(chunk: Buffer): boolean {
@@ -75,13 +89,13 @@ export class ScrubbingReply extends ReplyDecorator {
 
   override async end(): Promise<void> {
     const tail = this.scrubber.finish();
-    wipeForms(this.encoded);
+    wipeForms(this.scrub.owned);
     if (tail.length > 0) this.inner.write(tail);
     return this.inner.end();
   }
 
   override abort(error: KeygateError): void {
-    wipeForms(this.encoded);
+    wipeForms(this.scrub.owned);
     this.inner.abort(error);
   }
 }

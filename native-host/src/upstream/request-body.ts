@@ -33,10 +33,28 @@ export async function* limitBody(body: RequestBody, maxBytes: number, onBytes: (
 }
 
 /** Reads a whole body into memory (for a request that may be retried with another key), capped. */
-export async function readBodyCapped(body: RequestBody, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
+export function readBodyCapped(body: RequestBody, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
+  return collectBody(limitBody(body, maxBytes, onBytes));
+}
+
+/** A body (already capped) read whole into one buffer. */
+export async function collectBody(body: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of limitBody(body, maxBytes, onBytes)) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  for await (const chunk of body) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * Bodies up to this size that announce their length are read whole before they are sent: the upstream
+ * gets head and body in one write (a typical chat completion is a few KiB), and the wait is one
+ * loopback read. Larger or unannounced bodies stream.
+ */
+export const ONE_WRITE_BODY_BYTES = 64 * 1024;
+
+export function announcesSmallBody(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  if (headers['transfer-encoding'] !== undefined) return false;
+  const declared = Number(headers['content-length']);
+  return Number.isSafeInteger(declared) && declared <= ONE_WRITE_BODY_BYTES;
 }
 
 /** A request that announces a body larger than the cap is refused before any of it is read. */

@@ -31,12 +31,20 @@ interface Session {
   sealed: Map<string, DecodedCredential | null>;
   /** Opens the records with per-record subkeys derived once; wiped with the key. */
   cipher: VaultXChaCha;
+  /** Bytes derived from a record's secret (its encoded spellings, for scrubbing); wiped with the record or the key. */
+  derived: Map<string, DerivedFromSecret>;
   /** Records that failed their integrity check: reported and kept (they can still be deleted), never used. */
   unusable: Set<string>;
   /** Service → its usable credential ids in rotation order; rebuilt after any change to the records. */
   idsByService: Map<string, string[]> | null;
   unlockedAt: number;
   idleLockMs: number;
+}
+
+/** What `derivedFromSecret` keeps for one record: the bytes, and which derivation made them. */
+interface DerivedFromSecret {
+  derive: (secret: Uint8Array) => Uint8Array[];
+  bytes: Uint8Array[];
 }
 
 export class VaultKeeper {
@@ -71,6 +79,7 @@ export class VaultKeeper {
       records: new Map(records.map((record) => [record.id, record])),
       sealed: new Map(records.map((record) => [record.id, decodeCredential(record.id, record.sealed)])),
       cipher: new VaultXChaCha(key),
+      derived: new Map(),
       unusable: new Set(),
       idsByService: null,
       unlockedAt: this.now(),
@@ -177,6 +186,23 @@ export class VaultKeeper {
     }
   }
 
+  /**
+   * Bytes derived from an opened secret that every answer needs (its encoded spellings, which the
+   * scrubber looks for): derived on the record's first use and kept, like the record's subkey, until
+   * the record is replaced or deleted or the vault locks, when they are zeroed. Deriving them for every
+   * answer cost more than the rest of the scrubbing. Call it inside `withOpenCredential(id, …)` with
+   * the secret it opened; arrays `derive` returns must be the caller's own (not Buffer's shared pool).
+   */
+  derivedFromSecret(id: string, secret: Uint8Array, derive: (secret: Uint8Array) => Uint8Array[]): readonly Uint8Array[] {
+    const session = this.requireSession();
+    const kept = session.derived.get(id);
+    if (kept !== undefined && kept.derive === derive) return kept.bytes;
+    if (kept !== undefined) wipeAll(kept.bytes);
+    const bytes = derive(secret);
+    session.derived.set(id, { derive, bytes });
+    return bytes;
+  }
+
   snapshot(): VaultStatus {
     const session = this.session;
     if (session === null) return { state: 'locked', credentialCount: 0, unlockedAt: null };
@@ -188,11 +214,14 @@ export class VaultKeeper {
     return this.session;
   }
 
-  /** Drops a record's decoded box and wipes the subkey derived for it. */
+  /** Drops a record's decoded box and wipes the subkey and the bytes derived for it. */
   private forgetSealed(session: Session, id: string): void {
     const decoded = session.sealed.get(id);
     if (decoded) session.cipher.forget(decoded.nonce);
     session.sealed.delete(id);
+    const derived = session.derived.get(id);
+    if (derived !== undefined) wipeAll(derived.bytes);
+    session.derived.delete(id);
   }
 
   /** Zeroes the key and drops the records; false when there was nothing to end. */
@@ -206,9 +235,15 @@ export class VaultKeeper {
     session.sealed.clear();
     session.unusable.clear();
     session.cipher.wipe();
+    for (const derived of session.derived.values()) wipeAll(derived.bytes);
+    session.derived.clear();
     session.idsByService = null;
     return true;
   }
+}
+
+function wipeAll(arrays: readonly Uint8Array[]): void {
+  for (const bytes of arrays) wipe(bytes);
 }
 
 function idsByService(records: ReadonlyMap<string, CredentialRecord>, unusable: ReadonlySet<string>): Map<string, string[]> {
