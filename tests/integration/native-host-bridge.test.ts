@@ -3,11 +3,11 @@
  * browser agent's request sent as `proxy.request` + `proxy.body`, the answer streamed back as events
  * under credit flow control, refusals as catalogue answers, and the port closing cancels an open
  * request (the upstream sees its connection closed, the audit line says 499). Revoking a grant ends
- * its open requests too.
+ * its open requests too. A `proxy.request` frame refused outright is audited like any refusal.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
-import { BRIDGE_CREDIT_WINDOW } from '../../shared/bridge-messages';
+import { BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
 import { newRecordId } from '../../shared/vault/format';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
 import { type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
@@ -192,6 +192,28 @@ describe('the native bridge, through the real host', () => {
       const answer = await readAnswer(proxy, requestId);
       expect([answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([400, 'HTTP_REQUEST_MALFORMED']);
     }
+    expect(upstream!.received).toHaveLength(0);
+  });
+
+  it('a refused proxy.request frame (bad method, bad path, a requestId already open, the 65th open request) gets its error reply and one audit line each', async () => {
+    const { proxy, grantId } = await start();
+    const frame = (requestId: string, method: string, path: string) => ({ requestId, grantId, method, path, headers: [], hasBody: true });
+    await expect(proxy.request('proxy.request', frame('page-bad-method', 'get', '/custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
+    await expect(proxy.request('proxy.request', frame('page-bad-path', 'GET', 'custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
+    // Requests waiting for a body that has not come yet stay open without touching the upstream.
+    for (let index = 0; index < BRIDGE_MAX_OPEN_REQUESTS; index++) await proxy.request('proxy.request', frame(`page-open-${String(index).padStart(4, '0')}`, 'POST', '/custom/echo/upload'));
+    await expect(proxy.request('proxy.request', frame('page-open-0000', 'POST', '/custom/echo/upload'))).rejects.toThrow(/MESSAGE_INVALID/);
+    await expect(proxy.request('proxy.request', frame('page-one-too-many', 'POST', '/custom/echo/upload'))).rejects.toThrow(/RATE_LIMITED/);
+    const refusedLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '(refused)');
+    for (let tries = 0; (await refusedLines()).length < 4 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The log batches its writes: a second line for a refusal would follow within this.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await refusedLines()).map((record) => [record.agent, record.method, record.status, record.decision, record.reason])).toEqual([
+      ['site:http://localhost:3000', '', 400, 'blocked', 'MESSAGE_INVALID: method'],
+      ['site:http://localhost:3000', 'GET', 400, 'blocked', 'MESSAGE_INVALID: path'],
+      ['site:http://localhost:3000', 'POST', 400, 'blocked', 'MESSAGE_INVALID: requestId already open'],
+      ['site:http://localhost:3000', 'POST', 429, 'blocked', 'RATE_LIMITED: open requests per port'],
+    ]);
     expect(upstream!.received).toHaveLength(0);
   });
 });

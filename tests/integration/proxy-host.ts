@@ -32,6 +32,8 @@ export interface ProxyHost {
   agentKeys: Record<string, string>;
   /** Agent name → its record id (what audit lines name). */
   agentIds: Record<string, string>;
+  /** The agent key records `agents.sync` was given (to sync them again with one changed). */
+  agentRecords: AgentKeyRecord[];
   /** Credential record ids, in the order the setup listed them (the order rotation tries them). */
   credentialIds: string[];
   request: (type: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -151,6 +153,7 @@ export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> 
     dataKey,
     agentKeys,
     agentIds,
+    agentRecords: agents,
     credentialIds: credentials.map((credential) => credential.id),
     request,
     applyPolicy,

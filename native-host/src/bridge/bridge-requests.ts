@@ -70,10 +70,13 @@ export class BridgeRequests {
 
   /** Starts the request; its answer arrives as events. */
   start(params: Params<'proxy.request'>): Record<string, never> {
-    if (this.open.has(params.requestId)) throw new KeygateError('MESSAGE_INVALID', 'This requestId is already open.');
-    if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) throw new KeygateError('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`);
-    if (!METHOD.test(params.method)) throw new KeygateError('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.');
-    if (!params.path.startsWith('/')) throw new KeygateError('MESSAGE_INVALID', 'The path must start with "/".');
+    const refused = this.frameRefusal(params);
+    if (refused !== null) {
+      // Refused with the frame's error reply, not an answer; like any refused request it leaves an audit line.
+      const method = METHOD.test(params.method) ? params.method : '';
+      this.pipeline.auditRefused({ method, target: '', headers: {}, body: noBody(), signal: new AbortController().signal, caller: { kind: 'grant', grantId: params.grantId } }, refused);
+      throw refused;
+    }
     const stallMs = this.deadline.agentStallMs();
     const stall = { ms: stallMs, onStall: () => this.end(open, new KeygateError('CLIENT_DISCONNECTED', `The page took no answer chunk for ${stallMs / 1000} s.`)) };
     const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send, stall), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
@@ -93,6 +96,15 @@ export class BridgeRequests {
       open.body?.close(null);
     });
     return {};
+  }
+
+  /** Why the frame cannot start a request (its `rule` names it on the audit line), or null. */
+  private frameRefusal(params: Params<'proxy.request'>): Refusal | null {
+    if (this.open.has(params.requestId)) return new Refusal('MESSAGE_INVALID', 'This requestId is already open.', {}, 'requestId already open');
+    if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) return new Refusal('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`, {}, 'open requests per port');
+    if (!METHOD.test(params.method)) return new Refusal('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.', {}, 'method');
+    if (!params.path.startsWith('/')) return new Refusal('MESSAGE_INVALID', 'The path must start with "/".', {}, 'path');
+    return null;
   }
 
   /** Resolves when the pipeline took the chunk: the background sends the next one then. */

@@ -21,9 +21,11 @@ import { type ConnectionLimits, HttpListener } from '../http/http-listener';
 import { UpstreamPool } from '../upstream/upstream-pool';
 import type { VaultKeeper } from '../vault/vault-keeper';
 import { AgentRegistry } from './agent-registry';
+import { callerBehindRefusal } from './audit-attribution';
 import { CredentialRotation } from './credential-rotation';
 import { GrantRegistry } from './grant-registry';
 import type { ProxyServices } from './proxy-services';
+import { Refusal } from './refusal';
 import { RequestPipeline } from './request-pipeline';
 import { RetryBuffers } from './retry-buffers';
 import { RateLimiter } from './token-bucket';
@@ -104,6 +106,8 @@ export class ProxyRuntime {
     });
     this.listener = new HttpListener(door);
     this.watchBinanceKeys(options);
+    // Locking is the user's stop: nothing admitted while the vault was open keeps streaming.
+    options.vault.onLocked(() => this.pipeline.endInFlight(() => true, new Refusal('VAULT_LOCKED', 'The vault was locked while the request was open.', {}, 'ended in flight')));
   }
 
   /** Vets every Binance key the vault receives; the answer goes to the extension. */
@@ -124,8 +128,11 @@ export class ProxyRuntime {
     return { listening: this.listener.listening, port: this.listeningPort, error: this.lastError?.toBody() ?? null };
   }
 
+  /** Requests of a key no longer accepted (disabled, removed, expired) end at once. */
   replaceAgents(records: AgentKeyRecord[]): void {
     this.services.agents.replace(records);
+    const revoked = new Refusal('AGENT_KEY_INVALID', 'The agent key was disabled, removed or expired while the request was open.', {}, 'ended in flight');
+    this.pipeline.endInFlight((request) => request.caller.kind === 'agent-key-in-headers' && callerBehindRefusal(this.services, request) === null, revoked);
   }
 
   /** Returns the ids of grants withdrawn in part or whole (see GrantRegistry.replace). */

@@ -4,10 +4,15 @@
  * sign, forward, relay, scrub) → audit. It takes an AgentRequest and answers through an AgentReply,
  * never a socket. Every refusal is a catalogue error; every request ends as exactly one audit line,
  * including one whose agent went away at any moment (status 499).
+ *
+ * The pipeline also keeps the requests it is running, so Keygate can end them itself when what
+ * admitted them is withdrawn (the vault locked, an agent key disabled or removed): the upstream call
+ * is aborted, the agent gets the refusal (or, after the head, a broken-off answer), and the audit line
+ * says why.
  */
 import { randomUUID } from 'node:crypto';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
-import { KeygateError } from '../../../shared/errors';
+import { ERRORS, KeygateError } from '../../../shared/errors';
 import { BinanceBackOff } from '../binance/binance-gateway';
 import type { AgentReply, AgentRequest } from './agent-exchange';
 import { callerBehindRefusal } from './audit-attribution';
@@ -27,9 +32,16 @@ import { agentStatus } from './status-endpoint';
 /** The status an audit line shows for a request whose agent went away before it had the answer. */
 const CLIENT_CLOSED_STATUS = 499;
 
+/** A request being run, as the pipeline keeps it to end it early. */
+interface InFlight {
+  request: AgentRequest;
+  end: (reason: KeygateError) => void;
+}
+
 export class RequestPipeline {
   private readonly keyInjection: KeyInjectionHandler;
   private readonly binance: BinanceHandler;
+  private readonly inFlight = new Set<InFlight>();
 
   constructor(private readonly services: ProxyServices) {
     this.keyInjection = new KeyInjectionHandler(services);
@@ -38,7 +50,23 @@ export class RequestPipeline {
 
   /** Runs one request to its end: answered (or the agent gone), and audited once. */
   handle(request: AgentRequest, reply: AgentReply): Promise<void> {
-    return this.conclude(request, reply, (record, recording) => this.run(request, recording, record));
+    return this.conclude(request, reply, (running, record, recording) => this.run(running, recording, record));
+  }
+
+  /** Ends every request being run that `which` picks, with `reason` as its answer and audit line. */
+  endInFlight(which: (request: AgentRequest) => boolean, reason: KeygateError): void {
+    for (const running of [...this.inFlight]) if (which(running.request)) running.end(reason);
+  }
+
+  /**
+   * A request its front door refused and answered itself, before it could be run (a bridge frame
+   * refused with an error reply): it leaves its audit line all the same.
+   */
+  auditRefused(request: AgentRequest, refusal: KeygateError): void {
+    const record = this.newRecord(request.method);
+    record.status = ERRORS[refusal.code].status;
+    record.caller = callerBehindRefusal(this.services, request);
+    this.services.audit.append(auditRecord(record, refusal));
   }
 
   /** A request its front door refused before the pipeline (e.g. a foreign Host): answered and audited alike. */
@@ -46,12 +74,12 @@ export class RequestPipeline {
     return this.conclude(request, reply, () => Promise.reject(refusal));
   }
 
-  private async conclude(request: AgentRequest, reply: AgentReply, run: (record: RequestRecord, reply: AgentReply) => Promise<void>): Promise<void> {
-    const record: RequestRecord = {
+  private newRecord(method: string): RequestRecord {
+    return {
       requestId: randomUUID(),
       receivedAt: this.services.now(),
       startedAt: performance.now(),
-      method: request.method,
+      method,
       caller: null,
       service: null,
       // Until the path is known canonical, the audit line names none of it.
@@ -60,10 +88,29 @@ export class RequestPipeline {
       meter: { credentialId: null, bytesIn: 0, bytesOut: 0 },
       detail: {},
     };
+  }
+
+  private async conclude(request: AgentRequest, reply: AgentReply, run: (request: AgentRequest, record: RequestRecord, reply: AgentReply) => Promise<void>): Promise<void> {
+    const record = this.newRecord(request.method);
     const recording = new RecordingReply(reply, record);
+    // Keygate ending the request aborts every step as the agent leaving would, but the agent is still there to be told.
+    const stop = new AbortController();
+    let endedBy: KeygateError | null = null;
+    const agentLeft = () => stop.abort(request.signal.reason);
+    if (request.signal.aborted) agentLeft();
+    else request.signal.addEventListener('abort', agentLeft, { once: true });
+    const running: InFlight = {
+      request,
+      end: (reason) => {
+        if (stop.signal.aborted) return;
+        endedBy = reason;
+        stop.abort(reason);
+      },
+    };
+    this.inFlight.add(running);
     let failure: KeygateError | null = null;
     try {
-      await run(record, recording);
+      await run({ ...request, signal: stop.signal }, record, recording);
     } catch (error) {
       failure = error instanceof KeygateError ? error : new KeygateError('INTERNAL_ERROR');
       if (!(error instanceof KeygateError)) console.error(`keygate-host: request ${record.requestId} failed:`, error);
@@ -73,11 +120,14 @@ export class RequestPipeline {
         if (!(failure instanceof Refusal)) failure = request.signal.reason instanceof KeygateError ? request.signal.reason : new KeygateError('CLIENT_DISCONNECTED', failure.code === 'CLIENT_DISCONNECTED' ? failure.detail : undefined);
         record.status = CLIENT_CLOSED_STATUS;
       } else {
+        if (endedBy !== null) failure = endedBy;
         await replyError(recording, this.services.hintMode, failure.code, failure.detail, errorHeaders(failure)).catch(() => {
           record.status = CLIENT_CLOSED_STATUS;
         });
       }
     } finally {
+      this.inFlight.delete(running);
+      request.signal.removeEventListener('abort', agentLeft);
       if (failure !== null && record.caller === null) record.caller = callerBehindRefusal(this.services, request);
       this.services.audit.append(auditRecord(record, failure));
     }
