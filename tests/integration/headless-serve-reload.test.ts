@@ -1,7 +1,7 @@
 /**
  * `keygate-host serve` reloading its vault file and policy on SIGHUP, against the built host: what
  * the files say now is what the running proxy does, without the password; a file that does not pass
- * changes nothing. One serve process runs through the whole file, as an operator's would.
+ * changes nothing; a removed key's requests in flight end. One serve process runs through the whole file, as an operator's would.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { wipe } from '../../shared/vault/envelope';
 import { validateVaultExport } from '../../shared/vault/export-file';
 import type { VaultExport } from '../../shared/vault/format';
 import { addAgentRecord, addSealedCredential, createVaultDocument } from '../../shared/vault/vault-document';
+import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { editVaultFile } from '../../native-host/src/headless/vault-file';
 import { hostEnv, runHostCommand, type ServeProcess, startServe, TEST_PASSWORD } from './headless-host';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
@@ -27,6 +28,8 @@ let dataKey: Uint8Array;
 let upstream: MockUpstream;
 let serve: ServeProcess;
 let port: number;
+/** Resolves when Keygate closes the upstream's endless `/v1/stream` answer. */
+let streamClosed: () => void = () => undefined;
 const agentKeys: Record<'builder' | 'reviewer', string> = { builder: '', reviewer: '' };
 
 const policyText = (extra = '') =>
@@ -63,7 +66,17 @@ async function reload(): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keygate-serve-reload-'));
-  upstream = await startMockUpstream((_request, res) => {
+  upstream = await startMockUpstream((request, res) => {
+    if (request.url === '/v1/stream') {
+      // An answer that never ends on its own: only Keygate closing the call stops it.
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: 0\n\n');
+      const ticker = setInterval(() => res.write('data: more\n\n'), 50);
+      res.once('close', () => {
+        clearInterval(ticker);
+        streamClosed();
+      });
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"data":[]}');
   });
@@ -93,12 +106,25 @@ afterAll(async () => {
 });
 
 describe('keygate-host serve on SIGHUP', () => {
-  it('stops accepting an agent key removed from the file, and keeps the others', async () => {
+  it('stops accepting an agent key removed from the file, ends its stream in flight, and keeps the others', async () => {
     expect((await call('openai', 'builder')).status).toBe(200);
     expect((await call('openai', 'reviewer')).status).toBe(200);
+    const upstreamClosed = new Promise<void>((resolve) => (streamClosed = resolve));
+    const streaming = await fetch(`http://127.0.0.1:${port}/openai/v1/stream`, { headers: { authorization: `Bearer ${agentKeys.builder}` } });
+    expect(streaming.status).toBe(200);
+    const reader = streaming.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('data: 0');
 
     await editVault((vault) => ({ ...vault, agents: vault.agents.filter((agent) => agent.name !== 'builder') }));
     expect(await reload()).toContain('1 agent key, policy applied');
+    await upstreamClosed;
+    // The agent's answer breaks off instead of streaming on.
+    await expect((async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })()).rejects.toThrow();
+    const streamLines = async () => (await readAuditLines(join(dir, 'data'))).filter((line) => line.path === '/openai/v1/stream');
+    for (let tries = 0; (await streamLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await streamLines()).map((line) => [line.status, line.reason])).toEqual([[200, 'AGENT_KEY_INVALID: ended in flight']]);
 
     const revoked = await call('openai', 'builder');
     expect(revoked.status).toBe(401);
