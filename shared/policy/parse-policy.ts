@@ -25,6 +25,9 @@ function fileProblem(message: string, line: number | null = null): PolicyResult 
 function syntaxProblem(error: unknown): PolicyResult {
   if (!(error instanceof TomlError)) return fileProblem('the file is not valid TOML');
   const what = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'invalid TOML';
+  if (/unsafe property/.test(what)) {
+    return fileProblem('a key or table may not be named "constructor", "prototype" or "__proto__" (they would reach JavaScript\'s built-in objects)', error.line);
+  }
   return fileProblem(`TOML syntax error at column ${error.column}: ${what}`, error.line);
 }
 

@@ -162,17 +162,29 @@ function readCustomService(name: string, table: TableReader): CustomServicePolic
 /** Names of the [services.*] tables; custom services may not reuse them. */
 const BUILTIN_SERVICE_NAMES = ['openai', 'anthropic', 'binance'] as const;
 
+/**
+ * Names TOML parsing refuses as table keys (they would reach JavaScript's built-in objects), so no
+ * policy can hold a custom service by that name.
+ */
+const RESERVED_KEY_NAMES: readonly string[] = ['constructor', 'prototype'];
+
+/** Why `name` cannot name a custom service, or null when it can (the options page asks too). */
+export function customServiceNameProblem(name: string): string | null {
+  if (!isServiceName(name)) return 'a custom service name must be 1-40 characters a-z, 0-9 or "-"';
+  // Credentials are stored under the service name, so a custom service cannot take a built-in's.
+  if ((BUILTIN_SERVICE_NAMES as readonly string[]).includes(name)) return `"${name}" is a built-in service; configure it under [services.${name}]`;
+  if (RESERVED_KEY_NAMES.includes(name)) return `"${name}" is reserved; choose another name`;
+  return null;
+}
+
 export function readCustomServices(reader: PolicyReader, value: unknown): Record<string, CustomServicePolicy> {
   // Null prototype: a request for /custom/constructor/ must not find Object.prototype.constructor.
   const services = Object.create(null) as Record<string, CustomServicePolicy>;
   for (const [name, settings] of reader.namedTables(['custom'], value)) {
-    // Credentials are stored under the service name, so a custom service cannot take a built-in's.
-    const builtin = (BUILTIN_SERVICE_NAMES as readonly string[]).includes(name);
-    const valid = isServiceName(name) && !builtin;
-    if (!isServiceName(name)) reader.report(['custom', name], 'a custom service name must be 1-40 characters a-z, 0-9 or "-"');
-    else if (builtin) reader.report(['custom', name], `"${name}" is a built-in service; configure it under [services.${name}]`);
+    const problem = customServiceNameProblem(name);
+    if (problem !== null) reader.report(['custom', name], problem);
     const service = readCustomService(name, reader.table(['custom', name], settings, CUSTOM_KEYS));
-    if (valid) services[name] = service;
+    if (problem === null) services[name] = service;
   }
   return services;
 }

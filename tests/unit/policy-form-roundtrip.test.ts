@@ -6,6 +6,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { customServiceNameProblem } from '../../shared/policy/service-sections';
 import { parsePolicy } from '../../shared/policy/parse-policy';
 import {
   type FieldSpec,
@@ -42,7 +43,7 @@ const sectionForm = (spec: ServiceFormSpec) => fc.record(Object.fromEntries(spec
 
 /** Some of the proxy, built-in and custom forms (custom names as the parser allows them), each filled in. */
 const filledForms = fc
-  .tuple(fc.uniqueArray(fc.stringMatching(/^[a-z0-9-]{1,12}$/), { maxLength: 3 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }))
+  .tuple(fc.uniqueArray(fc.stringMatching(/^[a-z0-9-]{1,12}$/).filter((name) => customServiceNameProblem(name) === null), { maxLength: 3 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }))
   .chain(([customNames, chosen]) => {
     const specs = [PROXY_FORM, ...BUILTIN_FORMS, ...customNames.map(customForm)].filter((_, index) => chosen[index % chosen.length]);
     return fc.tuple(...specs.map((spec) => sectionForm(spec).map((form) => [spec, form] as [ServiceFormSpec, SectionForm])));

@@ -9,6 +9,7 @@ import {
   type PolicyProblem,
 } from '../../shared/policy/parse-policy';
 import type { Policy } from '../../shared/policy/policy-types';
+import { customServiceNameProblem } from '../../shared/policy/service-sections';
 
 /** DESIGN.md's example policy, verbatim. */
 const DESIGN_EXAMPLE = `[proxy]
@@ -304,7 +305,7 @@ describe('parsePolicy: refused files', () => {
     expect(onlyProblem('[custom.__proto__]\nbase_url = "https://x.example"\n')).toEqual({
       line: 1,
       field: '',
-      message: 'TOML syntax error at column 2: document contains an unsafe property',
+      message: 'a key or table may not be named "constructor", "prototype" or "__proto__" (they would reach JavaScript\'s built-in objects)',
     });
     expect(onlyProblem('[proxy]\nport = 1\nconstructor = 2\n')).toMatchObject({ line: 3, field: '' });
     expect(Object.prototype).not.toHaveProperty('base_url');
@@ -635,5 +636,22 @@ describe('custom services and built-in names', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toContainEqual(expect.objectContaining({ field: `custom.${name}`, line: 1, message: expect.stringContaining('built-in') }));
+  });
+});
+
+describe('names that would reach JavaScript built-ins', () => {
+  it('refuses [custom.constructor] and a __proto__ key with a message a person can act on, naming the line', () => {
+    const result = parsePolicy('[proxy]\nport = 8472\n\n[custom.constructor]\nbase_url = "https://api.example.com"\nauth_header = "Authorization"\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors[0]?.message).toMatch(/may not be named "constructor", "prototype" or "__proto__"/);
+    expect(result.errors[0]?.line).toBe(4);
+  });
+
+  it('tells the options page before it writes one', () => {
+    for (const name of ['constructor', 'prototype']) expect(customServiceNameProblem(name)).toMatch(/reserved/);
+    expect(customServiceNameProblem('openai')).toMatch(/built-in/);
+    expect(customServiceNameProblem('Git Hub')).toMatch(/1-40 characters/);
+    expect(customServiceNameProblem('github')).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { parsePolicy } from '../../../../shared/policy/parse-policy';
+import { customServiceNameProblem } from '../../../../shared/policy/service-sections';
 import type { AgentKeyRecord } from '../../../../shared/vault/format';
 import { fieldProblems, type PolicyDocument, sectionTable, writePolicyDocument } from '../../../policy/policy-form';
 import { newCustomSection } from '../../../policy/service-form-fields';
@@ -33,8 +34,10 @@ export function AddCustomApi({ document, vaultUnlocked, onCreate }: AddCustomApi
   const parsed = useMemo(() => parsePolicy(writePolicyDocument(candidate)), [candidate]);
   const problems = parsed.ok ? [] : parsed.errors;
   const problemsOf = (key: string) => fieldProblems(problems, ['custom', trimmed], key);
-  const nameProblems = [...(exists ? ['a custom API with this name exists already'] : []), ...problems.filter((problem) => problem.field === `custom.${trimmed}`).map((problem) => problem.message)];
-  const ready = trimmed !== '' && baseUrl.trim() !== '' && parsed.ok && !exists;
+  const namedProblem = trimmed === '' ? null : customServiceNameProblem(trimmed);
+  // The parser says the same of a bad name once it is in the document: each message once.
+  const nameProblems = [...new Set([...(exists ? ['a custom API with this name exists already'] : []), ...(namedProblem === null ? [] : [namedProblem]), ...problems.filter((problem) => problem.field === `custom.${trimmed}`).map((problem) => problem.message)])];
+  const ready = trimmed !== '' && baseUrl.trim() !== '' && parsed.ok && !exists && namedProblem === null;
 
   if (created !== null) return <AfterCreate name={created} onAnother={() => (setCreated(null), setName(''), setBaseUrl(''))} />;
 
