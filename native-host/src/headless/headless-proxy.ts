@@ -62,7 +62,7 @@ function requireServedVault(path: string, reloaded: VaultExport, applied: VaultE
 /** What a person needs to fix a port that is taken: who holds it, and how to choose another. */
 async function cannotListen(port: number, error: ErrorBody | null): Promise<string> {
   if (error?.code !== 'PROXY_PORT_IN_USE') return `Cannot listen on 127.0.0.1: ${error?.message ?? 'unknown error'}`;
-  const holder = await findPortHolder(port);
+  const holder = process.platform === 'linux' ? await findPortHolder(port) : null;
   const who = holder === null ? 'another program' : `process ${holder.pid} (${holder.command})`;
   return `Cannot listen on 127.0.0.1:${port}: ${who} holds that port. Stop it, or choose another port with --port N (or [proxy] port in the policy; --port 0 picks a free one).`;
 }

@@ -29,8 +29,8 @@ async function readOr(path: string): Promise<string> {
   return readFile(path, 'utf8').catch(() => '');
 }
 
+/** The process listening on `port`, read from a /proc tree (Linux's, unless a test gives its own). */
 export async function findPortHolder(port: number, procRoot = '/proc'): Promise<PortHolder | null> {
-  if (process.platform !== 'linux') return null;
   const tables = await Promise.all([readOr(`${procRoot}/net/tcp`), readOr(`${procRoot}/net/tcp6`)]);
   const wanted = new Set(tables.flatMap((table) => listeningInodes(table, port)).map((inode) => `socket:[${inode}]`));
   if (wanted.size === 0) return null;
