@@ -7,12 +7,13 @@
  * browser → host                                   host → browser (events, keyed by requestId)
  *   grants.sync    {grants}                → {count}
  *   proxy.request  {requestId, grantId, method,     proxy.head  {requestId, status, headers}
- *                   path, headers, hasBody}  → {}   proxy.chunk {requestId, data}  (≤ credits unacked)
+ *                   path, headers, hasBody}  → ✗    proxy.chunk {requestId, data}  (≤ credits unacked)
  *   proxy.body     {requestId, data, end}   → {}    proxy.end   {requestId}
- *   proxy.credit   {requestId, chunks}      → {}    proxy.error {requestId, error} (after the head only)
+ *   proxy.credit   {requestId, chunks}      → ✗     proxy.error {requestId, error} (after the head only)
  *   proxy.cancel   {requestId}              → {cancelled}
  *                                                   proxy.answer {requestId, status, headers, data}
  *
+ * ✗: replied to only when refused (BRIDGE_REPLY_ON_FAILURE_ONLY); the events are the success.
  * `proxy.answer` is a whole answer in one frame (head, the body as one chunk, end), sent instead of
  * head/chunk/end when the body was complete by the time the head could go out: small API answers
  * and refusals. It needs no credit.
@@ -32,6 +33,13 @@ import type { Schema } from './validate';
 export const BRIDGE_CHUNK_BYTES = 256 * 1024;
 /** Response chunks the host may have in flight per request before the browser acknowledges some. */
 export const BRIDGE_CREDIT_WINDOW = 8;
+/**
+ * Frames the host answers only when they fail: a `proxy.request` that was taken is answered by the
+ * request's own events, and a credit by the chunks it lets through. Skipping the empty `{}` reply
+ * spares the browser one native message per call and per credit, and each costs it more than
+ * the few bytes suggest (a read on Chromium's thread pool, then a dispatch to the service worker).
+ */
+export const BRIDGE_REPLY_ON_FAILURE_ONLY: ReadonlySet<string> = new Set<keyof BridgeRequestMap>(['proxy.request', 'proxy.credit']);
 /** Requests one port may have open at once; past it `proxy.request` is refused (BRIDGE_BUSY-like). */
 export const BRIDGE_MAX_OPEN_REQUESTS = 64;
 
@@ -83,6 +91,9 @@ export interface BridgeRequestMap {
   'proxy.credit': { params: { requestId: string; chunks: number }; result: Record<string, never> };
   'proxy.cancel': { params: { requestId: string }; result: { cancelled: boolean } };
 }
+
+/** Bridge frames sent without waiting for a reply (BRIDGE_REPLY_ON_FAILURE_ONLY). */
+export type BridgePostType = 'proxy.request' | 'proxy.credit';
 
 export const BRIDGE_EVENT_SCHEMAS = {
   'proxy.head': { requestId, status: { integer: true, min: 100, max: 599 }, headers },

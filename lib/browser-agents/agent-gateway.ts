@@ -1,6 +1,7 @@
 /**
- * The browser agents' front door in the background: ports named `keygate` from the content script
- * of a granted page (`runtime.onConnect`) and from other extensions (`runtime.onConnectExternal`).
+ * The browser agents' front door in the background: one port per granted page from Keygate's content
+ * script (`runtime.onConnect`, all of the page's requests on it) and one port per request named
+ * `keygate` from other extensions (`runtime.onConnectExternal`).
  * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of
  * an extension), never anything the agent sends; that identity must hold a usable grant.
  */
@@ -10,6 +11,7 @@ import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
 import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
 import { type Admission, type AgentPort, relayAgentRequest } from './bridge-relay';
+import { PAGE_PORT_NAME, splitPagePort } from './page-line';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
 export interface PortSender {
@@ -39,7 +41,7 @@ export interface GatewayRuntime {
 
 export interface GatewayServices {
   grants: Pick<GrantService, 'authorize' | 'recordUse'>;
-  hostLink: Pick<HostLink, 'request' | 'onBridgeEvents' | 'currentState'>;
+  hostLink: Pick<HostLink, 'request' | 'post' | 'onBridgeEvents' | 'currentState'>;
   session: Pick<VaultSession, 'currentState'>;
   /** An extension without a grant knocked: the popup offers to grant it. */
   noteUngrantedExtension: (extensionId: string) => void;
@@ -85,16 +87,16 @@ async function admit(identity: AgentIdentity, services: GatewayServices): Promis
 
 export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promise<GatewayServices>): void {
   const ownOrigin = runtime.getURL('/');
-  const serve = (port: GatewayPort, identity: AgentIdentity | null) => {
-    if (port.name !== AGENT_PORT_NAME) return;
-    if (identity === null) {
-      port.disconnect();
-      return;
-    }
+  const relay = (port: AgentPort, identity: AgentIdentity) =>
     // Listeners go on the port now (its first message may already be on the way); the checks wait for the services.
     relayAgentRequest(port, { admit: async () => admit(identity, await servicesReady) });
-  };
-  runtime.onConnect.addListener((port) => serve(port, identifyPage(port.sender, runtime.id, ownOrigin)));
+  // A granted page: one port for all its requests, from Keygate's content script in that tab.
+  runtime.onConnect.addListener((port) => {
+    if (port.name !== PAGE_PORT_NAME) return;
+    const identity = identifyPage(port.sender, runtime.id, ownOrigin);
+    if (identity === null) port.disconnect();
+    else splitPagePort(port, (requestPort) => relay(requestPort, identity));
+  });
   // Asked by the relay before it offers `window.keygate`: in Firefox its registration covers every
   // port of the host (match patterns there cannot name one), so the origin is checked here exactly.
   runtime.onMessage.addListener((message, sender) => {
@@ -103,5 +105,11 @@ export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promi
     if (identity === null) return Promise.resolve(false);
     return servicesReady.then(({ grants }) => grants.authorize(identity)).then(() => true, () => false);
   });
-  runtime.onConnectExternal.addListener((port) => serve(port, identifyExtension(port.sender, runtime.id)));
+  // Another extension: one port per request.
+  runtime.onConnectExternal.addListener((port) => {
+    if (port.name !== AGENT_PORT_NAME) return;
+    const identity = identifyExtension(port.sender, runtime.id);
+    if (identity === null) port.disconnect();
+    else relay(port, identity);
+  });
 }

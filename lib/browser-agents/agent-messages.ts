@@ -1,7 +1,8 @@
 /**
- * The small protocol a browser agent speaks with Keygate's background, one `runtime.connect` port
- * per request (port name `keygate`): the page's content script speaks it for `window.keygate`,
- * another extension speaks it through client/keygate-client.ts. Bodies travel as base64 chunks of
+ * The small protocol a browser agent speaks with Keygate's background: another extension opens one
+ * `runtime.connect` port per request (port name `keygate`, client/keygate-client.ts); a page's
+ * content script carries all the page's requests on one port, each message wrapped with its
+ * request number (page-line.ts). Bodies travel as base64 chunks of
  * at most BRIDGE_CHUNK_BYTES, the same frames the background forwards to the host.
  *
  * agent → background               background → agent

@@ -21,7 +21,7 @@ export interface AgentPort {
   onDisconnect: { addListener(listener: () => void): void };
 }
 
-export type RelayHost = Pick<HostLink, 'request' | 'onBridgeEvents'>;
+export type RelayHost = Pick<HostLink, 'request' | 'post' | 'onBridgeEvents'>;
 
 /** An admitted request: the grant it runs under and the host link that carries it. */
 export interface Admission {
@@ -36,8 +36,8 @@ export interface RelayDeps {
 }
 
 /**
- * A host slow to answer (to take a body piece, or to open a request while it is busy) is still
- * working; only a host that is gone should fail the call, and that fails it at once (HostLink).
+ * A host slow to take a body piece is still working; only a host that is gone should fail the
+ * call, and that fails it at once (HostLink).
  */
 const HOST_PATIENCE_MS = 120_000;
 
@@ -133,11 +133,8 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
     host = admission.host;
     requestId = id;
     stopEvents = host.onBridgeEvents(id, onHostEvent);
-    try {
-      await host.request('proxy.request', { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody }, HOST_PATIENCE_MS);
-    } catch (error) {
-      fail(bodyOf(error));
-    }
+    // Its refusal, if any, comes back as a proxy.error event.
+    host.post('proxy.request', { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody });
   };
 
   const forwardBody = async (message: Extract<AgentMessage, { type: 'body' }>) => {
@@ -169,7 +166,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         queue = queue.then(() => forwardBody(raw));
         return;
       case 'credit':
-        if (host !== null && requestId !== null) void host.request('proxy.credit', { requestId, chunks: raw.chunks }).catch(() => undefined);
+        if (host !== null && requestId !== null) host.post('proxy.credit', { requestId, chunks: raw.chunks });
         return;
       case 'cancel':
         cancelSoon();

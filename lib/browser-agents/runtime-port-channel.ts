@@ -5,7 +5,7 @@
 import { isGatewayMessage } from './agent-messages';
 import type { AgentChannel } from './keygate-fetch';
 
-/** The part of `runtime.Port` a content script or another extension uses. */
+/** The part of `runtime.Port` the content script, the background and another extension use. */
 export interface RuntimePort {
   postMessage(message: unknown): void;
   disconnect(): void;

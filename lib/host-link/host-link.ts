@@ -7,7 +7,7 @@ import {
   type RequestType,
   validateHostFrame,
 } from '../../shared/protocol';
-import type { BridgeEventMap, BridgeRequestMap } from '../../shared/bridge-messages';
+import type { BridgeEventMap, BridgePostType, BridgeRequestMap } from '../../shared/bridge-messages';
 import { ChunkAssembler } from './chunk-assembler';
 import { classifyDisconnect } from './disconnect-reason';
 import { type HostState, reconnectDelayMs } from './host-state';
@@ -67,6 +67,9 @@ export class HostLink {
   private readonly eventListeners = new Set<(event: EventFrame) => void>();
   /** One listener per open bridged request, by requestId: its events go to it alone. */
   private readonly bridgeListeners = new Map<string, (event: BridgeEvent) => void>();
+  /** Frames posted without waiting (post): which request a refusal of each would be for, until that request stops listening. */
+  private readonly posted = new Map<MessageId, string>();
+  private readonly postedByRequest = new Map<string, MessageId[]>();
   private readonly requestTimeoutMs: number;
   private readonly reconnectInitialMs: number;
   private readonly reconnectMaxMs: number;
@@ -103,8 +106,30 @@ export class HostLink {
   onBridgeEvents(requestId: string, listener: (event: BridgeEvent) => void): () => void {
     this.bridgeListeners.set(requestId, listener);
     return () => {
-      if (this.bridgeListeners.get(requestId) === listener) this.bridgeListeners.delete(requestId);
+      if (this.bridgeListeners.get(requestId) !== listener) return;
+      this.bridgeListeners.delete(requestId);
+      for (const id of this.postedByRequest.get(requestId) ?? []) this.posted.delete(id);
+      this.postedByRequest.delete(requestId);
     };
+  }
+
+  /**
+   * Sends a bridge frame the host answers only when it refuses it (BRIDGE_REPLY_ON_FAILURE_ONLY). A
+   * refusal reaches the request's event listener as a `proxy.error`; without a host it does at once.
+   */
+  post<T extends BridgePostType>(type: T, params: BridgeRequestMap[T]['params']): void {
+    const port = this.port;
+    if (port === null) {
+      const error = this.state.status === 'unavailable' ? this.state.error : errorBody('HOST_EXITED');
+      this.bridgeListeners.get(params.requestId)?.({ type: 'event', event: 'proxy.error', requestId: params.requestId, error });
+      return;
+    }
+    const id = this.nextId++;
+    this.posted.set(id, params.requestId);
+    const ids = this.postedByRequest.get(params.requestId);
+    if (ids === undefined) this.postedByRequest.set(params.requestId, [id]);
+    else ids.push(id);
+    port.postMessage({ ...params, id, type });
   }
 
   /** Connects now, dropping any scheduled retry (also the popup's "Retry now"). */
@@ -191,6 +216,11 @@ export class HostLink {
       for (const listener of this.eventListeners) listener(frame);
       return;
     }
+    const postedFor = frame.id === null ? undefined : this.posted.get(frame.id);
+    if (postedFor !== undefined && !frame.ok) {
+      this.bridgeListeners.get(postedFor)?.({ type: 'event', event: 'proxy.error', requestId: postedFor, error: frame.error });
+      return;
+    }
     const pending = frame.id === null ? undefined : this.pending.get(frame.id);
     if (pending === undefined) {
       if (!frame.ok) this.log(`Host error without a waiting request: ${frame.error.code}`);
@@ -219,6 +249,8 @@ export class HostLink {
     }
     const bridged = [...this.bridgeListeners];
     this.bridgeListeners.clear();
+    this.posted.clear();
+    this.postedByRequest.clear();
     for (const [requestId, listener] of bridged) listener({ type: 'event', event: 'proxy.error', requestId, error: body });
   }
 

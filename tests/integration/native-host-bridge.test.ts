@@ -70,7 +70,7 @@ async function readAnswer(proxy: ProxyHost, requestId: string): Promise<{ status
     if (chunks.length > acknowledged) {
       // A slow page: it acknowledges one chunk at a time, after a pause.
       await new Promise((resolve) => setTimeout(resolve, 10));
-      await proxy.request('proxy.credit', { requestId, chunks: 1 });
+      proxy.post('proxy.credit', { requestId, chunks: 1 });
       acknowledged += 1;
     } else {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -81,7 +81,7 @@ async function readAnswer(proxy: ProxyHost, requestId: string): Promise<{ status
 describe('the native bridge, through the real host', () => {
   it('runs a granted page\'s request with the real key injected, and streams a large binary answer under credits', async () => {
     const { proxy, grantId } = await start();
-    expect(await proxy.request('proxy.request', { requestId: 'page-req-0001', grantId, method: 'POST', path: '/custom/echo/download', headers: [['Content-Type', 'text/plain']], hasBody: true })).toEqual({});
+    proxy.post('proxy.request', { requestId: 'page-req-0001', grantId, method: 'POST', path: '/custom/echo/download', headers: [['Content-Type', 'text/plain']], hasBody: true });
     expect(await proxy.request('proxy.body', { requestId: 'page-req-0001', data: Buffer.from('send big').toString('base64'), end: true })).toEqual({});
     const answer = await readAnswer(proxy, 'page-req-0001');
     expect(answer.status).toBe(200);
@@ -98,7 +98,7 @@ describe('the native bridge, through the real host', () => {
 
   it('answers an unknown grant with GRANT_MISSING as a catalogue answer, and nothing goes upstream', async () => {
     const { proxy } = await start();
-    await proxy.request('proxy.request', { requestId: 'page-req-0002', grantId: newRecordId(), method: 'GET', path: '/custom/echo/x', headers: [], hasBody: false });
+    proxy.post('proxy.request', { requestId: 'page-req-0002', grantId: newRecordId(), method: 'GET', path: '/custom/echo/x', headers: [], hasBody: false });
     const answer = await readAnswer(proxy, 'page-req-0002');
     expect(answer.status).toBe(403);
     expect(JSON.parse(answer.body.toString()).error.code).toBe('GRANT_MISSING');
@@ -109,7 +109,7 @@ describe('the native bridge, through the real host', () => {
 
   it('a cancel aborts the upstream call; so does the port closing', async () => {
     const { proxy, grantId } = await start();
-    await proxy.request('proxy.request', { requestId: 'page-req-0003', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    proxy.post('proxy.request', { requestId: 'page-req-0003', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
     await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0003');
     expect(await proxy.request('proxy.cancel', { requestId: 'page-req-0003' })).toEqual({ cancelled: true });
     await slowAnswerClosed;
@@ -120,7 +120,7 @@ describe('the native bridge, through the real host', () => {
       res.writeHead(200).write('first');
       res.once('close', closedAgain);
     });
-    await proxy.request('proxy.request', { requestId: 'page-req-0004', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    proxy.post('proxy.request', { requestId: 'page-req-0004', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
     await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0004');
     proxy.host.child.stdin.end();
     await slowAnswerClosed;
@@ -134,7 +134,7 @@ describe('the native bridge, through the real host', () => {
 
   it('revoking a grant ends its open requests: the upstream call is aborted, the page sees the error, the audit line says why', async () => {
     const { proxy, grantId } = await start();
-    await proxy.request('proxy.request', { requestId: 'page-req-0005', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
+    proxy.post('proxy.request', { requestId: 'page-req-0005', grantId, method: 'GET', path: '/custom/echo/slow', headers: [], hasBody: false });
     await waitForHostEvent(proxy.host, 'proxy.chunk', (frame) => frame.requestId === 'page-req-0005');
     expect(await proxy.request('grants.sync', { grants: [] })).toEqual({ count: 0 });
     await slowAnswerClosed;
@@ -148,7 +148,7 @@ describe('the native bridge, through the real host', () => {
   it('refuses headers past the HTTP proxy\'s 16 KiB as REQUEST_HEADERS_TOO_LARGE, audited, and sends nothing upstream', async () => {
     const { proxy, grantId } = await start();
     const headers = Array.from({ length: 200 }, (_, i) => [`x-filler-${i}`, 'a'.repeat(16_000)]);
-    await proxy.request('proxy.request', { requestId: 'page-req-0006', grantId, method: 'GET', path: '/custom/echo/big-headers', headers, hasBody: false });
+    proxy.post('proxy.request', { requestId: 'page-req-0006', grantId, method: 'GET', path: '/custom/echo/big-headers', headers, hasBody: false });
     const answer = await readAnswer(proxy, 'page-req-0006');
     expect(answer.status).toBe(431);
     expect(JSON.parse(answer.body.toString()).error.code).toBe('REQUEST_HEADERS_TOO_LARGE');
@@ -160,7 +160,7 @@ describe('the native bridge, through the real host', () => {
 
   it('a body that never ends is cut at the request timeout (408, audited), as on the HTTP proxy, freeing its slot and upstream call', async () => {
     const { proxy, grantId } = await start('request_timeout_seconds = 1\n');
-    await proxy.request('proxy.request', { requestId: 'page-req-0007', grantId, method: 'POST', path: '/custom/echo/upload', headers: [], hasBody: true });
+    proxy.post('proxy.request', { requestId: 'page-req-0007', grantId, method: 'POST', path: '/custom/echo/upload', headers: [], hasBody: true });
     await proxy.request('proxy.body', { requestId: 'page-req-0007', data: Buffer.from('the start, and nothing after').toString('base64'), end: false });
     const answer = await readAnswer(proxy, 'page-req-0007');
     expect(answer.status).toBe(408);
@@ -173,7 +173,7 @@ describe('the native bridge, through the real host', () => {
 
   it('a page that never grants credit is let go after upstream_timeout_seconds: proxy.error, audited 499, the slot freed', async () => {
     const { proxy, grantId } = await start('upstream_timeout_seconds = 1\n');
-    await proxy.request('proxy.request', { requestId: 'page-req-0008', grantId, method: 'POST', path: '/custom/echo/download', headers: [], hasBody: true });
+    proxy.post('proxy.request', { requestId: 'page-req-0008', grantId, method: 'POST', path: '/custom/echo/download', headers: [], hasBody: true });
     await proxy.request('proxy.body', { requestId: 'page-req-0008', data: Buffer.from('send big').toString('base64'), end: true });
     const error = await waitForHostEvent(proxy.host, 'proxy.error', (frame) => frame.requestId === 'page-req-0008');
     expect((error.error as { code: string }).code).toBe('CLIENT_DISCONNECTED');
@@ -188,22 +188,25 @@ describe('the native bridge, through the real host', () => {
     const broken: Array<[string, string]> = [['X-Note', 'a\r\nX-Injected: 1'], ['X Note', 'a'], ['X-Note', 'a\u0000b']];
     for (const [index, header] of broken.entries()) {
       const requestId = `page-req-010${index}`;
-      await proxy.request('proxy.request', { requestId, grantId, method: 'GET', path: '/custom/echo/odd-header', headers: [header], hasBody: false });
+      proxy.post('proxy.request', { requestId, grantId, method: 'GET', path: '/custom/echo/odd-header', headers: [header], hasBody: false });
       const answer = await readAnswer(proxy, requestId);
       expect([answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([400, 'HTTP_REQUEST_MALFORMED']);
     }
     expect(upstream!.received).toHaveLength(0);
   });
 
-  it('a refused proxy.request frame (bad method, bad path, a requestId already open, the 65th open request) gets its error reply and one audit line each', async () => {
+  it('a refused proxy.request frame (bad method, bad path, a requestId already open, the 65th open request) gets its error reply and one audit line each; a taken one gets none', async () => {
     const { proxy, grantId } = await start();
     const frame = (requestId: string, method: string, path: string) => ({ requestId, grantId, method, path, headers: [], hasBody: true });
     await expect(proxy.request('proxy.request', frame('page-bad-method', 'get', '/custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     await expect(proxy.request('proxy.request', frame('page-bad-path', 'GET', 'custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     // Requests waiting for a body that has not come yet stay open without touching the upstream.
-    for (let index = 0; index < BRIDGE_MAX_OPEN_REQUESTS; index++) await proxy.request('proxy.request', frame(`page-open-${String(index).padStart(4, '0')}`, 'POST', '/custom/echo/upload'));
+    const takenIds = new Set<unknown>();
+    for (let index = 0; index < BRIDGE_MAX_OPEN_REQUESTS; index++) takenIds.add(proxy.post('proxy.request', frame(`page-open-${String(index).padStart(4, '0')}`, 'POST', '/custom/echo/upload')));
     await expect(proxy.request('proxy.request', frame('page-open-0000', 'POST', '/custom/echo/upload'))).rejects.toThrow(/MESSAGE_INVALID/);
     await expect(proxy.request('proxy.request', frame('page-one-too-many', 'POST', '/custom/echo/upload'))).rejects.toThrow(/RATE_LIMITED/);
+    // The 64 requests taken got no reply: their events are the answer, and they have none yet.
+    expect((proxy.host.frames as Array<Record<string, unknown>>).filter((received) => takenIds.has(received.id))).toEqual([]);
     const refusedLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '(refused)');
     for (let tries = 0; (await refusedLines()).length < 4 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     // The log batches its writes: a second line for a refusal would follow within this.

@@ -37,6 +37,8 @@ export interface ProxyHost {
   /** Credential record ids, in the order the setup listed them (the order rotation tries them). */
   credentialIds: string[];
   request: (type: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  /** Sends a bridge frame the host answers only when refusing it (`proxy.request`, `proxy.credit`); its id. */
+  post: (type: string, params: Record<string, unknown>) => number;
   /** Applies another policy to the running proxy (the port stays when the policy says 0). */
   applyPolicy: (toml: string) => Promise<Record<string, unknown>>;
   /** Sends `vault.unlock` with the setup's data key and credentials (again, after a lock). */
@@ -122,6 +124,11 @@ export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> 
     if (reply.ok !== true) throw new Error(`${type} failed: ${JSON.stringify(reply.error)}`);
     return reply.result as Record<string, unknown>;
   };
+  const post = (type: string, params: Record<string, unknown>) => {
+    const id = nextId++;
+    host.send({ ...params, id, type });
+    return id;
+  };
   const applyPolicy = (toml: string) => request('policy.apply', { toml });
   const proxy = await applyPolicy(setup.policy);
   if (proxy.listening !== true) throw new Error(`proxy not listening: ${JSON.stringify(proxy)}`);
@@ -156,6 +163,7 @@ export async function startProxyHost(setup: ProxyHostSetup): Promise<ProxyHost> 
     agentRecords: agents,
     credentialIds: credentials.map((credential) => credential.id),
     request,
+    post,
     applyPolicy,
     unlock,
     raw: async (options) => recorder.keepRaw(await rawRequest(port, options)),

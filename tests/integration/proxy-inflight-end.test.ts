@@ -149,7 +149,7 @@ describe('ending requests in flight, through the real host', () => {
     const grantId = newRecordId();
     const grant = { id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null };
     await proxy.request('grants.sync', { grants: [grant] });
-    await proxy.request('proxy.request', { requestId: 'page-inflight-1', grantId, method: 'GET', path: '/custom/echo/sse-page', headers: [], hasBody: false });
+    proxy.post('proxy.request', { requestId: 'page-inflight-1', grantId, method: 'GET', path: '/custom/echo/sse-page', headers: [], hasBody: false });
     await waitForHostEvent(proxy.host, 'proxy.head', (frame) => frame.requestId === 'page-inflight-1');
     const closed = await waitForUpstream('/sse-page');
     await proxy.request('vault.lock');

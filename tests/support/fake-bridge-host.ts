@@ -59,6 +59,11 @@ export class FakeBridgeHost {
     }
   }
 
+  /** Frames the host replies to only when refusing them (the double never refuses one). */
+  post(type: string, params: Record<string, unknown>): void {
+    void this.request(type, params);
+  }
+
   /** This double where the background wants the host link (its request() is typed per message there). */
   get link(): RelayHost & Pick<HostLink, 'currentState'> {
     return this as unknown as RelayHost & Pick<HostLink, 'currentState'>;

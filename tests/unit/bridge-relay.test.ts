@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayMessage } from '../../lib/browser-agents/agent-messages';
+import { AGENT_PORT_NAME, type GatewayMessage } from '../../lib/browser-agents/agent-messages';
+import { PAGE_PORT_NAME, type PageEnvelope } from '../../lib/browser-agents/page-line';
 import { type GatewayRuntime, type GatewayServices, identifyPage, serveBrowserAgents } from '../../lib/browser-agents/agent-gateway';
 import { decodeChunk } from '../../lib/browser-agents/body-chunks';
 import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
@@ -10,17 +11,21 @@ import { connectedPorts } from '../support/fake-runtime-ports';
 
 const GRANT: GrantRecord = { id: 'grant-0000000000000001', kind: 'extension', subject: 'abcdefghijklmnopabcdefghijklmnop', scopes: ['openai'], createdAt: 0, expiresAt: null, enabled: true, lastUsedAt: null };
 
-/** The agent's end of one request port, as the client module or the content script holds it. */
-function agentOn(client: ReturnType<typeof connectedPorts>[0]) {
+/**
+ * The agent's end of one request: a port of its own (the client module), or request `rid` on a
+ * page's shared port (the content script), whose messages travel as `{rid, message}`.
+ */
+function agentOn(client: ReturnType<typeof connectedPorts>[0], rid?: number) {
   const received: GatewayMessage[] = [];
   const waiters: Array<() => void> = [];
-  client.onMessage.addListener((message) => {
-    received.push(message as GatewayMessage);
+  client.onMessage.addListener((raw) => {
+    if (rid !== undefined && (raw as PageEnvelope).rid !== rid) return;
+    received.push((rid === undefined ? raw : (raw as PageEnvelope).message) as GatewayMessage);
     for (const wake of waiters.splice(0)) wake();
   });
   return {
     received,
-    send: (message: unknown) => client.postMessage(message),
+    send: (message: unknown) => client.postMessage(rid === undefined ? message : ({ rid, message } satisfies PageEnvelope)),
     disconnect: () => client.disconnect(),
     async until(type: GatewayMessage['type']) {
       while (!received.some((message) => message.type === type)) await new Promise<void>((wake) => waiters.push(wake));
@@ -174,9 +179,9 @@ async function callThroughGateway(overrides: Parameters<typeof gatewayServices>[
   const { runtime, connect, external: externalListeners } = fakeRuntime();
   const ready = gatewayServices(overrides);
   serveBrowserAgents(runtime, Promise.resolve(ready.services));
-  const [client, background] = connectedPorts('keygate', sender as never);
+  const [client, background] = external ? connectedPorts(AGENT_PORT_NAME, sender as never) : connectedPorts(PAGE_PORT_NAME, sender as never);
   (external ? externalListeners : connect)[0]!(background as never);
-  const agent = agentOn(client);
+  const agent = agentOn(client, external ? undefined : 1);
   agent.send({ ...REQUEST, hasBody: false });
   await Promise.race([agent.until('end'), ready.host.until(() => ready.host.requests.size === 1)]);
   return { ...ready, agent, background };

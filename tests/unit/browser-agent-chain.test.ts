@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
+import { splitPagePort } from '../../lib/browser-agents/page-line';
 import { decodeChunk, encodeChunk } from '../../lib/browser-agents/body-chunks';
 import { installKeygateApi, READY_EVENT } from '../../lib/browser-agents/page-api';
 import { postNote } from '../../lib/browser-agents/page-channel';
@@ -28,12 +29,14 @@ async function grantedPage(options: { granted?: boolean; refusal?: KeygateError 
     connect: (name) => {
       const [client, background] = connectedPorts(name, { id: 'self', url: 'http://localhost:3000/app', tab: {} });
       backgroundPorts.push(background);
-      relayAgentRequest(background, {
-        admit: async () => {
-          if (options.refusal) throw options.refusal;
-          return { grant: GRANT, host: host.link };
-        },
-      });
+      splitPagePort(background, (requestPort) =>
+        relayAgentRequest(requestPort, {
+          admit: async () => {
+            if (options.refusal) throw options.refusal;
+            return { grant: GRANT, host: host.link };
+          },
+        }),
+      );
       return client;
     },
   });
@@ -109,15 +112,42 @@ describe('page → content script → background → host', () => {
     expect(ready()).toBe(false);
   });
 
-  it('a message off the protocol on a request port ends that request (the background sees the port close)', async () => {
-    const { win, host, backgroundPorts } = await grantedPage();
+  it('a message off the protocol ends that request only: nothing reaches the host, and the page\'s next call works on the same port', async () => {
+    const { win, host, keygate, backgroundPorts } = await grantedPage();
     const { port1, port2 } = new MessageChannel();
     postNote(win as unknown as Window, 'open', [port2]);
     await new Promise((resolve) => setTimeout(resolve, 10));
     port1.postMessage({ type: 'request', method: 'GET', path: 'no-leading-slash', headers: [], hasBody: false });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(backgroundPorts.at(-1)?.disconnected).toBe(true);
     expect(host.calls).toEqual([]);
     port1.close();
+
+    const pending = keygate!.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 1);
+    host.respond(host.only()[0], 200, [], [sse(1)]);
+    expect(await (await pending).text()).toBe('data: {"n":1}\n\n');
+    expect(backgroundPorts).toHaveLength(1);
+  });
+
+  it('all of a page\'s calls share one port; a port that breaks fails the open calls and the next call opens a new one', async () => {
+    const { host, keygate, backgroundPorts } = await grantedPage();
+    const first = keygate!.fetch('/openai/v1/models');
+    const second = keygate!.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 2);
+    expect(backgroundPorts).toHaveLength(1);
+    for (const [requestId] of host.requests) host.respond(requestId, 200, [], [sse(7)]);
+    expect(await (await first).text()).toBe('data: {"n":7}\n\n');
+    expect(await (await second).text()).toBe('data: {"n":7}\n\n');
+
+    const open = keygate!.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 3);
+    (backgroundPorts[0] as unknown as { disconnect(): void }).disconnect();
+    await expect(open).rejects.toThrow(/closed before the answer was complete/);
+    const again = keygate!.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 4);
+    expect(backgroundPorts).toHaveLength(2);
+    const [lastId] = [...host.requests.keys()].slice(-1);
+    host.respond(lastId!, 200, [], [sse(8)]);
+    expect(await (await again).text()).toBe('data: {"n":8}\n\n');
   });
 });

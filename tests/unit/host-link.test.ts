@@ -204,6 +204,34 @@ describe('host link: bridged browser-agent requests', () => {
     expect(general).toEqual([]);
   });
 
+  it('a posted frame waits for no reply: a refusal of it reaches its request as a proxy.error, and nothing is kept once the request stops listening', () => {
+    const { link, ports } = createLink();
+    link.connect();
+    ports[0]!.answerHello();
+    const events: unknown[] = [];
+    const stop = link.onBridgeEvents('request-0001', (event) => events.push(event));
+    link.post('proxy.request', { requestId: 'request-0001', grantId: 'grant-1', method: 'GET', path: '/x', headers: [], hasBody: false });
+    link.post('proxy.credit', { requestId: 'request-0001', chunks: 1 });
+    const [opened, credited] = ports[0]!.sent.slice(-2);
+    expect(opened).toMatchObject({ type: 'proxy.request', requestId: 'request-0001' });
+    ports[0]!.hostSends({ id: opened!.id, ok: false, error: { code: 'RATE_LIMITED', message: 'At most 64 bridged requests may be open at once.' } });
+    expect(events).toEqual([{ type: 'event', event: 'proxy.error', requestId: 'request-0001', error: { code: 'RATE_LIMITED', message: 'At most 64 bridged requests may be open at once.' } }]);
+    stop();
+    const log: string[] = [];
+    (link as unknown as { log: (line: string) => void }).log = (line) => log.push(line);
+    ports[0]!.hostSends({ id: credited!.id, ok: false, error: { code: 'MESSAGE_INVALID', message: 'late' } });
+    expect(events).toHaveLength(1);
+    expect(log).toEqual(['Host error without a waiting request: MESSAGE_INVALID']);
+  });
+
+  it('a frame posted while no host is connected fails its request at once', () => {
+    const { link } = createLink();
+    const events: Array<{ event: string; error?: { code: string } }> = [];
+    link.onBridgeEvents('request-0001', (event) => events.push(event));
+    link.post('proxy.request', { requestId: 'request-0001', grantId: 'grant-1', method: 'GET', path: '/x', headers: [], hasBody: false });
+    expect(events).toEqual([expect.objectContaining({ event: 'proxy.error', requestId: 'request-0001', error: expect.objectContaining({ code: 'HOST_EXITED' }) })]);
+  });
+
   it('when the host exits, every open bridged request gets a proxy.error with the reason: no page waits forever', () => {
     const { link, ports } = createLink('Native host has exited.');
     link.connect();

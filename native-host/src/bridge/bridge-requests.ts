@@ -115,8 +115,9 @@ export class BridgeRequests {
     return {};
   }
 
+  /** A credit may cross the request's end on the way (the page read the last chunk as it ended): nothing to do then. */
   credit(params: Params<'proxy.credit'>): Record<string, never> {
-    this.openRequest(params.requestId).reply.credit(params.chunks);
+    this.open.get(params.requestId)?.reply.credit(params.chunks);
     return {};
   }
 

@@ -15,6 +15,7 @@ import {
   type Request,
   validateRequest,
 } from '../../../shared/protocol';
+import { BRIDGE_REPLY_ON_FAILURE_ONLY } from '../../../shared/bridge-messages';
 import { type DecodedFrame, FrameDecoder } from './frame-decoder';
 import { encodeFrames } from './frame-encoder';
 
@@ -75,6 +76,7 @@ export function serveNativePort(options: NativePortOptions): NativePort {
     try {
       // A missing result would drop the field from the JSON and fail validateHostFrame in the extension.
       reply = { id: request.id, ok: true, result: (await handle(request)) ?? null };
+      if (BRIDGE_REPLY_ON_FAILURE_ONLY.has(request.type)) return;
     } catch (err) {
       reply = { id: request.id, ok: false, error: failureBody(request, err) };
     }

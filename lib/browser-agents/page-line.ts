@@ -1,0 +1,89 @@
+/**
+ * One runtime port per granted page, shared by all of its requests. Opening and closing an
+ * extension port costs the browser process more than carrying a small request over one (the bridge
+ * benchmark's trace: a channel opening, its acceptance and its teardown on the browser's main
+ * thread per call), so the content script opens one port, named PAGE_PORT_NAME, and numbers its
+ * requests. Each message travels as `{rid, message}`; the background splits the port back into one
+ * AgentPort per request, so every request still gets its own relay, exactly as another extension's
+ * one-request port does.
+ *
+ * A request's line ends with its last message: `end`, `error` or `answer` from the background,
+ * `cancel` from the page. Request numbers only grow, so a late message (a credit sent just as the
+ * answer ended) can never open a new request; the port closing ends every request still open.
+ */
+import type { AgentPort } from './bridge-relay';
+import type { RuntimePort } from './runtime-port-channel';
+
+export const PAGE_PORT_NAME = 'keygate-page';
+
+/** One request's message on the shared port. */
+export interface PageEnvelope {
+  rid: number;
+  message: unknown;
+}
+
+export function isPageEnvelope(value: unknown): value is PageEnvelope {
+  const envelope = value as Partial<PageEnvelope> | null;
+  return typeof envelope === 'object' && envelope !== null && Number.isSafeInteger(envelope.rid) && (envelope.rid as number) > 0 && 'message' in envelope;
+}
+
+const typeOf = (message: unknown): unknown => (message as { type?: unknown } | null)?.type;
+
+/** The background's last message for a request. */
+export const endsAnswer = (message: unknown): boolean => {
+  const type = typeOf(message);
+  return type === 'end' || type === 'error' || type === 'answer';
+};
+
+/** Background: one AgentPort per request on a page's shared port, handed to `serve` as each request opens. */
+export function splitPagePort(port: RuntimePort, serve: (requestPort: AgentPort) => void): void {
+  const open = new Map<number, { deliver: (message: unknown) => void; hangUp: () => void }>();
+  let highestRid = 0;
+
+  const requestPort = (rid: number): AgentPort & { deliver: (message: unknown) => void; hangUp: () => void } => {
+    const messageListeners: Array<(message: unknown) => void> = [];
+    const disconnectListeners: Array<() => void> = [];
+    const close = () => open.delete(rid);
+    return {
+      postMessage: (message) => {
+        if (!open.has(rid)) return;
+        port.postMessage({ rid, message } satisfies PageEnvelope);
+        if (endsAnswer(message)) close();
+      },
+      // The relay gives up on the request: the page's side hears the line closed.
+      disconnect: () => {
+        if (!open.has(rid)) return;
+        close();
+        port.postMessage({ rid, message: { type: 'closed' } } satisfies PageEnvelope);
+      },
+      onMessage: { addListener: (listener) => void messageListeners.push(listener) },
+      onDisconnect: { addListener: (listener) => void disconnectListeners.push(listener) },
+      deliver: (message) => {
+        for (const listener of messageListeners) listener(message);
+      },
+      hangUp: () => {
+        for (const listener of disconnectListeners) listener();
+      },
+    };
+  };
+
+  port.onMessage.addListener((raw) => {
+    if (!isPageEnvelope(raw)) return;
+    let line = open.get(raw.rid);
+    if (line === undefined) {
+      if (raw.rid <= highestRid || typeOf(raw.message) !== 'request') return;
+      highestRid = raw.rid;
+      const created = requestPort(raw.rid);
+      line = created;
+      open.set(raw.rid, created);
+      serve(created);
+    }
+    line.deliver(raw.message);
+    if (typeOf(raw.message) === 'cancel') open.delete(raw.rid);
+  });
+  port.onDisconnect.addListener(() => {
+    const lines = [...open.values()];
+    open.clear();
+    for (const line of lines) line.hangUp();
+  });
+}
