@@ -1,6 +1,7 @@
 /**
  * The browser agents' front door in the background: ports named `keygate` from the content script
- * of a granted page (`runtime.onConnect`) and from other extensions (`runtime.onConnectExternal`).
+ * of a granted page (`runtime.onConnect`) and from other extensions (`runtime.onConnectExternal`),
+ * and other extensions' one-message calls (`runtime.onMessageExternal`, one-message-relay.ts).
  * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of
  * an extension), never anything the agent sends; that identity must hold a usable grant.
  */
@@ -10,6 +11,7 @@ import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
 import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
 import { type Admission, type AgentPort, relayAgentRequest } from './bridge-relay';
+import { relayOneMessageCall } from './one-message-relay';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
 export interface PortSender {
@@ -35,6 +37,7 @@ export interface GatewayRuntime {
   onConnect: PortEvent;
   onConnectExternal: PortEvent;
   onMessage: { addListener(listener: (message: unknown, sender: PortSender) => Promise<boolean> | undefined): void };
+  onMessageExternal: { addListener(listener: (message: unknown, sender: PortSender) => Promise<unknown> | undefined): void };
 }
 
 export interface GatewayServices {
@@ -104,4 +107,9 @@ export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promi
     return servicesReady.then(({ grants }) => grants.authorize(identity)).then(() => true, () => false);
   });
   runtime.onConnectExternal.addListener((port) => serve(port, identifyExtension(port.sender, runtime.id)));
+  // Only extensions reach this: the manifest's externally_connectable names no web page (`matches`).
+  runtime.onMessageExternal.addListener((message, sender) => {
+    const identity = identifyExtension(sender, runtime.id);
+    return identity === null ? undefined : relayOneMessageCall(message, { admit: async () => admit(identity, await servicesReady) });
+  });
 }
