@@ -26,7 +26,7 @@ const CALL_SHAPE = `Expected { type: '${ONE_MESSAGE_CALL}', method, path, header
 type RequestMessage = Extract<AgentMessage, { type: 'request' }>;
 
 /** The port request a well-formed call stands for, with its body; null for anything else. */
-export function readOneMessageCall(value: unknown): { request: RequestMessage; body: string | undefined } | null {
+function readOneMessageCall(value: unknown): { request: RequestMessage; body: string | undefined } | null {
   const call = value as Partial<OneMessageCall> | null;
   if (call?.type !== ONE_MESSAGE_CALL || !Object.keys(call).every((field) => CALL_FIELDS.has(field))) return null;
   if ((call.headers !== undefined && !isHeaderList(call.headers)) || (call.body !== undefined && !isBase64Body(call.body))) return null;
@@ -35,7 +35,7 @@ export function readOneMessageCall(value: unknown): { request: RequestMessage; b
 }
 
 /** A refusal as one answer: the very head and body a port agent gets (refusalMessages). */
-export function refusalAnswer(error: ErrorBody): OneMessageAnswer {
+function refusalAnswer(error: ErrorBody): OneMessageAnswer {
   const answer: OneMessageAnswer = { status: 0, headers: [], body: '' };
   for (const message of refusalMessages(error)) {
     if (message.type === 'head') Object.assign(answer, { status: message.status, headers: message.headers });
