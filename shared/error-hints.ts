@@ -255,6 +255,10 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'The native host is not running; the popup shows why and how to fix it (often `keygate-host install`, then reopen the popup).',
     headless: BROWSER_AGENTS_ONLY,
   },
+  ANSWER_TOO_LARGE: {
+    browser: 'An extension asked Keygate for an answer too large for one message; nothing to change in Keygate (the extension should use the client module’s streaming fetch).',
+    headless: BROWSER_AGENTS_ONLY,
+  },
 };
 
 /**

@@ -311,6 +311,11 @@ export const ERRORS = {
     message: 'Keygate\'s native host is not connected.',
     hint: 'Open the Keygate popup: it shows why the host is away and how to fix it; then retry.',
   },
+  ANSWER_TOO_LARGE: {
+    status: 413,
+    message: 'The answer is larger than Keygate returns in one runtime.sendMessage reply (8 MiB), so it was dropped; the upstream API did receive the request.',
+    hint: 'Make calls with large answers over a port (keygate-client\'s fetch, or runtime.connect), which streams answers of any size. Check whether this call took effect before repeating it.',
+  },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,7 +1,8 @@
 /**
  * The browser agents' front door in the background: one port per granted page from Keygate's content
- * script (`runtime.onConnect`, all of the page's requests on it) and one port per request named
- * `keygate` from other extensions (`runtime.onConnectExternal`).
+ * script (`runtime.onConnect`, all of the page's requests on it), one port per request named
+ * `keygate` from other extensions (`runtime.onConnectExternal`), and other extensions' one-message
+ * calls (`runtime.onMessageExternal`, one-message-relay.ts).
  * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of
  * an extension), never anything the agent sends; that identity must hold a usable grant.
  */
@@ -11,6 +12,7 @@ import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
 import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
 import { type Admission, type AgentPort, relayAgentRequest } from './bridge-relay';
+import { relayOneMessageCall } from './one-message-relay';
 import { PAGE_PORT_NAME, splitPagePort } from './page-line';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
@@ -37,6 +39,7 @@ export interface GatewayRuntime {
   onConnect: PortEvent;
   onConnectExternal: PortEvent;
   onMessage: { addListener(listener: (message: unknown, sender: PortSender) => Promise<boolean> | undefined): void };
+  onMessageExternal: { addListener(listener: (message: unknown, sender: PortSender) => Promise<unknown> | undefined): void };
 }
 
 export interface GatewayServices {
@@ -111,5 +114,10 @@ export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promi
     const identity = identifyExtension(port.sender, runtime.id);
     if (identity === null) port.disconnect();
     else relay(port, identity);
+  });
+  // Only extensions reach this: the manifest's externally_connectable names no web page (`matches`).
+  runtime.onMessageExternal.addListener((message, sender) => {
+    const identity = identifyExtension(sender, runtime.id);
+    return identity === null ? undefined : relayOneMessageCall(message, { admit: async () => admit(identity, await servicesReady) });
   });
 }

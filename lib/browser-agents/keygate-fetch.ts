@@ -28,7 +28,7 @@ export type KeygateFetch = (input: RequestInfo | URL, init?: RequestInit) => Pro
 /** Relative inputs resolve here: only the path and query matter, and no page base should change that. */
 const PLACEHOLDER_ORIGIN = 'https://keygate.invalid';
 /** Statuses whose Response cannot have a body (the Response constructor throws on one). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+export const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** The error a call rejects or a body stream fails with: the catalogue code is on it, as over HTTP. */
 export function keygateError(body: ErrorBody): Error {
@@ -48,14 +48,14 @@ function channelBroke(): TypeError {
   return new TypeError('Keygate: the connection to the extension closed before the answer was complete.');
 }
 
-function toRequest(input: RequestInfo | URL, init: RequestInit | undefined): Request {
+export function toRequest(input: RequestInfo | URL, init: RequestInit | undefined): Request {
   const resolved = typeof input === 'string' && input.startsWith('/') ? PLACEHOLDER_ORIGIN + input : input;
   // A stream body needs `duplex: 'half'` in fetch; SDKs that pass one may not say so.
   const needsDuplex = init?.body instanceof ReadableStream && !('duplex' in init);
   return new Request(resolved, needsDuplex ? { ...init, duplex: 'half' } as RequestInit : init);
 }
 
-function responseHeaders(pairs: [string, string][]): Headers {
+export function responseHeaders(pairs: [string, string][]): Headers {
   const headers = new Headers();
   for (const [name, value] of pairs) {
     try {

@@ -1,8 +1,8 @@
 /**
  * Browser agents end to end, in headless Chromium with the real extension and the real host: a web
  * app on a granted loopback origin runs the official openai SDK with `fetch: window.keygate.fetch`,
- * and a second extension calls Keygate through the built client module, through the host's side of
- * the bridge (grants.sync, proxy.*).
+ * and two more extensions call Keygate through the built client module (one over ports, one with
+ * one runtime.sendMessage per call), through the host's side of the bridge (grants.sync, proxy.*).
  */
 import { rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -25,6 +25,8 @@ let upstream: MockUpstream | undefined;
 let webApp: AgentWebApp | undefined;
 let options: Page | undefined;
 let agentExtension: { dir: string; id: string } | undefined;
+/** A second agent extension, for one-message calls only: its first ask in the popup comes from sendMessage. */
+let messagingExtension: { dir: string; id: string } | undefined;
 /** Resolves when the upstream sees its endless stream's client go away. */
 let endlessStreamClosed: Promise<void> = Promise.resolve();
 
@@ -56,7 +58,8 @@ beforeAll(async () => {
   });
   webApp = await startAgentWebApp();
   agentExtension = await writeAgentExtension();
-  keygate = await launchKeygateBrowser({ extraExtensions: [agentExtension.dir] });
+  messagingExtension = await writeAgentExtension();
+  keygate = await launchKeygateBrowser({ extraExtensions: [agentExtension.dir, messagingExtension.dir] });
   const popup = await keygate.openExtensionPage('popup.html');
   await createVault(popup);
   await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
@@ -68,7 +71,7 @@ afterAll(async () => {
   await keygate?.close();
   await upstream?.close();
   await webApp?.close();
-  if (agentExtension) await rm(dirname(agentExtension.dir), { recursive: true, force: true });
+  for (const extension of [agentExtension, messagingExtension]) if (extension) await rm(dirname(extension.dir), { recursive: true, force: true });
 });
 
 function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): Promise<void> {
@@ -78,6 +81,14 @@ function grant(kind: 'site' | 'extension', subject: string, scopes: string[]): P
 async function openAgentPage(origin: string): Promise<Page> {
   const page = await keygate!.browser.newPage();
   await page.goto(`${origin}/`);
+  return page;
+}
+
+/** An agent extension's page, once it has made its keygate-client (`window.keygateClient`). */
+async function openAgentExtensionPage(extensionId: string): Promise<Page> {
+  const page = await keygate!.browser.newPage();
+  await page.goto(`chrome-extension://${extensionId}/agent.html`);
+  await page.waitForFunction(() => 'keygateClient' in window);
   return page;
 }
 
@@ -184,9 +195,7 @@ describe('a web page on a granted origin', () => {
 describe('another extension, through the client module', () => {
   it('is refused with GRANT_MISSING and shown in the popup until granted; then it calls the upstream through Keygate', async () => {
     const agentId = agentExtension!.id;
-    const agentPage = await keygate!.browser.newPage();
-    await agentPage.goto(`chrome-extension://${agentId}/agent.html`);
-    await agentPage.waitForFunction(() => 'keygateClient' in window);
+    const agentPage = await openAgentExtensionPage(agentId);
     const callUpstream = () =>
       agentPage.evaluate(async () => {
         const client = (window as unknown as { keygateClient: { fetch: typeof fetch } }).keygateClient;
@@ -217,9 +226,7 @@ describe('Revoke everything (Backup & security)', () => {
     await grant('site', origin, ['openai']);
     const page = await openAgentPage(origin);
     await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
-    const agentPage = await keygate!.browser.newPage();
-    await agentPage.goto(`chrome-extension://${agentExtension!.id}/agent.html`);
-    await agentPage.waitForFunction(() => 'keygateClient' in window);
+    const agentPage = await openAgentExtensionPage(agentExtension!.id);
     const completion = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }) };
     const pageCall = () =>
       page.evaluate(async (init) => {
@@ -322,5 +329,42 @@ describe('Activity and Overview, after a granted page’s bridged calls', () => 
     } finally {
       await secondApp.close();
     }
+  });
+});
+
+describe('another extension, one runtime.sendMessage per call (the client module\'s call)', () => {
+  it('is refused with GRANT_MISSING and shown in the popup until granted; then its call reaches the upstream with the real key, body included', async () => {
+    const agentId = messagingExtension!.id;
+    const agentPage = await openAgentExtensionPage(agentId);
+    const callUpstream = (content: string) =>
+      agentPage.evaluate(async (content) => {
+        const client = (window as unknown as { keygateClient: { call: typeof fetch } }).keygateClient;
+        const response = await client.call('https://keygate.invalid/openai/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content }] }),
+        });
+        return { status: response.status, body: (await response.json()) as { choices: Array<{ message: { content: string } }>; error?: { code: string } } };
+      }, content);
+
+    const seenBefore = upstream!.received.length;
+    expect(await callUpstream('before the grant')).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    expect(upstream!.received).toHaveLength(seenBefore);
+    const popup = await keygate!.openExtensionPage('popup.html');
+    await waitForTestId(popup, `[data-testid="extension-ask"][data-extension-id="${agentId}"]`);
+
+    await grant('extension', agentId, ['openai']);
+    const answered = await callUpstream('one message');
+    expect(answered.status).toBe(200);
+    expect(answered.body.choices[0]?.message.content).toBe('hello from upstream');
+    expect(upstream!.received).toHaveLength(seenBefore + 1);
+    const seen = upstream!.received.at(-1)!;
+    expect(seen.headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
+    expect(JSON.parse(seen.body)).toMatchObject({ messages: [{ role: 'user', content: 'one message' }] });
+
+    // Web pages cannot send Keygate messages at all: no extension's externally_connectable names them.
+    const page = await openAgentPage(webApp!.origin('127.0.0.1'));
+    expect(await page.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage)).toBe('undefined');
+    await Promise.all([agentPage.close(), popup.close(), page.close()]);
   });
 });

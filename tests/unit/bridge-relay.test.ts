@@ -143,14 +143,16 @@ function fakeRuntime() {
   const connect: Array<(port: never) => void> = [];
   const external: Array<(port: never) => void> = [];
   const message: Array<(message: unknown, sender: never) => Promise<boolean> | undefined> = [];
+  const externalMessage: Array<(message: unknown, sender: never) => Promise<unknown> | undefined> = [];
   const runtime: GatewayRuntime = {
     id: 'keygateidkeygateidkeygateidkeyga',
     getURL: (path) => `chrome-extension://keygateidkeygateidkeygateidkeyga${path}`,
     onConnect: { addListener: (listener) => void connect.push(listener as never) },
     onConnectExternal: { addListener: (listener) => void external.push(listener as never) },
     onMessage: { addListener: (listener) => void message.push(listener as never) },
+    onMessageExternal: { addListener: (listener) => void externalMessage.push(listener as never) },
   };
-  return { runtime, connect, external, message };
+  return { runtime, connect, external, message, externalMessage };
 }
 
 function gatewayServices(overrides: { vault?: string; host?: string; grant?: GrantRecord | KeygateError } = {}) {
@@ -222,6 +224,33 @@ describe('the gateway decides by the sender the browser names', () => {
   it('Firefox: without sender.origin the frame URL gives the origin, port included', () => {
     const { origin: _origin, ...firefoxSender } = { ...pageSender, url: 'http://localhost:3001/chat?x=1' };
     expect(identifyPage(firefoxSender, pageSender.id, 'moz-extension://uuid/')).toEqual({ kind: 'site', subject: 'http://localhost:3001' });
+  });
+
+  it('answers another extension\'s one-message call under its grant, refuses an ungranted one (the popup hears of it), and leaves other senders unanswered', async () => {
+    const call = { type: 'keygate.fetch', method: 'GET', path: '/openai/v1/models' };
+    const ungranted = fakeRuntime();
+    const refusing = gatewayServices();
+    serveBrowserAgents(ungranted.runtime, Promise.resolve(refusing.services));
+    const refused = (await ungranted.externalMessage[0]!(call, extensionSender as never)) as { status: number; body: string };
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(atob(refused.body)).error.code).toBe('GRANT_MISSING');
+    expect(refusing.asked).toEqual([GRANT.subject]);
+    expect(refusing.host.calls).toEqual([]);
+
+    const granted = fakeRuntime();
+    const serving = gatewayServices({ grant: GRANT });
+    serveBrowserAgents(granted.runtime, Promise.resolve(serving.services));
+    const answer = granted.externalMessage[0]!(call, extensionSender as never);
+    await serving.host.until(() => serving.host.requests.size === 1);
+    const [requestId, open] = serving.host.only();
+    expect(open.params).toMatchObject({ grantId: GRANT.id, method: 'GET', path: '/openai/v1/models', hasBody: false });
+    serving.host.respond(requestId, 200, [['content-type', 'application/json']], [btoa('{"data":[]}')]);
+    expect(await answer).toEqual({ status: 200, headers: [['content-type', 'application/json']], body: btoa('{"data":[]}') });
+    expect(serving.authorized).toEqual([{ kind: 'extension', subject: GRANT.subject }]);
+
+    // A web page (no extension id; the manifest lets none connect) and Keygate's own pages are not answered here.
+    expect(granted.externalMessage[0]!(call, { url: 'https://evil.example/', origin: 'https://evil.example' } as never)).toBeUndefined();
+    expect(granted.externalMessage[0]!(call, { id: granted.runtime.id } as never)).toBeUndefined();
   });
 
   it('answers the relay\'s start-up question by the sender only', async () => {

@@ -59,14 +59,15 @@ describe('what differs in Firefox', () => {
   });
 
   it('the client module finds Keygate by the published id of the browser it runs in', () => {
-    const chromium = { connect: () => undefined as never };
-    const firefox = { connect: () => undefined as never, getBrowserInfo: () => undefined };
+    const chromium = { connect: () => undefined as never, sendMessage: async () => undefined };
+    const firefox = { ...chromium, getBrowserInfo: () => undefined };
     expect(keygateExtensionId(chromium)).toBe(DEFAULT_EXTENSION_ID);
     expect(keygateExtensionId(firefox)).toBe(GECKO_EXTENSION_ID);
     const connected: Array<[string, string]> = [];
     const client = createKeygateClient({
       runtime: {
         getBrowserInfo: () => undefined,
+        sendMessage: async () => undefined,
         connect: (id, { name }) => {
           connected.push([id, name]);
           return { postMessage: () => undefined, disconnect: () => undefined, onMessage: { addListener: () => undefined }, onDisconnect: { addListener: () => undefined } };
