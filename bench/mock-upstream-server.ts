@@ -9,7 +9,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHAT_ANSWER, DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, UPSTREAM_KEY } from './proxy-workload';
+import { CHAT_ANSWER, DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, TEXT_DOWNLOAD, TEXT_DOWNLOAD_PATH, UPSTREAM_KEY } from './proxy-workload';
 
 const models = Buffer.from(MODELS_ANSWER, 'utf8');
 const chat = Buffer.from(CHAT_ANSWER, 'utf8');
@@ -40,14 +40,14 @@ function streamEvents(res: ServerResponse): void {
   writeNext();
 }
 
-/** The download in 64 KiB writes, each after the last one drained, as a file server sends it. */
-function streamDownload(res: ServerResponse): void {
+/** A download in 64 KiB writes, each after the last one drained, as a file server sends it. */
+function streamDownload(res: ServerResponse, contentType: string, blockAt: (offset: number) => Buffer): void {
   served += 1;
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': DOWNLOAD_BYTES });
+  res.writeHead(200, { 'content-type': contentType, 'content-length': DOWNLOAD_BYTES });
   let sent = 0;
   const writeMore = () => {
     while (sent < DOWNLOAD_BYTES) {
-      const block = DOWNLOAD_BLOCK.subarray(0, Math.min(DOWNLOAD_BLOCK.length, DOWNLOAD_BYTES - sent));
+      const block = blockAt(sent).subarray(0, Math.min(64 * 1024, DOWNLOAD_BYTES - sent));
       sent += block.length;
       if (!res.write(block)) return void res.once('drain', writeMore);
     }
@@ -62,7 +62,8 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     if (req.headers.authorization !== `Bearer ${UPSTREAM_KEY}`) return answer(res, 401, '{"error":"mock upstream: not the real key"}');
     if (req.method === 'GET' && req.url === '/v1/models') return answer(res, 200, models);
-    if (req.method === 'GET' && req.url === DOWNLOAD_PATH) return streamDownload(res);
+    if (req.method === 'GET' && req.url === DOWNLOAD_PATH) return streamDownload(res, 'application/octet-stream', () => DOWNLOAD_BLOCK);
+    if (req.method === 'GET' && req.url === TEXT_DOWNLOAD_PATH) return streamDownload(res, 'application/jsonl', (offset) => TEXT_DOWNLOAD.subarray(offset));
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return answer(res, 404, '{"error":"mock upstream: no such route"}');
     const body = isExpectedChatBody(Buffer.concat(chunks).toString('utf8'));
     if (!body.ok) return answer(res, 400, '{"error":"mock upstream: not the body the agent sent"}');

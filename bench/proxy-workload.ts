@@ -4,6 +4,7 @@
  * without the real key or with another body, so an arm that skipped the injection or mangled the
  * body fails the run instead of looking fast.
  */
+import { createHash } from 'node:crypto';
 
 /** Obviously fake: the real key only the arms (and the direct calls) may send upstream. */
 export const UPSTREAM_KEY = 'sk-test-FAKE-keygate-bench-0000000000000000';
@@ -65,8 +66,57 @@ export function isExpectedChatBody(body: string): { ok: boolean; stream: boolean
   return { ok, stream };
 }
 
-/** A file download (`GET /v1/files/ID/content`): the bridge benchmark's streamed answer. */
+/** A file download (`GET /v1/files/ID/content`): the bridge benchmark's streamed answers. */
 export const DOWNLOAD_PATH = '/v1/files/file-bench-5mb/content';
 export const DOWNLOAD_BYTES = 5 * 1024 * 1024;
-/** The download repeats this 64 KiB block (bytes that spell no key), written one block at a time. */
-export const DOWNLOAD_BLOCK = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 131 + (i >> 8)) & 0xff));
+/**
+ * The binary download repeats this 64 KiB block: hash output, so bytes that spell no key and that
+ * deflate cannot shrink (no repeat within its 32 KiB window), as an image or an archive would be.
+ */
+export const DOWNLOAD_BLOCK = Buffer.concat(Array.from({ length: 2048 }, (_, n) => createHash('sha256').update(`keygate bench block ${n}`).digest()));
+
+/** Words for the text download's sentences. */
+const WORDS = 'the of and to in is that for it as with was on be by this are or from at which an have not but they all can has were more one their there been if would will what about when so some them no other into time could than then its only may these two like any also new first way who now people after most made over such very even back much where just those well because through see years how different world'.split(' ');
+
+/** The same size of model output: a Batch API result file (JSONL), what an agent downloads as text. */
+export const TEXT_DOWNLOAD_PATH = '/v1/files/file-bench-5mb-batch-output/content';
+export const TEXT_DOWNLOAD = batchOutput(DOWNLOAD_BYTES);
+
+/** `bytes` of batch results with varied ids, numbers and sentences (seeded, so every run serves the same file). */
+function batchOutput(bytes: number): Buffer {
+  let seed = 0x6b657967;
+  const next = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const hex = (length: number) => Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join('');
+  const lines: string[] = [];
+  let size = 0;
+  for (let n = 0; size < bytes; n++) {
+    const sentence = Array.from({ length: 20 + Math.floor(next() * 40) }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
+    const prompt = 10 + Math.floor(next() * 500);
+    const completion = 20 + Math.floor(next() * 300);
+    const line = `${JSON.stringify({
+      id: `batch_req_${hex(24)}`,
+      custom_id: `request-${n}`,
+      response: {
+        status_code: 200,
+        request_id: hex(32),
+        body: {
+          id: `chatcmpl-${hex(29)}`,
+          object: 'chat.completion',
+          created: 1_765_000_000 + n,
+          model: MODEL,
+          choices: [{ index: 0, message: { role: 'assistant', content: `${sentence}.` }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+        },
+      },
+      error: null,
+    })}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join('')).subarray(0, bytes);
+}

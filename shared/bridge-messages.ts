@@ -14,6 +14,8 @@
  *                                                   proxy.answer {requestId, status, headers, data}
  *
  * ✗: replied to only when refused (BRIDGE_REPLY_ON_FAILURE_ONLY); the events are the success.
+ * A chunk's (or answer's) `coding: "deflate-raw"` says its bytes were deflated before base64 (only
+ * chunks of 4 KiB or more that shrink by a fifth; see native-host/src/bridge/chunk-coding.ts).
  * `proxy.answer` is a whole answer in one frame (head, the body as one chunk, end), sent instead of
  * head/chunk/end when the body was complete by the time the head could go out: small API answers
  * and refusals. It needs no credit.
@@ -45,6 +47,13 @@ export const BRIDGE_MAX_OPEN_REQUESTS = 64;
 
 export type HeaderList = [name: string, value: string][];
 
+/** How a chunk's bytes were packed before base64: absent for as they are, `deflate-raw` (RFC 1951) when that saved enough. */
+export type BridgeChunkCoding = 'deflate-raw';
+
+export function isBridgeChunkCoding(value: unknown): value is BridgeChunkCoding {
+  return value === 'deflate-raw';
+}
+
 const MAX_BASE64_CHUNK_CHARS = Math.ceil(BRIDGE_CHUNK_BYTES / 3) * 4;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -67,6 +76,7 @@ export function isBase64Chunk(value: unknown): value is string {
 const requestId = { check: isBridgeRequestId, expected: 'a request id of 8–64 characters [A-Za-z0-9_-]' } as const;
 const headers = { check: isHeaderList, expected: 'a list of [name, value] string pairs' } as const;
 const chunk = { check: isBase64Chunk, expected: `base64 of at most ${BRIDGE_CHUNK_BYTES} bytes` } as const;
+const coding = { optional: { check: isBridgeChunkCoding, expected: '"deflate-raw"' } } as const;
 
 export const BRIDGE_REQUEST_SCHEMAS = {
   'grants.sync': { grants: { check: isGrantRecordList, expected: 'grant records with unique ids' } },
@@ -97,16 +107,16 @@ export type BridgePostType = 'proxy.request' | 'proxy.credit';
 
 export const BRIDGE_EVENT_SCHEMAS = {
   'proxy.head': { requestId, status: { integer: true, min: 100, max: 599 }, headers },
-  'proxy.chunk': { requestId, data: chunk },
+  'proxy.chunk': { requestId, data: chunk, coding },
   'proxy.end': { requestId },
   'proxy.error': { requestId, error: { check: isErrorBody, expected: 'an error body' } },
-  'proxy.answer': { requestId, status: { integer: true, min: 100, max: 599 }, headers, data: chunk },
+  'proxy.answer': { requestId, status: { integer: true, min: 100, max: 599 }, headers, data: chunk, coding },
 } as const satisfies Record<string, Schema>;
 
 export interface BridgeEventMap {
   'proxy.head': { requestId: string; status: number; headers: HeaderList };
-  'proxy.chunk': { requestId: string; data: string };
+  'proxy.chunk': { requestId: string; data: string; coding?: BridgeChunkCoding };
   'proxy.end': { requestId: string };
   'proxy.error': { requestId: string; error: ErrorBody };
-  'proxy.answer': { requestId: string; status: number; headers: HeaderList; data: string };
+  'proxy.answer': { requestId: string; status: number; headers: HeaderList; data: string; coding?: BridgeChunkCoding };
 }

@@ -12,11 +12,12 @@
  *        time, after each body-ack)  error {error}  (after the head: the body stream fails)
  *   credit {chunks}                  body-ack
  *   cancel                           answer {status, headers, data}  (head, whole body, end)
+ * A chunk's or answer's `coding: "deflate-raw"` (from the host) says the base64 holds deflated bytes.
  * `answer` is a whole small answer in one message (the host's `proxy.answer`); it needs no credit.
  * A refusal (no grant, vault locked, host away, …) is a head with the catalogue status, the JSON
  * error as the body, then end (or one `answer`) — the same answer the HTTP proxy gives.
  */
-import { type HeaderList, isBase64Chunk, isHeaderList } from '../../shared/bridge-messages';
+import { type BridgeChunkCoding, type HeaderList, isBase64Chunk, isBridgeChunkCoding, isHeaderList } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
 import { isPlainObject, type Schema, schemaViolations } from '../../shared/validate';
 
@@ -44,11 +45,11 @@ export type AgentMessage =
 
 export type GatewayMessage =
   | { type: 'head'; status: number; headers: HeaderList }
-  | { type: 'chunk'; data: string }
+  | { type: 'chunk'; data: string; coding?: BridgeChunkCoding }
   | { type: 'end' }
   | { type: 'error'; error: ErrorBody }
   | { type: 'body-ack' }
-  | { type: 'answer'; status: number; headers: HeaderList; data: string };
+  | { type: 'answer'; status: number; headers: HeaderList; data: string; coding?: BridgeChunkCoding };
 
 /** Checks what a page or another extension sent; anything else ends its request. */
 export function isAgentMessage(value: unknown): value is AgentMessage {
@@ -68,9 +69,9 @@ export function isGatewayMessage(value: unknown): value is GatewayMessage {
     case 'head':
       return Number.isSafeInteger(value.status) && isHeaderList(value.headers);
     case 'chunk':
-      return isBase64Chunk(value.data);
+      return isBase64Chunk(value.data) && (value.coding === undefined || isBridgeChunkCoding(value.coding));
     case 'answer':
-      return Number.isSafeInteger(value.status) && isHeaderList(value.headers) && isBase64Chunk(value.data);
+      return Number.isSafeInteger(value.status) && isHeaderList(value.headers) && isBase64Chunk(value.data) && (value.coding === undefined || isBridgeChunkCoding(value.coding));
     case 'error':
       return isErrorShape(value.error);
     case 'end':

@@ -5,7 +5,7 @@
  * and in other extensions: it uses the engine's own base64 of Uint8Array where there is one
  * (Chromium 140+, Firefox 133+), and btoa/atob in 32 KB slices otherwise.
  */
-import { BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
+import { BRIDGE_CHUNK_BYTES, type BridgeChunkCoding } from '../../shared/bridge-messages';
 
 interface Base64Builtins {
   fromBase64?: (text: string) => Uint8Array;
@@ -32,6 +32,17 @@ export function decodeChunk(text: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
   for (let at = 0; at < binary.length; at++) bytes[at] = binary.charCodeAt(at);
   return bytes;
+}
+
+/**
+ * A chunk's bytes from the bridge: base64, inflated when the host deflated it (`coding`, see
+ * native-host/src/bridge/chunk-coding.ts). Rejects on a chunk that does not inflate.
+ */
+export async function chunkBytes(data: string, coding: BridgeChunkCoding | undefined): Promise<Uint8Array> {
+  const packed = decodeChunk(data);
+  if (coding === undefined) return packed;
+  const inflated = new Blob([packed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream(coding));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
 
 /** Splits a body stream into bridge-sized pieces, without holding more than one piece at a time. */

@@ -1,7 +1,8 @@
 /**
  * The background's side of one browser-agent request: admits it (grant, vault, host), forwards it to
  * the host as `proxy.request` / `proxy.body`, and relays the host's head, chunks and end back to the
- * agent's port. It never reads bodies. Flow control stays end to end: the agent's `credit` messages
+ * agent's port. It never reads bodies (a deflated chunk goes on deflated; the agent inflates it).
+ * Flow control stays end to end: the agent's `credit` messages
  * go to the host as `proxy.credit`, so a page that stops reading stops the host; the agent's port
  * closing (page aborted, tab closed) cancels the upstream call.
  */
@@ -102,7 +103,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         send({ type: 'head', status: event.status, headers: event.headers });
         return;
       case 'proxy.chunk':
-        if (headSent) send({ type: 'chunk', data: event.data });
+        if (headSent) send(event.coding === undefined ? { type: 'chunk', data: event.data } : { type: 'chunk', data: event.data, coding: event.coding });
         return;
       case 'proxy.end':
         send({ type: 'end' });
@@ -114,7 +115,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
       case 'proxy.answer':
         if (headSent) return;
         headSent = true;
-        send({ type: 'answer', status: event.status, headers: event.headers, data: event.data });
+        send({ type: 'answer', status: event.status, headers: event.headers, data: event.data, ...(event.coding === undefined ? {} : { coding: event.coding }) });
         finish();
     }
   };

@@ -8,9 +8,10 @@
  * so a reader that stops makes the host stop too. Aborting (signal, or cancelling the body) cancels
  * the upstream call.
  */
+import type { BridgeChunkCoding } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
 import type { AgentMessage, GatewayMessage } from './agent-messages';
-import { bridgeSizedPieces, decodeChunk, encodeChunk } from './body-chunks';
+import { bridgeSizedPieces, chunkBytes, decodeChunk, encodeChunk } from './body-chunks';
 
 /** One request's duplex line to the background. */
 export interface AgentChannel {
@@ -173,6 +174,37 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
       else wakeReader?.();
     };
 
+    /**
+     * Chunks go to the reader in the order they came, the end after them. A deflated chunk is
+     * inflated asynchronously; while one is, what comes after it waits its turn.
+     */
+    let unpacking = 0;
+    let unpacked: Promise<void> = Promise.resolve();
+    const afterUnpacking = (step: () => void) => {
+      if (unpacking === 0) step();
+      else unpacked = unpacked.then(step);
+    };
+    const deliverBytes = (bytes: Uint8Array) => {
+      if (phase !== 'streaming') return;
+      received.push(bytes);
+      wakeReader?.();
+    };
+    const take = (data: string, coding: BridgeChunkCoding | undefined) => {
+      if (coding === undefined) {
+        afterUnpacking(() => deliverBytes(decodeChunk(data)));
+        return;
+      }
+      unpacking += 1;
+      unpacked = unpacked
+        .then(() => chunkBytes(data, coding))
+        .then(deliverBytes, () => {
+          if (phase === 'done') return;
+          channel.send({ type: 'cancel' });
+          failWith(new TypeError('Keygate: a chunk of the answer could not be unpacked.'));
+        })
+        .finally(() => (unpacking -= 1));
+    };
+
     channel.onMessage((message) => {
       if (phase === 'done') return;
       switch (message.type) {
@@ -180,18 +212,16 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
           if (phase === 'waiting') openResponse(message.status, message.headers);
           return;
         case 'chunk':
-          if (phase !== 'streaming') return;
-          received.push(decodeChunk(message.data));
-          wakeReader?.();
+          if (phase === 'streaming') take(message.data, message.coding);
           return;
         case 'end':
           if (phase === 'waiting') failWith(channelBroke());
-          endBody();
+          afterUnpacking(endBody);
           return;
         case 'answer':
           if (phase !== 'waiting' || !openResponse(message.status, message.headers)) return;
-          if (message.data.length > 0) received.push(decodeChunk(message.data));
-          endBody();
+          if (message.data.length > 0) take(message.data, message.coding);
+          afterUnpacking(endBody);
           return;
         case 'error':
           failWith(keygateError(message.error));

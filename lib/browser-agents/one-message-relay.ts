@@ -13,7 +13,7 @@
 import { BRIDGE_CHUNK_BYTES, isHeaderList } from '../../shared/bridge-messages';
 import { type ErrorBody, errorBody } from '../../shared/errors';
 import { type AgentMessage, type GatewayMessage, isAgentMessage } from './agent-messages';
-import { decodeChunk, encodeChunk } from './body-chunks';
+import { chunkBytes, encodeChunk } from './body-chunks';
 import { type AgentPort, refusalMessages, type RelayDeps, relayAgentRequest } from './bridge-relay';
 import { isBase64Body, ONE_MESSAGE_ANSWER_MAX_BYTES, ONE_MESSAGE_CALL, type OneMessageAnswer, type OneMessageCall } from './one-message';
 
@@ -88,20 +88,35 @@ export function relayOneMessageCall(message: unknown, deps: RelayDeps, maxAnswer
       pieces.push(bytes);
       return true;
     };
+    /** Chunks are unpacked (inflating is asynchronous) in the order they came, the end after them. */
+    let unpacked: Promise<void> = Promise.resolve();
+    const inOrder = (step: () => Promise<void> | void) => {
+      unpacked = unpacked.then(step).catch(() => settle(refusalAnswer(errorBody('INTERNAL_ERROR'))));
+    };
     const collect = (answerMessage: GatewayMessage) => {
       if (settled) return;
       switch (answerMessage.type) {
         case 'head':
           head = { status: answerMessage.status, headers: answerMessage.headers };
           return;
-        case 'chunk':
-          if (head !== null && keep(decodeChunk(answerMessage.data))) toRelay({ type: 'credit', chunks: 1 });
+        case 'chunk': {
+          const { data, coding } = answerMessage;
+          inOrder(async () => {
+            const bytes = await chunkBytes(data, coding);
+            if (!settled && head !== null && keep(bytes)) toRelay({ type: 'credit', chunks: 1 });
+          });
           return;
-        case 'answer':
-          if (keep(decodeChunk(answerMessage.data))) settle({ status: answerMessage.status, headers: answerMessage.headers, body: answerMessage.data });
+        }
+        case 'answer': {
+          const { status, headers, data, coding } = answerMessage;
+          inOrder(async () => {
+            const bytes = await chunkBytes(data, coding);
+            if (!settled && keep(bytes)) settle({ status, headers, body: coding === undefined ? data : encodeChunk(bytes) });
+          });
           return;
+        }
         case 'end':
-          settle(head === null ? refusalAnswer(errorBody('INTERNAL_ERROR')) : { ...head, body: encodeChunk(joined(pieces, received)) });
+          inOrder(() => settle(head === null ? refusalAnswer(errorBody('INTERNAL_ERROR')) : { ...head, body: encodeChunk(joined(pieces, received)) }));
           return;
         case 'error':
           settle(refusalAnswer(answerMessage.error));

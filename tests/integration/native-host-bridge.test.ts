@@ -5,6 +5,7 @@
  * request (the upstream sees its connection closed, the audit line says 499). Revoking a grant ends
  * its open requests too. A `proxy.request` frame refused outright is audited like any refusal.
  */
+import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
@@ -53,19 +54,25 @@ function eventsOf(host: ProxyHost['host'], requestId: string): Array<Record<stri
 }
 
 /** Reads a bridged answer as a page would: acknowledging chunks, until `proxy.end` or `proxy.error`, or one whole `proxy.answer`. */
+/** An event's body bytes as the extension unpacks them (deflated chunks inflated). */
+function bytesOf(event: Record<string, unknown>): Buffer {
+  const packed = Buffer.from(String(event.data), 'base64');
+  return event.coding === 'deflate-raw' ? inflateRawSync(packed) : packed;
+}
+
 async function readAnswer(proxy: ProxyHost, requestId: string): Promise<{ status: number; body: Buffer; maxUnacknowledged: number }> {
   let acknowledged = 0;
   let maxUnacknowledged = 0;
   for (;;) {
     const events = eventsOf(proxy.host, requestId);
     const whole = events.find((event) => event.event === 'proxy.answer');
-    if (whole !== undefined) return { status: Number(whole.status), body: Buffer.from(String(whole.data), 'base64'), maxUnacknowledged };
+    if (whole !== undefined) return { status: Number(whole.status), body: bytesOf(whole), maxUnacknowledged };
     const chunks = events.filter((event) => event.event === 'proxy.chunk');
     maxUnacknowledged = Math.max(maxUnacknowledged, chunks.length - acknowledged);
     const done = events.some((event) => event.event === 'proxy.end' || event.event === 'proxy.error');
     if (done) {
       const head = events.find((event) => event.event === 'proxy.head');
-      return { status: Number(head?.status ?? 0), body: Buffer.concat(chunks.map((event) => Buffer.from(String(event.data), 'base64'))), maxUnacknowledged };
+      return { status: Number(head?.status ?? 0), body: Buffer.concat(chunks.map(bytesOf)), maxUnacknowledged };
     }
     if (chunks.length > acknowledged) {
       // A slow page: it acknowledges one chunk at a time, after a pause.

@@ -6,6 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import { BridgeBody } from '../../native-host/src/bridge/bridge-body';
@@ -30,8 +32,14 @@ function recorder() {
   return { events, send: (event: BridgeEvent) => void events.push(event) };
 }
 
+/** A chunk's bytes as the extension unpacks them: base64, inflated when the host deflated them. */
+function unpacked(event: { data: string; coding?: string }): Buffer {
+  const packed = Buffer.from(event.data, 'base64');
+  return event.coding === 'deflate-raw' ? inflateRawSync(packed) : packed;
+}
+
 function bodyOf(events: BridgeEvent[]): Buffer {
-  return Buffer.concat(events.flatMap((event) => (event.event === 'proxy.chunk' || event.event === 'proxy.answer' ? [Buffer.from(event.data, 'base64')] : [])));
+  return Buffer.concat(events.flatMap((event) => (event.event === 'proxy.chunk' || event.event === 'proxy.answer' ? [unpacked(event)] : [])));
 }
 
 /** The head waits one turn of the event loop for a body that may end with it. */
@@ -78,6 +86,26 @@ describe('BridgeReply', () => {
     expect(events.at(-1)).toEqual({ type: 'event', event: 'proxy.end', requestId: 'req-00000002' });
   });
 
+  it('deflates a chunk of 4 KiB or more when that saves a fifth, and sends the rest as it is: bytes that do not shrink, and small pieces sent the moment they come', async () => {
+    const { events, send } = recorder();
+    const reply = new BridgeReply('req-00000009', send, NO_STALL);
+    reply.start(200, { 'content-type': 'application/jsonl' });
+    await nextTurn();
+    const text = Buffer.from(Array.from({ length: 400 }, (_, n) => `{"id":"batch_req_${n}","response":{"status_code":200,"body":{"choices":[{"message":{"content":"answer ${n * 7}"}}]}}}\n`).join(''));
+    const noise = randomBytes(64 * 1024);
+    const event = Buffer.from('data: {"choices":[{"delta":{"content":" hi"}}]}\n\n');
+    for (const piece of [text, noise, event]) {
+      reply.write(piece);
+      reply.credit(1);
+    }
+    await reply.end();
+    const chunks = events.filter((frame) => frame.event === 'proxy.chunk') as Array<{ data: string; coding?: string }>;
+    expect(chunks.map((chunk) => chunk.coding ?? 'as is')).toEqual(['deflate-raw', 'as is', 'as is']);
+    expect(Buffer.from(chunks[0]!.data, 'base64').length).toBeLessThan(text.length / 3);
+    expect(chunks.map(unpacked)).toEqual([text, noise, event]);
+    for (const frame of events) expect(validateHostFrame(frame)).not.toBeNull();
+  });
+
   it('joins pieces that wait for credit into chunks of up to BRIDGE_CHUNK_BYTES, and sends a piece at once while credit is there', async () => {
     const { events, send } = recorder();
     const reply = new BridgeReply('req-00000005', send);
@@ -86,7 +114,7 @@ describe('BridgeReply', () => {
     const piece = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 13) % 256));
     const pieces = BRIDGE_CREDIT_WINDOW + (2 * BRIDGE_CHUNK_BYTES) / piece.length;
     for (let i = 0; i < pieces; i++) reply.write(piece);
-    const chunks = () => events.filter((event) => event.event === 'proxy.chunk').map((event) => Buffer.from(event.data, 'base64'));
+    const chunks = () => events.filter((event) => event.event === 'proxy.chunk').map((event) => unpacked(event as { data: string; coding?: string }));
     expect(chunks().map((chunk) => chunk.length)).toEqual(Array(BRIDGE_CREDIT_WINDOW).fill(piece.length));
     reply.credit(2);
     expect(chunks().slice(BRIDGE_CREDIT_WINDOW).map((chunk) => chunk.length)).toEqual([BRIDGE_CHUNK_BYTES, BRIDGE_CHUNK_BYTES]);

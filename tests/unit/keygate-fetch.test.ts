@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AgentMessage, GatewayMessage } from '../../lib/browser-agents/agent-messages';
 import { decodeChunk, encodeChunk } from '../../lib/browser-agents/body-chunks';
@@ -143,6 +144,24 @@ describe('keygate.fetch: the response', () => {
     gateway.answer({ type: 'end' });
     expect((await reader.read()).done).toBe(true);
     expect(gateway.closed).toBe(true);
+  });
+
+  it('inflates a deflated chunk and keeps the order: what came after it waits its turn, the end too; a chunk that does not inflate fails the body', async () => {
+    const { gateway, keygateFetch } = setup();
+    const pending = keygateFetch('/openai/v1/files/file-1/content');
+    gateway.answer(head(200, [['content-type', 'application/jsonl']]));
+    const lines = '{"custom_id":"request-1","response":{"status_code":200}}\n'.repeat(200);
+    gateway.answer({ type: 'chunk', data: deflateRawSync(Buffer.from(lines)).toString('base64'), coding: 'deflate-raw' });
+    gateway.answer({ type: 'chunk', data: text('{"tail":true}\n') });
+    gateway.answer({ type: 'end' });
+    expect(await (await pending).text()).toBe(`${lines}{"tail":true}\n`);
+
+    const broken = setup();
+    const answer = broken.keygateFetch('/openai/v1/files/file-2/content');
+    broken.gateway.answer(head(200, []));
+    broken.gateway.answer({ type: 'chunk', data: text('not deflated at all'), coding: 'deflate-raw' });
+    await expect((await answer).text()).rejects.toThrow(/could not be unpacked/);
+    expect(broken.gateway.of('cancel')).toHaveLength(1);
   });
 
   it('sends one credit per chunk the reader took, none for chunks still waiting: a reader that stops stops the credits', async () => {

@@ -1,6 +1,6 @@
 /**
  * An AgentReply over the native port: the answer goes to the browser as `proxy.head`, then
- * `proxy.chunk` events (base64, at most BRIDGE_CHUNK_BYTES each, so every frame stays far below
+ * `proxy.chunk` events (base64, deflated when worth it, at most BRIDGE_CHUNK_BYTES each, so every frame stays far below
  * Chromium's 1 MB), then `proxy.end`, or `proxy.error` when it breaks off. Flow control is by
  * credits: at most `window` chunks are sent ahead of the browser's `proxy.credit`, and past that the
  * relay is told to pause, so a slow page never makes the host buffer without bound. A page that
@@ -20,6 +20,7 @@ import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type HeaderList } from '../..
 import { errorBody, KeygateError } from '../../../shared/errors';
 import type { EventFrame } from '../../../shared/protocol';
 import type { AgentReply } from '../proxy/agent-exchange';
+import { encodeBridgeChunk } from './chunk-coding';
 
 export type SendBridgeEvent = (event: EventFrame<'proxy.head' | 'proxy.chunk' | 'proxy.end' | 'proxy.error' | 'proxy.answer'>) => void;
 
@@ -102,7 +103,7 @@ export class BridgeReply implements AgentReply {
       this.heldHead = null;
       this.closed = true;
       this.stopStallWatch();
-      this.send({ type: 'event', event: 'proxy.answer', requestId: this.requestId, ...head, data: this.takeChunk().toString('base64') });
+      this.send({ type: 'event', event: 'proxy.answer', requestId: this.requestId, ...head, ...encodeBridgeChunk(this.takeChunk()) });
       this.resolveEnd();
       return this.ended;
     }
@@ -141,7 +142,7 @@ export class BridgeReply implements AgentReply {
     if (this.closed || this.heldHead !== null) return;
     while (this.waitingBytes > 0 && this.unacknowledged < this.window) {
       this.unacknowledged += 1;
-      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, data: this.takeChunk().toString('base64') });
+      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, ...encodeBridgeChunk(this.takeChunk()) });
     }
     // Bytes left over wait for credit: a page that never grants any is let go after `stall.ms`.
     if (this.waitingBytes > 0 && this.stall !== null) this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);
