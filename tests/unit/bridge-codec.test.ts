@@ -86,7 +86,7 @@ describe('BridgeReply', () => {
     expect(events.at(-1)).toEqual({ type: 'event', event: 'proxy.end', requestId: 'req-00000002' });
   });
 
-  it('deflates a chunk of 4 KiB or more when that saves a fifth, and sends the rest as it is: bytes that do not shrink, and small pieces sent the moment they come', async () => {
+  it('deflates a chunk of 4 KiB or more when that saves a fifth, and sends the rest as it is: bytes that do not shrink (and, after them, the rest of that answer), and small pieces sent the moment they come', async () => {
     const { events, send } = recorder();
     const reply = new BridgeReply('req-00000009', send, NO_STALL);
     reply.start(200, { 'content-type': 'application/jsonl' });
@@ -94,32 +94,40 @@ describe('BridgeReply', () => {
     const text = Buffer.from(Array.from({ length: 400 }, (_, n) => `{"id":"batch_req_${n}","response":{"status_code":200,"body":{"choices":[{"message":{"content":"answer ${n * 7}"}}]}}}\n`).join(''));
     const noise = randomBytes(64 * 1024);
     const event = Buffer.from('data: {"choices":[{"delta":{"content":" hi"}}]}\n\n');
-    for (const piece of [text, noise, event]) {
+    for (const piece of [text, noise, text, event]) {
       reply.write(piece);
       reply.credit(1);
     }
     await reply.end();
     const chunks = events.filter((frame) => frame.event === 'proxy.chunk') as Array<{ data: string; coding?: string }>;
-    expect(chunks.map((chunk) => chunk.coding ?? 'as is')).toEqual(['deflate-raw', 'as is', 'as is']);
+    expect(chunks.map((chunk) => chunk.coding ?? 'as is')).toEqual(['deflate-raw', 'as is', 'as is', 'as is']);
     expect(Buffer.from(chunks[0]!.data, 'base64').length).toBeLessThan(text.length / 3);
-    expect(chunks.map(unpacked)).toEqual([text, noise, event]);
+    expect(chunks.map(unpacked)).toEqual([text, noise, text, event]);
     for (const frame of events) expect(validateHostFrame(frame)).not.toBeNull();
   });
 
-  it('joins pieces that wait for credit into chunks of up to BRIDGE_CHUNK_BYTES, and sends a piece at once while credit is there', async () => {
+  it('sends a piece at once when no chunk is on its way; while some are, pieces gather into full chunks until their credit comes back; the end sends what is left', async () => {
     const { events, send } = recorder();
     const reply = new BridgeReply('req-00000005', send);
     reply.start(200, {});
     await nextTurn();
     const piece = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 13) % 256));
-    const pieces = BRIDGE_CREDIT_WINDOW + (2 * BRIDGE_CHUNK_BYTES) / piece.length;
-    for (let i = 0; i < pieces; i++) reply.write(piece);
-    const chunks = () => events.filter((event) => event.event === 'proxy.chunk').map((event) => unpacked(event as { data: string; coding?: string }));
-    expect(chunks().map((chunk) => chunk.length)).toEqual(Array(BRIDGE_CREDIT_WINDOW).fill(piece.length));
+    const sizes = () => events.filter((event) => event.event === 'proxy.chunk').map((event) => unpacked(event as { data: string; coding?: string }).length);
+    reply.write(piece);
+    expect(sizes()).toEqual([piece.length]);
+    for (let i = 0; i < 4; i++) reply.write(piece);
+    expect(sizes()).toEqual([piece.length, BRIDGE_CHUNK_BYTES]);
+    reply.write(piece);
+    expect(sizes()).toHaveLength(2);
     reply.credit(2);
-    expect(chunks().slice(BRIDGE_CREDIT_WINDOW).map((chunk) => chunk.length)).toEqual([BRIDGE_CHUNK_BYTES, BRIDGE_CHUNK_BYTES]);
+    expect(sizes()).toEqual([piece.length, BRIDGE_CHUNK_BYTES, piece.length]);
+    reply.write(piece);
+    reply.write(piece);
+    expect(sizes()).toHaveLength(3);
     await reply.end();
-    expect(Buffer.concat(chunks()).equals(Buffer.concat(Array(pieces).fill(piece)))).toBe(true);
+    expect(sizes()).toEqual([piece.length, BRIDGE_CHUNK_BYTES, piece.length, 2 * piece.length]);
+    const body = Buffer.concat(events.filter((event) => event.event === 'proxy.chunk').map((event) => unpacked(event as { data: string; coding?: string })));
+    expect(body.equals(Buffer.concat(Array(8).fill(piece)))).toBe(true);
   });
 
   it('an answer complete in its head\'s turn goes out as one proxy.answer; one that ends later as head, chunks, end', async () => {
@@ -147,7 +155,7 @@ describe('BridgeReply', () => {
     const reply = new BridgeReply('req-00000003', cancelled.send, NO_STALL);
     reply.start(200, {});
     await nextTurn();
-    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.from('x'));
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.alloc(BRIDGE_CHUNK_BYTES, 'x'));
     reply.cancel();
     reply.credit(5);
     await expect(reply.end()).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
@@ -167,7 +175,8 @@ describe('BridgeReply stall watch', () => {
     const { send } = recorder();
     const reply = new BridgeReply('req-00000005', send, { ms: 40, onStall: () => (stalls += 1) });
     reply.start(200, {});
-    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 2; i++) reply.write(Buffer.from('x'));
+    // Full chunks, so each one waits for credit rather than for company.
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 2; i++) reply.write(Buffer.alloc(BRIDGE_CHUNK_BYTES, 'x'));
     for (let i = 0; i < 4; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       reply.credit(1);
@@ -176,7 +185,7 @@ describe('BridgeReply stall watch', () => {
     // Everything sent: nothing waits, so a page that stops crediting now is not stalling anything.
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(stalls).toBe(0);
-    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.from('y'));
+    for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.alloc(BRIDGE_CHUNK_BYTES, 'y'));
     void reply.end();
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(stalls).toBe(1);

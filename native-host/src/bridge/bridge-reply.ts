@@ -9,8 +9,9 @@
  *
  * Bytes that wait for credit are joined into chunks of up to BRIDGE_CHUNK_BYTES: every chunk costs a
  * frame, a hop through the background and the content script, and a credit back, whatever its size,
- * and upstream reads come in pieces of 16–64 KB. While credit is there a piece goes out at once (a
- * server-sent event is not held back); the relay is paused only once a full chunk waits.
+ * and upstream reads come in pieces of 16–64 KB. A piece goes out at once when no chunk is on its
+ * way (a server-sent event after a pause is not held back); while some are, pieces gather until
+ * their credit comes back or a chunk is full. The relay is paused only once a full chunk waits.
  *
  * A small answer complete within the turn its head arrived in (most API answers, and every refusal)
  * goes out as one `proxy.answer` — head, body and end in a single frame — instead of three frames
@@ -20,7 +21,7 @@ import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type HeaderList } from '../..
 import { errorBody, KeygateError } from '../../../shared/errors';
 import type { EventFrame } from '../../../shared/protocol';
 import type { AgentReply } from '../proxy/agent-exchange';
-import { encodeBridgeChunk } from './chunk-coding';
+import { ChunkPacker } from './chunk-coding';
 
 export type SendBridgeEvent = (event: EventFrame<'proxy.head' | 'proxy.chunk' | 'proxy.end' | 'proxy.error' | 'proxy.answer'>) => void;
 
@@ -48,6 +49,7 @@ export class BridgeReply implements AgentReply {
   private rejectEnd!: (error: KeygateError) => void;
   private readonly ended: Promise<void>;
   private stalled: NodeJS.Timeout | null = null;
+  private readonly packer = new ChunkPacker();
 
   constructor(
     private readonly requestId: string,
@@ -103,7 +105,7 @@ export class BridgeReply implements AgentReply {
       this.heldHead = null;
       this.closed = true;
       this.stopStallWatch();
-      this.send({ type: 'event', event: 'proxy.answer', requestId: this.requestId, ...head, ...encodeBridgeChunk(this.takeChunk()) });
+      this.send({ type: 'event', event: 'proxy.answer', requestId: this.requestId, ...head, ...this.packer.pack(this.takeChunk()) });
       this.resolveEnd();
       return this.ended;
     }
@@ -141,8 +143,12 @@ export class BridgeReply implements AgentReply {
   private pump(): void {
     if (this.closed || this.heldHead !== null) return;
     while (this.waitingBytes > 0 && this.unacknowledged < this.window) {
+      // While chunks are on their way, a partial one waits for their credit or to fill up (Nagle's
+      // rule): a bulk answer then goes in full chunks, each of which costs the browser a message,
+      // while a lone piece (a server-sent event after a pause) still goes at once.
+      if (this.unacknowledged > 0 && this.waitingBytes < BRIDGE_CHUNK_BYTES && !this.ending) break;
       this.unacknowledged += 1;
-      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, ...encodeBridgeChunk(this.takeChunk()) });
+      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, ...this.packer.pack(this.takeChunk()) });
     }
     // Bytes left over wait for credit: a page that never grants any is let go after `stall.ms`.
     if (this.waitingBytes > 0 && this.stall !== null) this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);

@@ -23,11 +23,22 @@ export interface EncodedChunk {
   coding?: BridgeChunkCoding;
 }
 
-export function encodeBridgeChunk(bytes: Buffer): EncodedChunk {
-  if (bytes.length >= DEFLATE_MIN_BYTES) {
-    // Level 1: most of the saving for a fraction of the time (the event loop waits for it).
-    const deflated = deflateRawSync(bytes, { level: 1 });
-    if (deflated.length <= bytes.length * WORTHWHILE_RATIO) return { data: deflated.toString('base64'), coding: 'deflate-raw' };
+/**
+ * One answer's chunks, packed. Deflate is tried until a chunk fails to shrink enough, then never
+ * again for this answer: bytes that did not compress (an image, an archive, encrypted data) will
+ * not start to, and deflating them costs the host as much as sending them (measured: the host's CPU
+ * for 25 MiB of random bytes 0.29 → 0.94 s when every chunk was tried).
+ */
+export class ChunkPacker {
+  private deflateWorthTrying = true;
+
+  pack(bytes: Buffer): EncodedChunk {
+    if (this.deflateWorthTrying && bytes.length >= DEFLATE_MIN_BYTES) {
+      // Level 1: most of the saving for a fraction of the time (the event loop waits for it).
+      const deflated = deflateRawSync(bytes, { level: 1 });
+      if (deflated.length <= bytes.length * WORTHWHILE_RATIO) return { data: deflated.toString('base64'), coding: 'deflate-raw' };
+      this.deflateWorthTrying = false;
+    }
+    return { data: bytes.toString('base64') };
   }
-  return { data: bytes.toString('base64') };
 }
