@@ -13,6 +13,7 @@ import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
 import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
+import { RequestStop } from '../upstream/stop-signal';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
 import { HttpReply } from './http-reply';
 
@@ -43,7 +44,7 @@ export class HttpFrontDoor {
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
-    const agentGone = new AbortController();
+    const agentGone = new RequestStop();
     const left = () => {
       if (!res.writableFinished) agentGone.abort();
     };
@@ -59,17 +60,17 @@ export class HttpFrontDoor {
       target: req.url ?? '',
       headers: req.headers,
       body: req.complete ? bodyParsedWithHead(req) : bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
-      signal: agentGone.signal,
+      signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
-    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone.signal, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
+    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
     const cors = corsHeaders(guard.corsOrigin);
     if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
       res.writeHead(204, cors).end();
       return Promise.resolve();
     }
-    const reply = new HttpReply(req, res, cors, agentGone.signal, this.options.agentStallMs());
+    const reply = new HttpReply(req, res, cors, agentGone, this.options.agentStallMs());
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
     return pipeline.handle(request, reply);
   }

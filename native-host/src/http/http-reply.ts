@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentReply } from '../proxy/agent-exchange';
+import type { StopSignal } from '../upstream/stop-signal';
 
 export class HttpReply implements AgentReply {
   /** Resolves when the agent has the whole answer; rejects when its connection closed first. */
@@ -18,7 +19,7 @@ export class HttpReply implements AgentReply {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly cors: Record<string, string>,
-    agentGone: AbortSignal,
+    agentGone: StopSignal,
     private readonly stallMs: number,
   ) {
     this.delivered = new Promise((resolve, reject) => {

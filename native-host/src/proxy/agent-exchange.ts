@@ -7,6 +7,7 @@
 import type { KeygateError } from '../../../shared/errors';
 import type { AnswerSink } from '../upstream/upstream-relay';
 import type { RequestBody } from '../upstream/request-body';
+import type { StopSignal } from '../upstream/stop-signal';
 
 /** Lower-case names; a repeated field may be a list. */
 export type AgentHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -27,7 +28,7 @@ export interface AgentRequest {
   headers: AgentHeaders;
   body: RequestBody;
   /** Fires when the agent goes away: every step stops and the upstream call is aborted. A KeygateError as its reason says why a front door cut the agent off (a revoked grant). */
-  signal: AbortSignal;
+  signal: StopSignal;
   caller: CallerClaim;
 }
 
