@@ -22,7 +22,8 @@ export class RequestStop implements StopSignal {
   /** Usually one or two (the reply, the upstream call); null once stopped. */
   private listeners: Array<() => void> | null = [];
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  /** Every listener runs once, so `once` changes nothing. */
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
     if (this.listeners !== null && !this.listeners.includes(listener)) this.listeners.push(listener);
   }
 
