@@ -11,11 +11,11 @@ import { ERRORS, errorBody } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
-import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { RequestStop } from '../upstream/stop-signal';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
 import { HttpReply } from './http-reply';
+import { httpRequestBody } from './http-request-body';
 
 export interface HttpFrontDoorOptions {
   pipeline: RequestPipeline;
@@ -59,7 +59,7 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: req.complete ? bodyParsedWithHead(req) : bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
       signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
@@ -134,12 +134,4 @@ function asksForWebSocket(req: IncomingMessage): boolean {
   // Almost no request carries Upgrade: one property read is all the usual request pays.
   if (upgrade === undefined) return false;
   return /\bwebsocket\b/i.test(upgrade) && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.connection ?? '');
-}
-
-/**
- * A small body usually arrives with the head and is parsed whole before the request reaches the
- * front door: nothing is left to wait for, so it is read without the deadline's timer and race.
- */
-async function* bodyParsedWithHead(req: IncomingMessage): AsyncGenerator<Buffer> {
-  for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) yield chunk;
 }
