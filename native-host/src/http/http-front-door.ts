@@ -45,15 +45,18 @@ export class HttpFrontDoor {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
     const agentGone = new RequestStop();
+    let reply: HttpReply | null = null;
     const left = () => {
       if (!res.writableFinished) agentGone.abort();
     };
     this.busy.add(req.socket);
     const forget = this.tellWhenConnectionCloses(req.socket, left);
+    // The response's one 'close' listener: the reply learns here whether its answer was delivered.
     res.once('close', () => {
       this.busy.delete(req.socket);
       forget();
-      left();
+      if (res.writableFinished) reply?.delivered();
+      else agentGone.abort();
     });
     const request: AgentRequest = {
       method: req.method ?? 'GET',
@@ -64,13 +67,16 @@ export class HttpFrontDoor {
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
-    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
+    if (!guard.ok) {
+      reply = new HttpReply(req, res, {}, agentGone, this.options.agentStallMs());
+      return pipeline.refuse(request, reply, new Refusal(guard.code, guard.detail));
+    }
     const cors = corsHeaders(guard.corsOrigin);
     if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
       res.writeHead(204, cors).end();
       return Promise.resolve();
     }
-    const reply = new HttpReply(req, res, cors, agentGone, this.options.agentStallMs());
+    reply = new HttpReply(req, res, cors, agentGone, this.options.agentStallMs());
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
     return pipeline.handle(request, reply);
   }

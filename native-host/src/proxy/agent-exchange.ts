@@ -34,7 +34,9 @@ export interface AgentRequest {
 
 /**
  * How the pipeline answers: head, then body chunks with back-pressure, then the end (or an abort
- * when the answer broke off after the head). `start` takes headers already fit for the agent.
+ * when the answer broke off after the head). `start` takes headers already fit for the agent, in an
+ * object of their own that the reply keeps and may add to (the request id, CORS): every answer builds
+ * one anyway, so no layer copies it again.
  */
 export interface AgentReply extends AnswerSink {
   readonly headersSent: boolean;
