@@ -137,7 +137,8 @@ export class RequestPipeline {
     }
   }
 
-  private async run(request: AgentRequest, reply: AgentReply, record: RequestRecord): Promise<void> {
+  /** Synchronous up to the forward (a refusal throws here, into `conclude`): one promise per request, not one per step. */
+  private run(request: AgentRequest, reply: AgentReply, record: RequestRecord): Promise<void> {
     const canonical = checkCanonicalPath(request.target);
     if (!canonical.ok) throw new Refusal('NON_CANONICAL_PATH', canonical.reason);
     record.path = canonical.path;
@@ -148,11 +149,11 @@ export class RequestPipeline {
     if (route.kind === 'status') return replyJson(reply, 200, agentStatus(this.services, caller));
     record.service = route.target.service;
     const handler = route.target.kind === 'binance' ? this.binance : this.keyInjection;
-    await this.admitAndForward(handler, { request, reply, record, caller, target: route.target, query: canonical.query });
+    return this.admitAndForward(handler, { request, reply, record, caller, target: route.target, query: canonical.query });
   }
 
   /** The one admission order for every route: scope → vault → endpoint rules → rate limit, then forward. */
-  private async admitAndForward<Admitted>(
+  private admitAndForward<Admitted>(
     handler: ServiceHandler<Admitted>,
     call: { request: AgentRequest; reply: AgentReply; record: RequestRecord; caller: Caller; target: ServiceTarget; query: string },
   ): Promise<void> {
@@ -161,7 +162,7 @@ export class RequestPipeline {
     if (!this.services.vault.isUnlocked) throw new Refusal('VAULT_LOCKED');
     const admitted = handler.admit({ caller, method: call.request.method.toUpperCase(), headers: call.request.headers, query: call.query, target });
     this.takeRateToken(target);
-    await handler.forward({ ...call, admitted });
+    return handler.forward({ ...call, admitted });
   }
 
   /** The policy's own rate limit for the service (a token bucket shared by every caller). */
