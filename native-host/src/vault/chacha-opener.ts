@@ -1,0 +1,309 @@
+/**
+ * ChaCha20-Poly1305 decryption (RFC 8439) of a short sealed credential, in plain JS on scratch
+ * arrays kept by the unlocked vault: the per-request opening on the proxy's path. node:crypto did
+ * the same with one createDecipheriv per request, and in the running host that cost about a sixth of
+ * a request's CPU (docs/performance.md), far more than a loop benchmark of it shows: a native cipher
+ * handle and off-heap buffers per request, for the collector to track. This allocates only the
+ * plaintext. Poly1305 is poly1305-donna-16's 13-bit limbs as noble-ciphers writes them; tests hold
+ * both halves to node:crypto and noble. The scratch arrays are zeroed after every opening.
+ */
+
+/** "expand 32-byte k" as little-endian words. */
+const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] as const;
+const TAG_BYTES = 16;
+
+const readWord = (bytes: Uint8Array, at: number) => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+const readHalf = (bytes: Uint8Array, at: number) => bytes[at]! | (bytes[at + 1]! << 8);
+const rotl = (value: number, bits: number) => (value << bits) | (value >>> (32 - bits));
+
+function quarterRound(x: Uint32Array, a: number, b: number, c: number, d: number): void {
+  x[a] = x[a]! + x[b]!;
+  x[d] = rotl(x[d]! ^ x[a]!, 16);
+  x[c] = x[c]! + x[d]!;
+  x[b] = rotl(x[b]! ^ x[c]!, 12);
+  x[a] = x[a]! + x[b]!;
+  x[d] = rotl(x[d]! ^ x[a]!, 8);
+  x[c] = x[c]! + x[d]!;
+  x[b] = rotl(x[b]! ^ x[c]!, 7);
+}
+
+export class ChaChaOpener {
+  private readonly state = new Uint32Array(16);
+  private readonly mixed = new Uint32Array(16);
+  private readonly keystream = new Uint8Array(64);
+  private readonly r = new Uint16Array(10);
+  private readonly h = new Uint16Array(10);
+  private readonly g = new Uint16Array(10);
+  private readonly pad = new Uint16Array(8);
+  private readonly lastBlock = new Uint8Array(16);
+
+  /**
+   * `key`: 8 little-endian words; `nonce`: 12 bytes; `sealed`: ciphertext, then its 16-byte tag.
+   * Throws when the tag does not verify (nothing is decrypted then).
+   */
+  open(key: Uint32Array, nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array {
+    if (key.length !== 8 || nonce.length !== 12 || sealed.length < TAG_BYTES) throw new RangeError('Bad ChaCha20-Poly1305 input sizes.');
+    const length = sealed.length - TAG_BYTES;
+    try {
+      this.state.set(SIGMA, 0);
+      this.state.set(key, 4);
+      this.state[13] = readWord(nonce, 0);
+      this.state[14] = readWord(nonce, 4);
+      this.state[15] = readWord(nonce, 8);
+      // RFC 8439 §2.6: block 0 gives the one-time Poly1305 key; the plaintext's keystream starts at block 1.
+      this.nextKeystream(0);
+      this.startMac(this.keystream);
+      this.macPadded(ad, ad.length);
+      this.macPadded(sealed, length);
+      this.lastBlock.fill(0);
+      writeLength(this.lastBlock, 0, ad.length);
+      writeLength(this.lastBlock, 8, length);
+      this.macBlock(this.lastBlock, 0);
+      if (!this.tagMatches(sealed, length)) throw new Error('The ChaCha20-Poly1305 tag does not verify.');
+      const plaintext = new Uint8Array(length);
+      for (let at = 0; at < length; at += 64) {
+        this.nextKeystream(1 + at / 64);
+        const end = Math.min(64, length - at);
+        for (let i = 0; i < end; i++) plaintext[at + i] = sealed[at + i]! ^ this.keystream[i]!;
+      }
+      return plaintext;
+    } finally {
+      this.wipe();
+    }
+  }
+
+  private nextKeystream(counter: number): void {
+    this.state[12] = counter;
+    const x = this.mixed;
+    x.set(this.state);
+    for (let round = 0; round < 10; round++) {
+      quarterRound(x, 0, 4, 8, 12);
+      quarterRound(x, 1, 5, 9, 13);
+      quarterRound(x, 2, 6, 10, 14);
+      quarterRound(x, 3, 7, 11, 15);
+      quarterRound(x, 0, 5, 10, 15);
+      quarterRound(x, 1, 6, 11, 12);
+      quarterRound(x, 2, 7, 8, 13);
+      quarterRound(x, 3, 4, 9, 14);
+    }
+    for (let i = 0; i < 16; i++) {
+      const word = (x[i]! + this.state[i]!) >>> 0;
+      this.keystream[4 * i] = word;
+      this.keystream[4 * i + 1] = word >>> 8;
+      this.keystream[4 * i + 2] = word >>> 16;
+      this.keystream[4 * i + 3] = word >>> 24;
+    }
+  }
+
+  /** Poly1305 key: r (clamped, as 13-bit limbs) from bytes 0–15, s from bytes 16–31. */
+  private startMac(key: Uint8Array): void {
+    const t0 = readHalf(key, 0);
+    const t1 = readHalf(key, 2);
+    const t2 = readHalf(key, 4);
+    const t3 = readHalf(key, 6);
+    const t4 = readHalf(key, 8);
+    const t5 = readHalf(key, 10);
+    const t6 = readHalf(key, 12);
+    const t7 = readHalf(key, 14);
+    const r = this.r;
+    r[0] = t0 & 0x1fff;
+    r[1] = ((t0 >>> 13) | (t1 << 3)) & 0x1fff;
+    r[2] = ((t1 >>> 10) | (t2 << 6)) & 0x1f03;
+    r[3] = ((t2 >>> 7) | (t3 << 9)) & 0x1fff;
+    r[4] = ((t3 >>> 4) | (t4 << 12)) & 0x00ff;
+    r[5] = (t4 >>> 1) & 0x1ffe;
+    r[6] = ((t4 >>> 14) | (t5 << 2)) & 0x1fff;
+    r[7] = ((t5 >>> 11) | (t6 << 5)) & 0x1f81;
+    r[8] = ((t6 >>> 8) | (t7 << 8)) & 0x1fff;
+    r[9] = (t7 >>> 5) & 0x007f;
+    for (let i = 0; i < 8; i++) this.pad[i] = readHalf(key, 16 + 2 * i);
+    this.h.fill(0);
+  }
+
+  /** The first `length` bytes of `data`, zero-padded to whole blocks (RFC 8439 §2.8: every block is full). */
+  private macPadded(data: Uint8Array, length: number): void {
+    const whole = length - (length % 16);
+    for (let at = 0; at < whole; at += 16) this.macBlock(data, at);
+    if (whole === length) return;
+    this.lastBlock.fill(0);
+    for (let i = whole; i < length; i++) this.lastBlock[i - whole] = data[i]!;
+    this.macBlock(this.lastBlock, 0);
+  }
+
+  /** h = (h + block + 2^128) · r mod 2^130 − 5, in 13-bit limbs. */
+  private macBlock(data: Uint8Array, at: number): void {
+    const { h, r } = this;
+    const r0 = r[0]!;
+    const r1 = r[1]!;
+    const r2 = r[2]!;
+    const r3 = r[3]!;
+    const r4 = r[4]!;
+    const r5 = r[5]!;
+    const r6 = r[6]!;
+    const r7 = r[7]!;
+    const r8 = r[8]!;
+    const r9 = r[9]!;
+    const t0 = readHalf(data, at);
+    const t1 = readHalf(data, at + 2);
+    const t2 = readHalf(data, at + 4);
+    const t3 = readHalf(data, at + 6);
+    const t4 = readHalf(data, at + 8);
+    const t5 = readHalf(data, at + 10);
+    const t6 = readHalf(data, at + 12);
+    const t7 = readHalf(data, at + 14);
+    const h0 = h[0]! + (t0 & 0x1fff);
+    const h1 = h[1]! + (((t0 >>> 13) | (t1 << 3)) & 0x1fff);
+    const h2 = h[2]! + (((t1 >>> 10) | (t2 << 6)) & 0x1fff);
+    const h3 = h[3]! + (((t2 >>> 7) | (t3 << 9)) & 0x1fff);
+    const h4 = h[4]! + (((t3 >>> 4) | (t4 << 12)) & 0x1fff);
+    const h5 = h[5]! + ((t4 >>> 1) & 0x1fff);
+    const h6 = h[6]! + (((t4 >>> 14) | (t5 << 2)) & 0x1fff);
+    const h7 = h[7]! + (((t5 >>> 11) | (t6 << 5)) & 0x1fff);
+    const h8 = h[8]! + (((t6 >>> 8) | (t7 << 8)) & 0x1fff);
+    const h9 = h[9]! + ((t7 >>> 5) | (1 << 11));
+    let c = 0;
+    let d0 = c + h0 * r0 + h1 * (5 * r9) + h2 * (5 * r8) + h3 * (5 * r7) + h4 * (5 * r6);
+    c = d0 >>> 13;
+    d0 &= 0x1fff;
+    d0 += h5 * (5 * r5) + h6 * (5 * r4) + h7 * (5 * r3) + h8 * (5 * r2) + h9 * (5 * r1);
+    c += d0 >>> 13;
+    d0 &= 0x1fff;
+    let d1 = c + h0 * r1 + h1 * r0 + h2 * (5 * r9) + h3 * (5 * r8) + h4 * (5 * r7);
+    c = d1 >>> 13;
+    d1 &= 0x1fff;
+    d1 += h5 * (5 * r6) + h6 * (5 * r5) + h7 * (5 * r4) + h8 * (5 * r3) + h9 * (5 * r2);
+    c += d1 >>> 13;
+    d1 &= 0x1fff;
+    let d2 = c + h0 * r2 + h1 * r1 + h2 * r0 + h3 * (5 * r9) + h4 * (5 * r8);
+    c = d2 >>> 13;
+    d2 &= 0x1fff;
+    d2 += h5 * (5 * r7) + h6 * (5 * r6) + h7 * (5 * r5) + h8 * (5 * r4) + h9 * (5 * r3);
+    c += d2 >>> 13;
+    d2 &= 0x1fff;
+    let d3 = c + h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * (5 * r9);
+    c = d3 >>> 13;
+    d3 &= 0x1fff;
+    d3 += h5 * (5 * r8) + h6 * (5 * r7) + h7 * (5 * r6) + h8 * (5 * r5) + h9 * (5 * r4);
+    c += d3 >>> 13;
+    d3 &= 0x1fff;
+    let d4 = c + h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0;
+    c = d4 >>> 13;
+    d4 &= 0x1fff;
+    d4 += h5 * (5 * r9) + h6 * (5 * r8) + h7 * (5 * r7) + h8 * (5 * r6) + h9 * (5 * r5);
+    c += d4 >>> 13;
+    d4 &= 0x1fff;
+    let d5 = c + h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1;
+    c = d5 >>> 13;
+    d5 &= 0x1fff;
+    d5 += h5 * r0 + h6 * (5 * r9) + h7 * (5 * r8) + h8 * (5 * r7) + h9 * (5 * r6);
+    c += d5 >>> 13;
+    d5 &= 0x1fff;
+    let d6 = c + h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2;
+    c = d6 >>> 13;
+    d6 &= 0x1fff;
+    d6 += h5 * r1 + h6 * r0 + h7 * (5 * r9) + h8 * (5 * r8) + h9 * (5 * r7);
+    c += d6 >>> 13;
+    d6 &= 0x1fff;
+    let d7 = c + h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3;
+    c = d7 >>> 13;
+    d7 &= 0x1fff;
+    d7 += h5 * r2 + h6 * r1 + h7 * r0 + h8 * (5 * r9) + h9 * (5 * r8);
+    c += d7 >>> 13;
+    d7 &= 0x1fff;
+    let d8 = c + h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4;
+    c = d8 >>> 13;
+    d8 &= 0x1fff;
+    d8 += h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * (5 * r9);
+    c += d8 >>> 13;
+    d8 &= 0x1fff;
+    let d9 = c + h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5;
+    c = d9 >>> 13;
+    d9 &= 0x1fff;
+    d9 += h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0;
+    c += d9 >>> 13;
+    d9 &= 0x1fff;
+    c = ((c << 2) + c) | 0;
+    c = (c + d0) | 0;
+    d0 = c & 0x1fff;
+    c = c >>> 13;
+    d1 += c;
+    h[0] = d0;
+    h[1] = d1;
+    h[2] = d2;
+    h[3] = d3;
+    h[4] = d4;
+    h[5] = d5;
+    h[6] = d6;
+    h[7] = d7;
+    h[8] = d8;
+    h[9] = d9;
+  }
+
+  /** The tag (h mod 2^130 − 5, plus s) compared with the sealed one in constant time. */
+  private tagMatches(sealed: Uint8Array, at: number): boolean {
+    const { h, g, pad } = this;
+    let c = h[1]! >>> 13;
+    h[1]! &= 0x1fff;
+    for (let i = 2; i < 10; i++) {
+      h[i]! += c;
+      c = h[i]! >>> 13;
+      h[i]! &= 0x1fff;
+    }
+    h[0]! += c * 5;
+    c = h[0]! >>> 13;
+    h[0]! &= 0x1fff;
+    h[1]! += c;
+    c = h[1]! >>> 13;
+    h[1]! &= 0x1fff;
+    h[2]! += c;
+    g[0] = h[0]! + 5;
+    c = g[0]! >>> 13;
+    g[0]! &= 0x1fff;
+    for (let i = 1; i < 10; i++) {
+      g[i] = h[i]! + c;
+      c = g[i]! >>> 13;
+      g[i]! &= 0x1fff;
+    }
+    g[9]! -= 1 << 13;
+    let mask = (c ^ 1) - 1;
+    for (let i = 0; i < 10; i++) g[i]! &= mask;
+    mask = ~mask;
+    for (let i = 0; i < 10; i++) h[i] = (h[i]! & mask) | g[i]!;
+    h[0] = (h[0]! | (h[1]! << 13)) & 0xffff;
+    h[1] = ((h[1]! >>> 3) | (h[2]! << 10)) & 0xffff;
+    h[2] = ((h[2]! >>> 6) | (h[3]! << 7)) & 0xffff;
+    h[3] = ((h[3]! >>> 9) | (h[4]! << 4)) & 0xffff;
+    h[4] = ((h[4]! >>> 12) | (h[5]! << 1) | (h[6]! << 14)) & 0xffff;
+    h[5] = ((h[6]! >>> 2) | (h[7]! << 11)) & 0xffff;
+    h[6] = ((h[7]! >>> 5) | (h[8]! << 8)) & 0xffff;
+    h[7] = ((h[8]! >>> 8) | (h[9]! << 5)) & 0xffff;
+    let f = h[0]! + pad[0]!;
+    h[0] = f & 0xffff;
+    for (let i = 1; i < 8; i++) {
+      f = (((h[i]! + pad[i]!) | 0) + (f >>> 16)) | 0;
+      h[i] = f & 0xffff;
+    }
+    let difference = 0;
+    for (let i = 0; i < 8; i++) difference |= (sealed[at + 2 * i]! ^ (h[i]! & 0xff)) | (sealed[at + 2 * i + 1]! ^ (h[i]! >>> 8));
+    return difference === 0;
+  }
+
+  private wipe(): void {
+    this.state.fill(0);
+    this.mixed.fill(0);
+    this.keystream.fill(0);
+    this.r.fill(0);
+    this.h.fill(0);
+    this.g.fill(0);
+    this.pad.fill(0);
+    this.lastBlock.fill(0);
+  }
+}
+
+/** A byte count as a 64-bit little-endian number (credentials are far below 2^32 bytes). */
+function writeLength(block: Uint8Array, at: number, length: number): void {
+  block[at] = length;
+  block[at + 1] = length >>> 8;
+  block[at + 2] = length >>> 16;
+  block[at + 3] = length >>> 24;
+}
