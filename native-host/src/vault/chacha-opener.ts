@@ -4,8 +4,9 @@
  * the same with one createDecipheriv per request, and in the running host that cost about a sixth of
  * a request's CPU (docs/performance.md), far more than a loop benchmark of it shows: a native cipher
  * handle and off-heap buffers per request, for the collector to track. This allocates only the
- * plaintext. Poly1305 is poly1305-donna-16's 13-bit limbs as noble-ciphers writes them; tests hold
- * both halves to node:crypto and noble. The scratch arrays are zeroed after every opening.
+ * plaintext. Poly1305 keeps poly1305-donna-16's 13-bit limbs (clamp and final reduction as
+ * noble-ciphers writes them), its multiply written as a loop; tests hold the whole to node:crypto
+ * and the XChaCha draft's vector. The scratch arrays are zeroed after every opening.
  */
 
 /** "expand 32-byte k" as little-endian words. */
@@ -20,8 +21,13 @@ export class ChaChaOpener {
   private readonly state = new Uint32Array(16);
   private readonly keystream = new Uint8Array(64);
   private readonly r = new Uint16Array(10);
+  /** 5 · r, for the terms that wrap past 2^130. */
+  private readonly r5 = new Uint16Array(10);
   private readonly h = new Uint16Array(10);
   private readonly g = new Uint16Array(10);
+  /** h plus the block, and the product before it becomes h (below 2^16 and 2^32 per limb). */
+  private readonly sum = new Uint32Array(10);
+  private readonly product = new Uint32Array(10);
   private readonly pad = new Uint16Array(8);
   private readonly lastBlock = new Uint8Array(16);
 
@@ -114,6 +120,7 @@ export class ChaChaOpener {
     r[7] = ((t5 >>> 11) | (t6 << 5)) & 0x1f81;
     r[8] = ((t6 >>> 8) | (t7 << 8)) & 0x1fff;
     r[9] = (t7 >>> 5) & 0x007f;
+    for (let i = 0; i < 10; i++) this.r5[i] = 5 * r[i]!;
     for (let i = 0; i < 8; i++) this.pad[i] = readHalf(key, 16 + 2 * i);
     this.h.fill(0);
   }
@@ -128,19 +135,13 @@ export class ChaChaOpener {
     this.macBlock(this.lastBlock, 0);
   }
 
-  /** h = (h + block + 2^128) · r mod 2^130 − 5, in 13-bit limbs. */
+  /**
+   * h = (h + block + 2^128) · r mod 2^130 − 5, in 13-bit limbs: limb i of the product sums h_j · r_(i−j),
+   * the terms that wrap past 2^130 counted five times (2^130 ≡ 5). Each sum stays far below 2^53, so
+   * it is exact in a double; the carry out of the top limb comes back times five into the bottom two.
+   */
   private macBlock(data: Uint8Array, at: number): void {
-    const { h, r } = this;
-    const r0 = r[0]!;
-    const r1 = r[1]!;
-    const r2 = r[2]!;
-    const r3 = r[3]!;
-    const r4 = r[4]!;
-    const r5 = r[5]!;
-    const r6 = r[6]!;
-    const r7 = r[7]!;
-    const r8 = r[8]!;
-    const r9 = r[9]!;
+    const { h, r, r5, sum, product } = this;
     const t0 = readHalf(data, at);
     const t1 = readHalf(data, at + 2);
     const t2 = readHalf(data, at + 4);
@@ -149,92 +150,28 @@ export class ChaChaOpener {
     const t5 = readHalf(data, at + 10);
     const t6 = readHalf(data, at + 12);
     const t7 = readHalf(data, at + 14);
-    const h0 = h[0]! + (t0 & 0x1fff);
-    const h1 = h[1]! + (((t0 >>> 13) | (t1 << 3)) & 0x1fff);
-    const h2 = h[2]! + (((t1 >>> 10) | (t2 << 6)) & 0x1fff);
-    const h3 = h[3]! + (((t2 >>> 7) | (t3 << 9)) & 0x1fff);
-    const h4 = h[4]! + (((t3 >>> 4) | (t4 << 12)) & 0x1fff);
-    const h5 = h[5]! + ((t4 >>> 1) & 0x1fff);
-    const h6 = h[6]! + (((t4 >>> 14) | (t5 << 2)) & 0x1fff);
-    const h7 = h[7]! + (((t5 >>> 11) | (t6 << 5)) & 0x1fff);
-    const h8 = h[8]! + (((t6 >>> 8) | (t7 << 8)) & 0x1fff);
-    const h9 = h[9]! + ((t7 >>> 5) | (1 << 11));
-    let c = 0;
-    let d0 = c + h0 * r0 + h1 * (5 * r9) + h2 * (5 * r8) + h3 * (5 * r7) + h4 * (5 * r6);
-    c = d0 >>> 13;
-    d0 &= 0x1fff;
-    d0 += h5 * (5 * r5) + h6 * (5 * r4) + h7 * (5 * r3) + h8 * (5 * r2) + h9 * (5 * r1);
-    c += d0 >>> 13;
-    d0 &= 0x1fff;
-    let d1 = c + h0 * r1 + h1 * r0 + h2 * (5 * r9) + h3 * (5 * r8) + h4 * (5 * r7);
-    c = d1 >>> 13;
-    d1 &= 0x1fff;
-    d1 += h5 * (5 * r6) + h6 * (5 * r5) + h7 * (5 * r4) + h8 * (5 * r3) + h9 * (5 * r2);
-    c += d1 >>> 13;
-    d1 &= 0x1fff;
-    let d2 = c + h0 * r2 + h1 * r1 + h2 * r0 + h3 * (5 * r9) + h4 * (5 * r8);
-    c = d2 >>> 13;
-    d2 &= 0x1fff;
-    d2 += h5 * (5 * r7) + h6 * (5 * r6) + h7 * (5 * r5) + h8 * (5 * r4) + h9 * (5 * r3);
-    c += d2 >>> 13;
-    d2 &= 0x1fff;
-    let d3 = c + h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * (5 * r9);
-    c = d3 >>> 13;
-    d3 &= 0x1fff;
-    d3 += h5 * (5 * r8) + h6 * (5 * r7) + h7 * (5 * r6) + h8 * (5 * r5) + h9 * (5 * r4);
-    c += d3 >>> 13;
-    d3 &= 0x1fff;
-    let d4 = c + h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0;
-    c = d4 >>> 13;
-    d4 &= 0x1fff;
-    d4 += h5 * (5 * r9) + h6 * (5 * r8) + h7 * (5 * r7) + h8 * (5 * r6) + h9 * (5 * r5);
-    c += d4 >>> 13;
-    d4 &= 0x1fff;
-    let d5 = c + h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1;
-    c = d5 >>> 13;
-    d5 &= 0x1fff;
-    d5 += h5 * r0 + h6 * (5 * r9) + h7 * (5 * r8) + h8 * (5 * r7) + h9 * (5 * r6);
-    c += d5 >>> 13;
-    d5 &= 0x1fff;
-    let d6 = c + h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2;
-    c = d6 >>> 13;
-    d6 &= 0x1fff;
-    d6 += h5 * r1 + h6 * r0 + h7 * (5 * r9) + h8 * (5 * r8) + h9 * (5 * r7);
-    c += d6 >>> 13;
-    d6 &= 0x1fff;
-    let d7 = c + h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3;
-    c = d7 >>> 13;
-    d7 &= 0x1fff;
-    d7 += h5 * r2 + h6 * r1 + h7 * r0 + h8 * (5 * r9) + h9 * (5 * r8);
-    c += d7 >>> 13;
-    d7 &= 0x1fff;
-    let d8 = c + h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4;
-    c = d8 >>> 13;
-    d8 &= 0x1fff;
-    d8 += h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * (5 * r9);
-    c += d8 >>> 13;
-    d8 &= 0x1fff;
-    let d9 = c + h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5;
-    c = d9 >>> 13;
-    d9 &= 0x1fff;
-    d9 += h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0;
-    c += d9 >>> 13;
-    d9 &= 0x1fff;
-    c = ((c << 2) + c) | 0;
-    c = (c + d0) | 0;
-    d0 = c & 0x1fff;
-    c = c >>> 13;
-    d1 += c;
-    h[0] = d0;
-    h[1] = d1;
-    h[2] = d2;
-    h[3] = d3;
-    h[4] = d4;
-    h[5] = d5;
-    h[6] = d6;
-    h[7] = d7;
-    h[8] = d8;
-    h[9] = d9;
+    sum[0] = h[0]! + (t0 & 0x1fff);
+    sum[1] = h[1]! + (((t0 >>> 13) | (t1 << 3)) & 0x1fff);
+    sum[2] = h[2]! + (((t1 >>> 10) | (t2 << 6)) & 0x1fff);
+    sum[3] = h[3]! + (((t2 >>> 7) | (t3 << 9)) & 0x1fff);
+    sum[4] = h[4]! + (((t3 >>> 4) | (t4 << 12)) & 0x1fff);
+    sum[5] = h[5]! + ((t4 >>> 1) & 0x1fff);
+    sum[6] = h[6]! + (((t4 >>> 14) | (t5 << 2)) & 0x1fff);
+    sum[7] = h[7]! + (((t5 >>> 11) | (t6 << 5)) & 0x1fff);
+    sum[8] = h[8]! + (((t6 >>> 8) | (t7 << 8)) & 0x1fff);
+    sum[9] = h[9]! + ((t7 >>> 5) | (1 << 11));
+    let carry = 0;
+    for (let i = 0; i < 10; i++) {
+      let limb = carry;
+      for (let j = 0; j <= i; j++) limb += sum[j]! * r[i - j]!;
+      for (let j = i + 1; j < 10; j++) limb += sum[j]! * r5[i + 10 - j]!;
+      carry = Math.floor(limb / 0x2000);
+      product[i] = limb - carry * 0x2000;
+    }
+    carry = carry * 5 + product[0]!;
+    product[0] = carry & 0x1fff;
+    product[1] = product[1]! + Math.floor(carry / 0x2000);
+    h.set(product);
   }
 
   /** The tag (h mod 2^130 − 5, plus s) compared with the sealed one in constant time. */
@@ -290,8 +227,11 @@ export class ChaChaOpener {
     this.state.fill(0);
     this.keystream.fill(0);
     this.r.fill(0);
+    this.r5.fill(0);
     this.h.fill(0);
     this.g.fill(0);
+    this.sum.fill(0);
+    this.product.fill(0);
     this.pad.fill(0);
     this.lastBlock.fill(0);
   }
