@@ -10,6 +10,7 @@ import type { BinancePolicy } from '../../../shared/policy/policy-types';
 import type { BinanceKeyRestrictions } from '../../../shared/proxy-messages';
 import { isContentCoded } from '../upstream/content-coding';
 import { readBodyCapped, type RequestBody } from '../upstream/request-body';
+import type { StopSignal } from '../upstream/stop-signal';
 import type { AnswerSink } from '../upstream/upstream-relay';
 import { type BinanceExchange, createExchange, keyedCall } from './binance-exchange';
 import { type BinanceKey, parseBinanceSecret, wipeBinanceKey } from './binance-keys';
@@ -35,7 +36,7 @@ export interface BinanceAgentCall {
   contentType: string | undefined;
   body: RequestBody;
   /** The agent went away: stop, and abort the call to Binance. */
-  signal: AbortSignal;
+  signal: StopSignal;
   /** The agent's reply, scrubbing these secrets from everything it is sent. */
   scrubbedReply: (secrets: Uint8Array[]) => AnswerSink;
   meter: { credentialId: string | null; bytesIn: number };

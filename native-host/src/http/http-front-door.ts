@@ -11,10 +11,11 @@ import { ERRORS, errorBody } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
-import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
+import { RequestStop } from '../upstream/stop-signal';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
 import { HttpReply } from './http-reply';
+import { httpRequestBody } from './http-request-body';
 
 export interface HttpFrontDoorOptions {
   pipeline: RequestPipeline;
@@ -43,33 +44,39 @@ export class HttpFrontDoor {
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
-    const agentGone = new AbortController();
+    const agentGone = new RequestStop();
+    let reply: HttpReply | null = null;
     const left = () => {
       if (!res.writableFinished) agentGone.abort();
     };
     this.busy.add(req.socket);
     const forget = this.tellWhenConnectionCloses(req.socket, left);
+    // The response's one 'close' listener: the reply learns here whether its answer was delivered.
     res.once('close', () => {
       this.busy.delete(req.socket);
       forget();
-      left();
+      if (res.writableFinished) reply?.delivered();
+      else agentGone.abort();
     });
     const request: AgentRequest = {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: req.complete ? bodyParsedWithHead(req) : bodyByDeadline(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
-      signal: agentGone.signal,
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
+      signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
     const guard = checkHostAndOrigin(req, this.options.hosts(), this.options.allowedOrigins());
-    if (!guard.ok) return pipeline.refuse(request, new HttpReply(req, res, {}, agentGone.signal, this.options.agentStallMs()), new Refusal(guard.code, guard.detail));
+    if (!guard.ok) {
+      reply = new HttpReply(req, res, {}, agentGone, this.options.agentStallMs());
+      return pipeline.refuse(request, reply, new Refusal(guard.code, guard.detail));
+    }
     const cors = corsHeaders(guard.corsOrigin);
     if (req.method === 'OPTIONS' && guard.corsOrigin !== null) {
       res.writeHead(204, cors).end();
       return Promise.resolve();
     }
-    const reply = new HttpReply(req, res, cors, agentGone.signal, this.options.agentStallMs());
+    reply = new HttpReply(req, res, cors, agentGone, this.options.agentStallMs());
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
     return pipeline.handle(request, reply);
   }
@@ -133,12 +140,4 @@ function asksForWebSocket(req: IncomingMessage): boolean {
   // Almost no request carries Upgrade: one property read is all the usual request pays.
   if (upgrade === undefined) return false;
   return /\bwebsocket\b/i.test(upgrade) && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.connection ?? '');
-}
-
-/**
- * A small body usually arrives with the head and is parsed whole before the request reaches the
- * front door: nothing is left to wait for, so it is read without the deadline's timer and race.
- */
-async function* bodyParsedWithHead(req: IncomingMessage): AsyncGenerator<Buffer> {
-  for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) yield chunk;
 }

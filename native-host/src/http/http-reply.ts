@@ -4,38 +4,39 @@
  * ride on every answer; the HTTP front door decided them. An agent that stops reading is let go
  * after `stallMs` without taking a byte: otherwise its paused upstream call would hold a pooled
  * connection for good, and a few hundred such agents would fill the pool for everyone.
+ *
+ * The front door owns the response's one 'close' listener and tells the reply (`delivered`, or the
+ * agent-gone signal); the promise `end` returns is made only when the answer is still on its way.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentReply } from '../proxy/agent-exchange';
+import type { StopSignal } from '../upstream/stop-signal';
+
+/** Where the answer stands: on its way, with the agent whole, or the agent gone first. */
+type Delivery = 'sending' | 'delivered' | 'gone';
 
 export class HttpReply implements AgentReply {
-  /** Resolves when the agent has the whole answer; rejects when its connection closed first. */
-  private readonly delivered: Promise<void>;
+  private delivery: Delivery = 'sending';
+  /** Settles what `end` returned, once the answer is delivered or the agent gone. */
+  private settle: ((delivery: Delivery) => void) | null = null;
   private stalled: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly cors: Record<string, string>,
-    agentGone: AbortSignal,
+    agentGone: StopSignal,
     private readonly stallMs: number,
   ) {
-    this.delivered = new Promise((resolve, reject) => {
-      const left = () => {
-        this.stopStallWatch();
-        reject(new KeygateError('CLIENT_DISCONNECTED'));
-      };
-      res.once('close', () => {
-        if (!res.writableFinished) return left();
-        this.stopStallWatch();
-        resolve();
-      });
-      // A pipelined answer still queued behind another gets no 'close' when the connection goes.
-      agentGone.addEventListener('abort', left, { once: true });
-    });
-    // Only an answer that reached `end` awaits this; an agent gone earlier is not an unhandled rejection.
-    this.delivered.catch(() => undefined);
+    // Fired by the front door when the connection closes early, and for a pipelined answer still
+    // queued behind another, which gets no 'close' of its own when the connection goes.
+    agentGone.addEventListener('abort', () => this.settled('gone'), { once: true });
+  }
+
+  /** The front door saw the response close with every byte handed to the connection. */
+  delivered(): void {
+    this.settled('delivered');
   }
 
   get headersSent(): boolean {
@@ -43,11 +44,12 @@ export class HttpReply implements AgentReply {
   }
 
   start(status: number, headers: Record<string, string | string[] | undefined>): void {
-    const present: Record<string, string | string[]> = {};
-    for (const name in headers) if (headers[name] !== undefined) present[name] = headers[name]!;
+    // Node refuses an undefined value; the headers are this reply's own (AgentReply), so they are trimmed in place.
+    for (const name in headers) if (headers[name] === undefined) delete headers[name];
     // Answered before its body arrived (refused, or too slow): close rather than read the rest to reuse the connection.
-    if (bodyStillComing(this.req)) present.connection = 'close';
-    this.res.writeHead(status, Object.assign(present, this.cors));
+    if (bodyStillComing(this.req)) headers.connection = 'close';
+    for (const name in this.cors) headers[name] = this.cors[name];
+    this.res.writeHead(status, headers as Record<string, string | string[]>);
     // An SSE client waits for the headers before the first event arrives; push them out now.
     if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) this.res.flushHeaders();
   }
@@ -65,15 +67,27 @@ export class HttpReply implements AgentReply {
     });
   }
 
+  /** Resolves when the agent has the whole answer; rejects when its connection closed first. */
   end(): Promise<void> {
     this.res.end();
     // The last bytes may still wait for an agent that stopped reading.
     if (this.res.writableNeedDrain) this.watchForStall();
-    return this.delivered;
+    if (this.delivery === 'delivered') return Promise.resolve();
+    if (this.delivery === 'gone') return Promise.reject(new KeygateError('CLIENT_DISCONNECTED'));
+    return new Promise((resolve, reject) => {
+      this.settle = (delivery) => (delivery === 'delivered' ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED')));
+    });
   }
 
   abort(): void {
     this.res.destroy();
+  }
+
+  private settled(delivery: Delivery): void {
+    if (this.delivery !== 'sending') return;
+    this.delivery = delivery;
+    this.stopStallWatch();
+    this.settle?.(delivery);
   }
 
   private watchForStall(): void {

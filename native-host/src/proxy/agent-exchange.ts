@@ -7,6 +7,7 @@
 import type { KeygateError } from '../../../shared/errors';
 import type { AnswerSink } from '../upstream/upstream-relay';
 import type { RequestBody } from '../upstream/request-body';
+import type { StopSignal } from '../upstream/stop-signal';
 
 /** Lower-case names; a repeated field may be a list. */
 export type AgentHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -27,13 +28,15 @@ export interface AgentRequest {
   headers: AgentHeaders;
   body: RequestBody;
   /** Fires when the agent goes away: every step stops and the upstream call is aborted. A KeygateError as its reason says why a front door cut the agent off (a revoked grant). */
-  signal: AbortSignal;
+  signal: StopSignal;
   caller: CallerClaim;
 }
 
 /**
  * How the pipeline answers: head, then body chunks with back-pressure, then the end (or an abort
- * when the answer broke off after the head). `start` takes headers already fit for the agent.
+ * when the answer broke off after the head). `start` takes headers already fit for the agent, in an
+ * object of their own that the reply keeps and may add to (the request id, CORS): every answer builds
+ * one anyway, so no layer copies it again.
  */
 export interface AgentReply extends AnswerSink {
   readonly headersSent: boolean;

@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../../shared/errors';
 import type { DeadKeyRule, EndpointRules } from '../../../shared/policy/policy-types';
-import { announcesSmallBody, collectBody, declaredLengthExceeds, limitBody } from '../upstream/request-body';
+import { announcesSmallBody, declaredLengthExceeds, limitBody, readBodyCapped } from '../upstream/request-body';
 import type { AnswerInspection } from '../upstream/upstream-relay';
 import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
@@ -78,10 +78,11 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     // Only a request that may be sent twice is held in memory, while the host-wide budget lasts; a
     // single-key request, or one past the budget, streams and is sent once, unless it announced a
     // small body: read whole, it leaves with the request's head in one write instead of one per chunk.
-    const capped = hasBody ? limitBody(request.body, maxBytes, countIn) : null;
+    const oneWrite = hasBody && order.length === 1 && announcesSmallBody(request.headers);
+    const capped = hasBody && !oneWrite ? limitBody(request.body, maxBytes, countIn) : null;
     const held = capped !== null && order.length > 1 ? await services.retryBuffers.hold(capped) : null;
     if (held?.kind === 'streaming') order = order.slice(0, 1);
-    const body = held !== null ? (held.kind === 'held' ? held.bytes : held.body) : capped !== null && announcesSmallBody(request.headers) ? await collectBody(capped) : capped;
+    const body = oneWrite ? await readBodyCapped(request.body, maxBytes, countIn) : held !== null ? (held.kind === 'held' ? held.bytes : held.body) : capped;
     try {
       await this.tryInOrder(call, order, ids, body);
     } finally {

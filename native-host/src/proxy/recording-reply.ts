@@ -16,7 +16,8 @@ export class RecordingReply extends ReplyDecorator {
 
   override start(status: number, headers: Record<string, string | string[] | undefined>): void {
     this.record.status = status;
-    this.inner.start(status, { ...headers, 'x-keygate-request-id': this.record.requestId });
+    headers['x-keygate-request-id'] = this.record.requestId;
+    this.inner.start(status, headers);
   }
 
   override write(chunk: Buffer): boolean {

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
 import { ERRORS, KeygateError } from '../../../shared/errors';
 import { BinanceBackOff } from '../binance/binance-gateway';
+import { RequestStop } from '../upstream/stop-signal';
 import type { AgentReply, AgentRequest } from './agent-exchange';
 import { callerBehindRefusal } from './audit-attribution';
 import { BinanceHandler } from './binance-handler';
@@ -32,10 +33,22 @@ import { agentStatus } from './status-endpoint';
 /** The status an audit line shows for a request whose agent went away before it had the answer. */
 const CLIENT_CLOSED_STATUS = 499;
 
-/** A request being run, as the pipeline keeps it to end it early. */
-interface InFlight {
-  request: AgentRequest;
-  end: (reason: KeygateError) => void;
+/**
+ * A request being run, as the pipeline keeps it to end it early: the stop its steps watch (fired by
+ * its agent leaving or by Keygate ending it), and why Keygate ended it, if it did.
+ */
+class InFlight extends RequestStop {
+  endedBy: KeygateError | null = null;
+
+  constructor(readonly request: AgentRequest) {
+    super();
+  }
+
+  end(reason: KeygateError): void {
+    if (this.aborted) return;
+    this.endedBy = reason;
+    this.abort(reason);
+  }
 }
 
 export class RequestPipeline {
@@ -93,24 +106,15 @@ export class RequestPipeline {
   private async conclude(request: AgentRequest, reply: AgentReply, run: (request: AgentRequest, record: RequestRecord, reply: AgentReply) => Promise<void>): Promise<void> {
     const record = this.newRecord(request.method);
     const recording = new RecordingReply(reply, record);
-    // Keygate ending the request aborts every step as the agent leaving would, but the agent is still there to be told.
-    const stop = new AbortController();
-    let endedBy: KeygateError | null = null;
-    const agentLeft = () => stop.abort(request.signal.reason);
+    // Keygate ending the request stops every step as the agent leaving would, but the agent is still there to be told.
+    const running = new InFlight(request);
+    const agentLeft = () => running.abort(request.signal.reason);
     if (request.signal.aborted) agentLeft();
     else request.signal.addEventListener('abort', agentLeft, { once: true });
-    const running: InFlight = {
-      request,
-      end: (reason) => {
-        if (stop.signal.aborted) return;
-        endedBy = reason;
-        stop.abort(reason);
-      },
-    };
     this.inFlight.add(running);
     let failure: KeygateError | null = null;
     try {
-      await run({ ...request, signal: stop.signal }, record, recording);
+      await run({ ...request, signal: running }, record, recording);
     } catch (error) {
       failure = error instanceof KeygateError ? error : new KeygateError('INTERNAL_ERROR');
       if (!(error instanceof KeygateError)) console.error(`keygate-host: request ${record.requestId} failed:`, error);
@@ -120,7 +124,7 @@ export class RequestPipeline {
         if (!(failure instanceof Refusal)) failure = request.signal.reason instanceof KeygateError ? request.signal.reason : new KeygateError('CLIENT_DISCONNECTED', failure.code === 'CLIENT_DISCONNECTED' ? failure.detail : undefined);
         record.status = CLIENT_CLOSED_STATUS;
       } else {
-        if (endedBy !== null) failure = endedBy;
+        if (running.endedBy !== null) failure = running.endedBy;
         await replyError(recording, this.services.hintMode, failure.code, failure.detail, errorHeaders(failure)).catch(() => {
           record.status = CLIENT_CLOSED_STATUS;
         });
@@ -133,7 +137,8 @@ export class RequestPipeline {
     }
   }
 
-  private async run(request: AgentRequest, reply: AgentReply, record: RequestRecord): Promise<void> {
+  /** Synchronous up to the forward (a refusal throws here, into `conclude`): one promise per request, not one per step. */
+  private run(request: AgentRequest, reply: AgentReply, record: RequestRecord): Promise<void> {
     const canonical = checkCanonicalPath(request.target);
     if (!canonical.ok) throw new Refusal('NON_CANONICAL_PATH', canonical.reason);
     record.path = canonical.path;
@@ -144,11 +149,11 @@ export class RequestPipeline {
     if (route.kind === 'status') return replyJson(reply, 200, agentStatus(this.services, caller));
     record.service = route.target.service;
     const handler = route.target.kind === 'binance' ? this.binance : this.keyInjection;
-    await this.admitAndForward(handler, { request, reply, record, caller, target: route.target, query: canonical.query });
+    return this.admitAndForward(handler, { request, reply, record, caller, target: route.target, query: canonical.query });
   }
 
   /** The one admission order for every route: scope → vault → endpoint rules → rate limit, then forward. */
-  private async admitAndForward<Admitted>(
+  private admitAndForward<Admitted>(
     handler: ServiceHandler<Admitted>,
     call: { request: AgentRequest; reply: AgentReply; record: RequestRecord; caller: Caller; target: ServiceTarget; query: string },
   ): Promise<void> {
@@ -157,7 +162,7 @@ export class RequestPipeline {
     if (!this.services.vault.isUnlocked) throw new Refusal('VAULT_LOCKED');
     const admitted = handler.admit({ caller, method: call.request.method.toUpperCase(), headers: call.request.headers, query: call.query, target });
     this.takeRateToken(target);
-    await handler.forward({ ...call, admitted });
+    return handler.forward({ ...call, admitted });
   }
 
   /** The policy's own rate limit for the service (a token bucket shared by every caller). */

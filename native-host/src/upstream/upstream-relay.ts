@@ -1,13 +1,14 @@
 /**
  * The proxy's one relay: an upstream call streamed straight into whatever answers the agent, through
  * undici's dispatch API. No response stream objects per request, back-pressure by pausing the
- * upstream connection, and the agent going away (its AbortSignal) aborts the call, which releases the
+ * upstream connection, and the agent going away (its stop signal) aborts the call, which releases the
  * pooled connection. An answer the caller wants to see first (a possibly dead key's, a Binance
  * refusal) is held, up to 64 KiB, until the caller's verdict: dropped (nothing reaches the agent) or
  * relayed.
  */
 import type { Dispatcher } from 'undici';
 import { KeygateError } from '../../../shared/errors';
+import type { StopSignal } from './stop-signal';
 import { upstreamError } from './upstream-errors';
 
 /** Enough of an error body to judge it by; dead-key answers and Binance refusals are small JSON documents. */
@@ -37,7 +38,7 @@ export interface AnswerInspection {
 export interface RelayPlan {
   sink: AnswerSink;
   /** Fires when the agent goes away: the upstream call is aborted. */
-  signal: AbortSignal;
+  signal: StopSignal;
   /** Null: every answer goes straight to the agent. */
   inspection: AnswerInspection | null;
   /** Sees every final status and the raw headers (e.g. Binance's weight budget). */

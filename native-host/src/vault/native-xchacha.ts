@@ -2,12 +2,15 @@
  * XChaCha20-Poly1305 decryption on Node's native ChaCha20-Poly1305: HChaCha20 derives the subkey
  * from the key and the first 16 nonce bytes (noble's audited core), then OpenSSL does the AEAD with
  * the last 8 nonce bytes. Same function as the portable one (a test compares them), at a fraction of
- * the cost: the proxy opens a credential for every request, and the pure-JS path was a tenth of
- * its CPU time. Every intermediate key is zeroed (the vault's cached subkeys when it locks).
+ * the cost of noble's: unlock test-opens every record with it. The unlocked vault, which opens the
+ * same few records for every request, keeps each record's subkey and opens with ChaChaOpener
+ * (chacha-opener.ts) instead: a createDecipheriv per request cost far more in the running host than
+ * its loop benchmark shows. Every intermediate key is zeroed (the vault's cached subkeys when it locks).
  */
 import { createDecipheriv } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
 import type { XChaChaDecrypt } from '../../../shared/vault/envelope';
+import { ChaChaOpener } from './chacha-opener';
 
 /** "expand 32-byte k" as little-endian words. */
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
@@ -20,26 +23,42 @@ function readWords(bytes: Uint8Array, count: number): Uint32Array {
   return words;
 }
 
-/** HChaCha20(key, nonce[0..16]) into a fresh buffer of its own (not Buffer's pool), so it can be zeroed. */
-function deriveSubkey(key: Uint8Array, nonce: Uint8Array): Buffer {
+/** HChaCha20(key, nonce[0..16]) as 8 words, in a Buffer.alloc buffer of their own like the data key; the caller zeroes them. */
+function deriveSubkeyWords(key: Uint8Array, nonce: Uint8Array): Uint32Array {
   const keyWords = readWords(key, 8);
-  const subkeyWords = new Uint32Array(8);
-  const subkey = Buffer.alloc(32);
+  const bytes = Buffer.alloc(32);
+  const subkeyWords = new Uint32Array(bytes.buffer, bytes.byteOffset, 8);
   try {
     hchacha(SIGMA, keyWords, readWords(nonce, 4), subkeyWords);
+    return subkeyWords;
+  } finally {
+    keyWords.fill(0);
+  }
+}
+
+/** The subkey as bytes in a fresh buffer of its own (not Buffer's pool), so it can be zeroed. */
+function deriveSubkey(key: Uint8Array, nonce: Uint8Array): Buffer {
+  const subkeyWords = deriveSubkeyWords(key, nonce);
+  const subkey = Buffer.alloc(32);
+  try {
     const subkeyView = new DataView(subkey.buffer, subkey.byteOffset, 32);
     for (let i = 0; i < 8; i++) subkeyView.setUint32(i * 4, subkeyWords[i]!, true);
     return subkey;
   } finally {
-    keyWords.fill(0);
     subkeyWords.fill(0);
   }
 }
 
+/** ChaCha20's 12-byte nonce inside XChaCha20: four zero bytes, then the last 8 of the 24. */
+function innerNonce(nonce: Uint8Array): Uint8Array {
+  const inner = new Uint8Array(12);
+  inner.set(nonce.subarray(16, 24), 4);
+  return inner;
+}
+
 /** ChaCha20-Poly1305 with the derived subkey and the nonce's last 8 bytes; throws when the tag fails. */
 function openWithSubkey(subkey: Buffer, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array {
-  const iv = Buffer.alloc(12);
-  iv.set(nonce.subarray(16, 24), 4);
+  const iv = Buffer.from(innerNonce(nonce));
   let plaintext: Buffer | null = null;
   try {
     const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
@@ -78,7 +97,9 @@ export const nativeXChaChaDecrypt: XChaChaDecrypt = (key, nonce, ciphertext, ad)
  * record once) and only for the vault's own key buffer.
  */
 export class VaultXChaCha {
-  private readonly subkeys = new Map<Uint8Array, Buffer>();
+  /** Per record (by its nonce array): the subkey's words and ChaCha20's nonce. */
+  private readonly subkeys = new Map<Uint8Array, { key: Uint32Array; nonce: Uint8Array }>();
+  private readonly opener = new ChaChaOpener();
 
   constructor(private readonly vaultKey: Uint8Array) {}
 
@@ -87,19 +108,19 @@ export class VaultXChaCha {
     checkSizes(key, nonce, ciphertext);
     let subkey = this.subkeys.get(nonce);
     if (subkey === undefined) {
-      subkey = deriveSubkey(key, nonce);
+      subkey = { key: deriveSubkeyWords(key, nonce), nonce: innerNonce(nonce) };
       this.subkeys.set(nonce, subkey);
     }
-    return openWithSubkey(subkey, nonce, ciphertext, ad);
+    return this.opener.open(subkey.key, subkey.nonce, ciphertext, ad);
   };
 
   forget(nonce: Uint8Array): void {
-    this.subkeys.get(nonce)?.fill(0);
+    this.subkeys.get(nonce)?.key.fill(0);
     this.subkeys.delete(nonce);
   }
 
   wipe(): void {
-    for (const subkey of this.subkeys.values()) subkey.fill(0);
+    for (const subkey of this.subkeys.values()) subkey.key.fill(0);
     this.subkeys.clear();
   }
 }
