@@ -86,7 +86,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     try {
       await this.tryInOrder(call, order, ids, body);
     } finally {
-      if (held?.kind === 'held') held.release();
+      held?.release();
     }
   }
 

@@ -5,7 +5,8 @@
  */
 import type { RequestBody } from '../upstream/request-body';
 
-export type HeldBody = { kind: 'held'; bytes: Buffer; release: () => void } | { kind: 'streaming'; body: AsyncIterable<Buffer> };
+/** `release` gives back what is still counted (call it when the request is over, whether or not the body was read). */
+export type HeldBody = { kind: 'held'; bytes: Buffer; release: () => void } | { kind: 'streaming'; body: AsyncIterable<Buffer>; release: () => void };
 
 export class RetryBuffers {
   private heldBytes = 0;
@@ -17,25 +18,27 @@ export class RetryBuffers {
     return this.heldBytes;
   }
 
-  /** Reads `body` (already capped) into memory while the budget lasts; else what was read plus the rest, streaming. */
+  /**
+   * Reads `body` (already capped) into memory while the budget lasts; else what was read plus the
+   * rest, streaming. What was read stays counted until it has been passed on: released when the
+   * switch to streaming happened, those bytes would still sit in memory while other requests took
+   * the budget again, and a burst of uploads could hold far more than the budget.
+   */
   async hold(body: RequestBody): Promise<HeldBody> {
     const chunks = body[Symbol.asyncIterator]();
     const read: Buffer[] = [];
     let reserved = 0;
-    const release = () => {
-      this.heldBytes -= reserved;
-      reserved = 0;
+    const release = (bytes = reserved) => {
+      this.heldBytes -= bytes;
+      reserved -= bytes;
     };
     try {
       for (;;) {
         const next = await chunks.next();
-        if (next.done) return { kind: 'held', bytes: Buffer.concat(read), release };
+        if (next.done) return { kind: 'held', bytes: Buffer.concat(read), release: () => release() };
         const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
         read.push(chunk);
-        if (this.heldBytes + chunk.length > this.limit()) {
-          release();
-          return { kind: 'streaming', body: streamOn(read, chunks) };
-        }
+        if (this.heldBytes + chunk.length > this.limit()) return { kind: 'streaming', body: streamOn(read, chunks, release), release: () => release() };
         this.heldBytes += chunk.length;
         reserved += chunk.length;
       }
@@ -46,11 +49,24 @@ export class RetryBuffers {
   }
 }
 
-async function* streamOn(already: Buffer[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Buffer> {
-  yield* already.splice(0);
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+/** The chunks already read, each released from the budget once the next is asked for (it was sent), then the rest. */
+async function* streamOn(already: Buffer[], rest: AsyncIterator<Uint8Array>, release: (bytes?: number) => void): AsyncGenerator<Buffer> {
+  try {
+    // The last chunk read was never counted: it is the one that did not fit.
+    let counted = already.length - 1;
+    while (already.length > 0) {
+      const chunk = already.shift()!;
+      const wasCounted = counted > 0;
+      counted -= 1;
+      yield chunk;
+      if (wasCounted) release(chunk.length);
+    }
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    }
+  } finally {
+    release();
   }
 }
