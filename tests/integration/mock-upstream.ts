@@ -17,6 +17,8 @@ export interface ReceivedRequest {
 export interface MockUpstream {
   url: string;
   received: ReceivedRequest[];
+  /** Request-body bytes read so far, requests still arriving included. */
+  bodyBytesSoFar: () => number;
   /** Swaps what the upstream answers with from the next request on. */
   setHandler: (handle: MockHandler) => void;
   /** Forgets what was received so far. */
@@ -28,10 +30,13 @@ export interface MockUpstream {
 
 export type MockHandler = (request: ReceivedRequest, res: ServerResponse) => void | Promise<void>;
 
-async function readBody(req: IncomingMessage): Promise<{ body: string; complete: boolean }> {
+async function readBody(req: IncomingMessage, onBytes: (count: number) => void): Promise<{ body: string; complete: boolean }> {
   const chunks: Buffer[] = [];
   try {
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+      onBytes((chunk as Buffer).length);
+    }
     return { body: Buffer.concat(chunks).toString('utf8'), complete: true };
   } catch {
     return { body: Buffer.concat(chunks).toString('utf8'), complete: false };
@@ -45,9 +50,10 @@ export interface MockUpstreamOptions {
 
 export async function startMockUpstream(handle: MockHandler, options: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const received: ReceivedRequest[] = [];
+  let bodyBytes = 0;
   let handler = handle;
   const listener: RequestListener = async (req, res) => {
-    const { body, complete } = await readBody(req);
+    const { body, complete } = await readBody(req, (count) => (bodyBytes += count));
     const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, complete };
     received.push(request);
     if (!complete) return;
@@ -64,6 +70,7 @@ export async function startMockUpstream(handle: MockHandler, options: MockUpstre
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
+    bodyBytesSoFar: () => bodyBytes,
     setHandler: (next) => (handler = next),
     reset: () => received.splice(0),
     everythingReceived: () => received.map((r) => [r.method, r.url, ...r.rawHeaders, r.body].join('\n')).join('\n\n'),
