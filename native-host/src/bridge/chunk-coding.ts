@@ -14,7 +14,7 @@ import { deflateRawSync } from 'node:zlib';
 import type { BridgeChunkCoding } from '../../../shared/bridge-messages';
 
 /** Below this a chunk goes as it is. */
-export const DEFLATE_MIN_BYTES = 4096;
+const DEFLATE_MIN_BYTES = 4096;
 /** A deflated chunk is sent only when it is at most this share of the raw one. */
 const WORTHWHILE_RATIO = 0.8;
 
