@@ -248,7 +248,6 @@ const canDo = (arm: Arm, kind: KindName | 'sse') => KNOWN_FAILURES[arm.name]?.[k
 async function measure(arms: Arm[], pools: Pool[], upstream: ChildProcess) {
   const byName = Object.fromEntries(arms.map((a) => [a.name, a])) as Record<ArmName, Arm>;
   const keygate = byName.keygate;
-  const keygatePid = keygate.middlePid ?? -1;
   const poolsOf = (connections: number) => {
     const opened = {} as Record<ArmName, Pool>;
     for (const a of arms) {
@@ -274,9 +273,14 @@ async function measure(arms: Arm[], pools: Pool[], upstream: ChildProcess) {
     if (!['direct', 'relay', 'portkey'].includes(a.name)) await checkRefusesWrongAgentKey(single[a.name], a);
   }
 
-  // Keygate's memory after its first thousand requests, the reference for growth.
+  // Memory after the first thousand requests, the reference for growth: Keygate's, and the bare
+  // pass-through's as the baseline of what node:http and undici alone do to a heap under this load.
+  const passthrough = byName.passthrough;
+  const rssOf = (a: Arm) => ({ requests: a.served, mib: residentMiB(a.middlePid ?? -1) });
   await saturate(wide.keygate, keygate, KINDS.chat, CONNECTIONS, forRequests(MEMORY_FIRST_REQUESTS - keygate.served));
-  const rssAfterFirst = { requests: keygate.served, mib: residentMiB(keygatePid) };
+  const rssAfterFirst = rssOf(keygate);
+  await saturate(wide.passthrough, passthrough, KINDS.chat, CONNECTIONS, forRequests(MEMORY_FIRST_REQUESTS - passthrough.served));
+  const passthroughRssAfterFirst = rssOf(passthrough);
 
   const latency = {} as Record<KindName, Record<ArmName, number[]>>;
   for (const kind of Object.values(KINDS)) {
@@ -320,13 +324,21 @@ async function measure(arms: Arm[], pools: Pool[], upstream: ChildProcess) {
   }
 
   // Keygate's memory once it has answered 100k requests: no growth means no leak per request.
-  if (keygate.served < MEMORY_LATER_REQUESTS) await saturate(wide.keygate, keygate, KINDS.chat, CONNECTIONS, forRequests(MEMORY_LATER_REQUESTS - keygate.served));
-  const rssAfterMany = { requests: keygate.served, mib: residentMiB(keygatePid) };
+  for (const a of [keygate, passthrough]) {
+    if (a.served < MEMORY_LATER_REQUESTS) await saturate(wide[a.name], a, KINDS.chat, CONNECTIONS, forRequests(MEMORY_LATER_REQUESTS - a.served));
+  }
+  const rssAfterMany = rssOf(keygate);
+  const passthroughRssAfterMany = rssOf(passthrough);
   const refused = await mockRefusals(upstream);
   if (refused !== 0) throw new Error(`the mock upstream refused ${refused} request(s): an arm sent a wrong key or body`);
   const idleRss = await measureIdleResident();
 
-  return report(arms, latency, throughput, sse, { rssAfterFirst, rssAfterMany, idleRss });
+  return report(arms, latency, throughput, sse, { rssAfterFirst, rssAfterMany, passthroughRssAfterFirst, passthroughRssAfterMany, idleRss });
+}
+
+interface ResidentAt {
+  requests: number;
+  mib: number | null;
 }
 
 function report(
@@ -334,7 +346,7 @@ function report(
   latency: Record<KindName, Record<ArmName, number[]>>,
   throughput: Record<KindName, Record<ArmName, { requests: number; seconds: number; cpuMs: number | null; roundsRps: number[] }>>,
   sse: Record<ArmName, number[]>,
-  memory: { rssAfterFirst: { requests: number; mib: number | null }; rssAfterMany: { requests: number; mib: number | null }; idleRss: { browserHost: IdleResident; serve: IdleResident } },
+  memory: { rssAfterFirst: ResidentAt; rssAfterMany: ResidentAt; passthroughRssAfterFirst: ResidentAt; passthroughRssAfterMany: ResidentAt; idleRss: { browserHost: IdleResident; serve: IdleResident } },
 ) {
   const rps = (kind: KindName, name: ArmName) => throughput[kind][name].requests / throughput[kind][name].seconds;
   /** `name`'s requests/s over `baseline`'s, each round's pair alone, then the median of the rounds. */
@@ -372,7 +384,7 @@ function report(
   const keygateChat = measuredKind('chat', 'keygate');
 
   const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a / b));
-  const { rssAfterFirst, rssAfterMany, idleRss } = memory;
+  const { rssAfterFirst, rssAfterMany, passthroughRssAfterFirst, passthroughRssAfterMany, idleRss } = memory;
   const measured = {
     chatRpsOverPassthrough: rpsOver('chat', 'keygate', 'passthrough'),
     chatRpsOverPortkey: rpsOver('chat', 'keygate', 'portkey'),
@@ -407,7 +419,14 @@ function report(
       cpu: 'CPU ms per request of the middle process and its children (user + system, /proc), in the 100-connection phases',
     },
     arms: results,
-    memory: { keygateRssAfterFirst: rssAfterFirst, keygateRssAfterMany: rssAfterMany, idleRss },
+    memory: {
+      keygateRssAfterFirst: rssAfterFirst,
+      keygateRssAfterMany: rssAfterMany,
+      passthroughRssAfterFirst,
+      passthroughRssAfterMany,
+      passthroughRssGrowth: ratio(passthroughRssAfterMany.mib, passthroughRssAfterFirst.mib),
+      idleRss,
+    },
     goals,
   };
 }
