@@ -188,8 +188,8 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     headless: 'An agent sent its request too slowly and was cut off; if a real agent needs longer, raise [proxy] request_timeout_seconds in the policy file.',
   },
   METHOD_OVERRIDE_REFUSED: {
-    browser: 'The agent tried to change the HTTP method with an override (_method, X-HTTP-Method-Override); Keygate refuses that. Fix the agent.',
-    headless: 'The agent tried to change the HTTP method with an override (_method, X-HTTP-Method-Override); Keygate refuses that. Fix the agent.',
+    browser: 'The agent tried to change the HTTP method with an override (_method in the query or body, X-HTTP-Method-Override), or sent a form body Keygate could not check for one; Keygate refuses that. Fix the agent.',
+    headless: 'The agent tried to change the HTTP method with an override (_method in the query or body, X-HTTP-Method-Override), or sent a form body Keygate could not check for one; Keygate refuses that. Fix the agent.',
   },
   BINANCE_PARAMETER_DUPLICATE: {
     browser: 'The agent sent a Binance parameter twice; fix the agent.',

@@ -159,7 +159,7 @@ export const ERRORS = {
   METHOD_OVERRIDE_REFUSED: {
     status: 400,
     message: 'The request asks the upstream to run another HTTP method.',
-    hint: 'Send the request with the method you mean (DELETE, PUT, …), without a _method parameter or an X-HTTP-Method-Override header: endpoint rules judge the method itself.',
+    hint: 'Send the request with the method you mean (DELETE, PUT, …), with no _method field (query, form, multipart or top-level JSON) and no X-HTTP-Method-Override header: endpoint rules judge the method itself. A form or JSON body Keygate cannot read (content-coded, or JSON in a charset other than UTF-8/UTF-16) is refused too: send it plain.',
   },
   RATE_LIMITED: {
     status: 429,

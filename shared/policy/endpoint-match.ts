@@ -152,6 +152,21 @@ export function decideEndpoint(rules: CompiledEndpointRules, method: string, pat
   return { allowed: true };
 }
 
+/** A method no rule names: it stands for every method that only `*` rules (or none) speak for. */
+const UNNAMED_METHOD = 'UNNAMED-METHOD';
+
+/**
+ * Whether the rules judge `path` differently for some method than for `method`: only then could a
+ * request that makes the upstream run another method (a `_method` field) slip past a rule. Every
+ * method no rule names is judged alike (HEAD as GET), so one stands for them all.
+ */
+export function decisionVariesByMethod(rules: CompiledEndpointRules, method: string, path: string): boolean {
+  const named = [...rules.blocked, ...(rules.allowed ?? [])].map((pattern) => pattern.method).filter((name) => name !== '*');
+  const verdict = (asked: string) => decideEndpoint(rules, asked, path).allowed;
+  const own = verdict(method);
+  return [...new Set([...named, UNNAMED_METHOD])].some((other) => verdict(other) !== own);
+}
+
 /** Convenience forms for one-off checks (policy previews, tests); they compile on every call. */
 export function matchesEndpoint(pattern: EndpointPattern, method: string, path: string): boolean {
   return matchesCompiledEndpoint(compileEndpointPattern(pattern), method, path);

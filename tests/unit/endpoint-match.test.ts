@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compileEndpointRules,
   decideEndpoint,
+  decisionVariesByMethod,
   endpointDecision,
   matchesEndpoint,
 } from '../../shared/policy/endpoint-match';
@@ -138,5 +139,25 @@ describe('endpointDecision', () => {
       expect(decideEndpoint(compiled, method, path)).toEqual(endpointDecision(lists, method, path));
     }
     expect(decideEndpoint(compiled, 'GET', '/users/x')).toEqual({ allowed: false, reason: 'not_allowed' });
+  });
+});
+
+describe('decisionVariesByMethod', () => {
+  const varies = (blocked: string[], allowed: string[] | null, path: string) =>
+    decisionVariesByMethod(compileEndpointRules({ blockedEndpoints: blocked.map(pattern), allowedEndpoints: allowed?.map(pattern) ?? null }), 'POST', path);
+
+  it('says yes where another method than POST is judged otherwise', () => {
+    expect(varies(['DELETE /repos/*'], null, '/repos/o/r')).toBe(true);
+    expect(varies(['DELETE /repos/*'], null, '/Repos/o/r/')).toBe(true);
+    expect(varies([], ['POST /repos/*'], '/repos/o/r')).toBe(true);
+    expect(varies([], ['POST /repos/*', 'GET /repos/*'], '/repos/o/r')).toBe(true);
+    expect(varies(['GET /secret'], null, '/secret')).toBe(true);
+  });
+
+  it('says no where every method gets the same verdict', () => {
+    expect(varies([], null, '/v1/files')).toBe(false);
+    expect(varies(['DELETE /repos/*'], null, '/v1/files')).toBe(false);
+    expect(varies(['* /admin/*'], null, '/v1/files')).toBe(false);
+    expect(varies([], ['* /repos/*'], '/repos/o/r')).toBe(false);
   });
 });

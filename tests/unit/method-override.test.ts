@@ -16,6 +16,8 @@ describe('methodOverrideProblem', () => {
     '_method%5B%5D=DELETE',
     'a=1;_method=DELETE',
     '_method',
+    '_method%00junk=DELETE',
+    '%5Fmethod%00%FF=DELETE',
   ])('refuses the query %s', (query) => {
     expect(methodOverrideProblem({}, query)).toMatch(/_method/);
   });

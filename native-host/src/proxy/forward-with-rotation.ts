@@ -9,7 +9,8 @@ import { announcesSmallBody, declaredLengthExceeds, limitBody, readBodyCapped } 
 import type { AnswerInspection } from '../upstream/upstream-relay';
 import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint, decisionVariesByMethod } from '../../../shared/policy/endpoint-match';
+import { bodyMayOverrideMethod, bodyMethodOverrideProblem } from './body-method-override';
 import { buildUpstreamHeaders } from './forward-headers';
 import { methodOverrideProblem } from './method-override';
 import type { ProxyServices } from './proxy-services';
@@ -70,24 +71,41 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     const { meter } = record;
     const maxBytes = services.policy.proxy.maxRequestBodyBytes;
     if (declaredLengthExceeds(request.headers, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
+    const countIn = (total: number) => (meter.bytesIn = total);
+    const checked = await this.readBodyWithoutOverride(call, maxBytes, countIn);
     const ids = services.vault.credentialIdsFor(target.service);
     if (ids.length === 0) throw services.vault.noUsableCredential(target.service);
-    const countIn = (total: number) => (meter.bytesIn = total);
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    const hasBody = checked === null && request.method !== 'GET' && request.method !== 'HEAD';
     let order = services.rotation.order(target.service, ids, target.rotation, services.now());
     // Only a request that may be sent twice is held in memory, while the host-wide budget lasts; a
     // single-key request, or one past the budget, streams and is sent once, unless it announced a
     // small body: read whole, it leaves with the request's head in one write instead of one per chunk.
+    // A body already read for its _method check is sent as read, to every key tried.
     const oneWrite = hasBody && order.length === 1 && announcesSmallBody(request.headers);
     const capped = hasBody && !oneWrite ? limitBody(request.body, maxBytes, countIn) : null;
     const held = capped !== null && order.length > 1 ? await services.retryBuffers.hold(capped) : null;
     if (held?.kind === 'streaming') order = order.slice(0, 1);
-    const body = oneWrite ? await readBodyCapped(request.body, maxBytes, countIn) : held !== null ? (held.kind === 'held' ? held.bytes : held.body) : capped;
+    const body = checked ?? (oneWrite ? await readBodyCapped(request.body, maxBytes, countIn) : held !== null ? (held.kind === 'held' ? held.bytes : held.body) : capped);
     try {
       await this.tryInOrder(call, order, ids, body);
     } finally {
       held?.release();
     }
+  }
+
+  /**
+   * A POST body an upstream framework could read a `_method` field from is read whole (capped like
+   * any body) and checked before anything is sent, but only where the rules judge the path
+   * differently for another method: elsewhere an override changes nothing Keygate judges, and large
+   * uploads keep streaming. The bytes are forwarded exactly as received. Null: not read.
+   */
+  private async readBodyWithoutOverride({ request, target }: ForwardCall<null>, maxBytes: number, countIn: (total: number) => void): Promise<Buffer | null> {
+    if (!bodyMayOverrideMethod(request.method, request.headers)) return null;
+    if (!decisionVariesByMethod(rulesFor(target.rules), 'POST', target.upstreamPath)) return null;
+    const body = await readBodyCapped(request.body, maxBytes, countIn);
+    const problem = bodyMethodOverrideProblem(request.headers, body);
+    if (problem !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', problem);
+    return body;
   }
 
   private async tryInOrder({ request, reply, target, query, record }: ForwardCall<null>, order: readonly string[], ids: readonly string[], body: AsyncIterable<Buffer> | Buffer | null): Promise<void> {

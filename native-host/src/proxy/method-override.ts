@@ -13,22 +13,32 @@ export const METHOD_OVERRIDE_HEADERS: readonly string[] = ['x-http-method-overri
 
 /**
  * `_method`, as a server may read the name: percent- and form-decoded, any case, PHP's mangling of a
- * leading `.`, ` ` or `[` into `_`, and array forms such as `_method[]`. A bare `method` stays allowed
+ * leading `.`, ` ` or `[` into `_`, array forms such as `_method[]`, and a name cut at a NUL byte
+ * (`_method%00x`: PHP registers variables by their C-string name). A bare `method` stays allowed
  * (Flickr and Last.fm name their calls with it).
  */
-const OVERRIDE_PARAMETER = /^\s*[_. []method(?:\[.*)?$/i;
+const OVERRIDE_PARAMETER = /^\s*[_. []method(?:[[\0].*)?$/is;
 
-function decodedName(encoded: string): string {
-  const spaced = encoded.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    return spaced;
-  }
+/** Whether a server could read this parameter name (already decoded) as `_method`. */
+export function isOverrideParameterName(name: string): boolean {
+  return OVERRIDE_PARAMETER.test(name);
 }
 
-/** Some servers (Python before 3.9.2, old Java containers) split a query on `;` as well as `&`. */
-function queryNames(query: string): string[] {
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/**
+ * A form-encoded name as PHP and Rack decode it: `+` is a space, then each `%XX` one byte, whether or
+ * not the bytes make UTF-8 (`%5Fmethod%00%FF` is still `_method` cut at a NUL); a malformed `%` stays.
+ */
+export function decodedName(encoded: string): string {
+  return encoded.replace(/\+/g, ' ').replace(ESCAPE_RUN, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('latin1'));
+}
+
+/**
+ * The names in a query or an urlencoded body. Some servers (Python before 3.9.2, old Java containers,
+ * Rack before 3) split on `;` as well as `&`.
+ */
+export function formNames(query: string): string[] {
   return query.split(/[&;]/).map((pair) => decodedName(pair.split('=', 1)[0] ?? ''));
 }
 
@@ -36,7 +46,7 @@ function queryNames(query: string): string[] {
 export function methodOverrideProblem(headers: IncomingHttpHeaders, query: string): string | null {
   const header = METHOD_OVERRIDE_HEADERS.find((name) => headers[name] !== undefined);
   if (header !== undefined) return `The ${header} header would change the method the upstream runs.`;
-  if (query !== '' && queryNames(query).some((name) => OVERRIDE_PARAMETER.test(name))) {
+  if (query !== '' && formNames(query).some(isOverrideParameterName)) {
     return 'A _method query parameter would change the method the upstream runs.';
   }
   return null;
