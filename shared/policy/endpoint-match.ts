@@ -34,6 +34,8 @@ export interface CompiledEndpointPattern {
 export interface CompiledEndpointRules {
   blocked: readonly CompiledEndpointPattern[];
   allowed: readonly CompiledEndpointPattern[] | null;
+  /** The methods some rule names (not `*`), each once. */
+  namedMethods: readonly string[];
 }
 
 function escapeRegExp(literal: string): string {
@@ -105,10 +107,10 @@ export function compileEndpointPattern(pattern: EndpointPattern): CompiledEndpoi
 }
 
 export function compileEndpointRules(rules: EndpointLists): CompiledEndpointRules {
-  return {
-    blocked: rules.blockedEndpoints.map(compileEndpointPattern),
-    allowed: rules.allowedEndpoints === null ? null : rules.allowedEndpoints.map(compileEndpointPattern),
-  };
+  const blocked = rules.blockedEndpoints.map(compileEndpointPattern);
+  const allowed = rules.allowedEndpoints === null ? null : rules.allowedEndpoints.map(compileEndpointPattern);
+  const named = [...blocked, ...(allowed ?? [])].map((pattern) => pattern.method).filter((method) => method !== '*');
+  return { blocked, allowed, namedMethods: [...new Set(named)] };
 }
 
 /** Every router runs a GET handler for HEAD, so a GET rule speaks for HEAD too. */
@@ -161,10 +163,11 @@ const UNNAMED_METHOD = 'UNNAMED-METHOD';
  * method no rule names is judged alike (HEAD as GET), so one stands for them all.
  */
 export function decisionVariesByMethod(rules: CompiledEndpointRules, method: string, path: string): boolean {
-  const named = [...rules.blocked, ...(rules.allowed ?? [])].map((pattern) => pattern.method).filter((name) => name !== '*');
+  // Rules that name no method judge every method alike (the common case: checked on every POST).
+  if (rules.namedMethods.length === 0) return false;
   const verdict = (asked: string) => decideEndpoint(rules, asked, path).allowed;
   const own = verdict(method);
-  return [...new Set([...named, UNNAMED_METHOD])].some((other) => verdict(other) !== own);
+  return [...rules.namedMethods, UNNAMED_METHOD].some((other) => verdict(other) !== own);
 }
 
 /** Convenience forms for one-off checks (policy previews, tests); they compile on every call. */
