@@ -251,6 +251,10 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Accept the browser’s prompt when you grant a site: Keygate needs it to offer window.keygate there.',
     headless: BROWSER_AGENTS_ONLY,
   },
+  GRANT_OPEN_REQUESTS_EXCEEDED: {
+    browser: 'A site or extension had as many Keygate calls open at once as one grant may, and its further calls were refused until some finished; if it keeps happening, it starts calls it never finishes.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
   HOST_NOT_CONNECTED: {
     browser: 'The native host is not running; the popup shows why and how to fix it (often `keygate-host install`, then reopen the popup).',
     headless: BROWSER_AGENTS_ONLY,
