@@ -23,13 +23,11 @@ const CAP = BRIDGE_MAX_OPEN_PER_GRANT;
 
 let upstream: MockUpstream | undefined;
 let proxy: ProxyHost | undefined;
-let link: HostLink | undefined;
 
 afterEach(async () => {
-  link?.onStateChange(() => undefined);
   await proxy?.stop();
   await upstream?.close();
-  proxy = upstream = link = undefined;
+  proxy = upstream = undefined;
 });
 
 const grantFor = (subject: string): GrantRecord => ({ id: newRecordId(), kind: 'site', subject, scopes: ['custom:echo'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null });
@@ -152,8 +150,10 @@ describe('a grant\'s open bridged requests are capped', () => {
       }),
       disconnectMessage: () => undefined,
       extensionVersion: KEYGATE_VERSION,
+      // The host is stopped after the test: no reconnecting to it meanwhile.
+      reconnectInitialMs: 600_000,
+      reconnectMaxMs: 600_000,
     });
-    link = hostLink;
     const connected = new Promise<void>((resolve) => hostLink.onStateChange((state) => state.status === 'connected' && resolve()));
     hostLink.connect();
     await connected;
