@@ -43,6 +43,8 @@ export interface GrantListing {
   grants: GrantRecord[];
   /** Extensions that called without a grant lately (newest first). */
   asks: ExtensionAsk[];
+  /** Site grants whose access the user removed in the browser's settings (ids): kept, but unusable until given again. */
+  withoutSiteAccess: string[];
 }
 
 type NoParams = Record<string, never>;
@@ -76,6 +78,8 @@ export interface PageRequestMap {
   'grants.create': { params: NewGrantInput; result: GrantRecord };
   'grants.update': { params: GrantChange & { grantId: string }; result: GrantRecord };
   'grants.revoke': { params: { grantId: string }; result: null };
+  /** After the browser gave a site access again (the user's click → `permissions.request`): re-apply the grants. */
+  'grants.recheckSiteAccess': { params: NoParams; result: null };
   /** The panic button: every agent key and every site/extension grant, gone at once. */
   'access.revokeAll': { params: NoParams; result: { agentKeys: number; grants: number } };
 }
@@ -112,6 +116,7 @@ export const PAGE_MESSAGE_SCHEMAS = {
   'grants.create': { kind: { oneOf: ['site', 'extension'] }, subject: 'string', scopes: isScopeArray, expiresAt: isExpiry },
   'grants.update': { grantId: 'string', scopes: { optional: isScopeArray }, expiresAt: { optional: isExpiry }, enabled: { optional: 'boolean' } },
   'grants.revoke': { grantId: 'string' },
+  'grants.recheckSiteAccess': {},
   'access.revokeAll': {},
 } as const satisfies { [T in PageMessageType]: Schema };
 

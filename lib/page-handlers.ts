@@ -87,7 +87,7 @@ const HANDLERS: PageHandlerTable = {
     await hostSync.syncAgents();
     return null;
   },
-  'grants.list': async (_message, { grants, extensionAsks }) => ({ grants: await grants.list(), asks: extensionAsks.list() }),
+  'grants.list': async (_message, { grants, extensionAsks }) => ({ grants: await grants.list(), asks: extensionAsks.list(), withoutSiteAccess: [...(await grants.withoutSiteAccess())] }),
   'grants.create': async ({ kind, subject, scopes, expiresAt }, { grants, extensionAsks }) => {
     const created = await grants.create({ kind, subject, scopes, expiresAt });
     if (created.kind === 'extension') extensionAsks.forget(created.subject);
@@ -95,6 +95,7 @@ const HANDLERS: PageHandlerTable = {
   },
   'grants.update': ({ grantId, scopes, expiresAt, enabled }, { grants }) => grants.update(grantId, { scopes, expiresAt, enabled }),
   'grants.revoke': async ({ grantId }, { grants }) => (await grants.revoke(grantId), null),
+  'grants.recheckSiteAccess': async (_message, { grants }) => (await grants.refresh(), null),
   // Cutting access off never needs the password: a locked vault must not stand in the way of a panic.
   // The grant service also gives each site's permission back, unregisters the page scripts and syncs the host.
   'access.revokeAll': async (_message, { db, grants, hostSync }) => {

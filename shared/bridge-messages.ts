@@ -44,6 +44,15 @@ export const BRIDGE_CREDIT_WINDOW = 8;
 export const BRIDGE_REPLY_ON_FAILURE_ONLY: ReadonlySet<string> = new Set<keyof BridgeRequestMap>(['proxy.request', 'proxy.credit']);
 /** Requests one port may have open at once; past it `proxy.request` is refused (BRIDGE_BUSY-like). */
 export const BRIDGE_MAX_OPEN_REQUESTS = 64;
+/**
+ * Requests one grant (one site or extension) may have open at once; past it `proxy.request` is
+ * refused with GRANT_OPEN_REQUESTS_EXCEEDED. Half the port's cap, so a page stuck in a loop leaves
+ * the other half to every other grant; each open request may hold an upstream connection and up to
+ * BRIDGE_CREDIT_WINDOW × BRIDGE_CHUNK_BYTES (2 MiB) in flight, so a grant holds at most 64 MiB; and
+ * far more than a real page needs (a browser opens 6 connections per server; an agent UI streams a
+ * few answers and runs a handful of tool calls at once).
+ */
+export const BRIDGE_MAX_OPEN_PER_GRANT = 32;
 
 export type HeaderList = [name: string, value: string][];
 

@@ -248,7 +248,11 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     headless: BROWSER_AGENTS_ONLY,
   },
   GRANT_PERMISSION_DENIED: {
-    browser: 'Accept the browser’s prompt when you grant a site: Keygate needs it to offer window.keygate there.',
+    browser: 'Keygate needs the browser’s access to the site to offer window.keygate there: accept its prompt when you grant, or, if access was removed in the browser’s extension settings, click “Ask the browser again” in Options → Sites & extensions.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  GRANT_OPEN_REQUESTS_EXCEEDED: {
+    browser: 'A site or extension had as many Keygate calls open at once as one grant may, and its further calls were refused until some finished; if it keeps happening, it starts calls it never finishes.',
     headless: BROWSER_AGENTS_ONLY,
   },
   HOST_NOT_CONNECTED: {
@@ -275,6 +279,7 @@ export const HEADLESS_AGENT_HINTS: Partial<Readonly<Record<ErrorCode, string>>> 
   GRANT_MISSING: BROWSER_AGENTS_ONLY,
   GRANT_DISABLED: BROWSER_AGENTS_ONLY,
   GRANT_EXPIRED: BROWSER_AGENTS_ONLY,
+  GRANT_PERMISSION_DENIED: BROWSER_AGENTS_ONLY,
   HOST_NOT_CONNECTED: BROWSER_AGENTS_ONLY,
 };
 

@@ -304,7 +304,12 @@ export const ERRORS = {
   GRANT_PERMISSION_DENIED: {
     status: 403,
     message: 'The browser did not give Keygate access to this site.',
-    hint: 'Accept the browser\'s prompt when granting; Keygate needs it to offer window.keygate on the site.',
+    hint: 'Ask the user to give Keygate access to this site: accept the browser\'s prompt when granting, or, if access was removed in the browser\'s settings, click "Ask the browser again" in Keygate\'s options ("Sites & extensions").',
+  },
+  GRANT_OPEN_REQUESTS_EXCEEDED: {
+    status: 429,
+    message: 'This site or extension already has as many Keygate requests open at once as one grant may.',
+    hint: 'Wait for open calls to finish (read their answers to the end, or abort those you no longer need), then retry; send fewer requests at once.',
   },
   HOST_NOT_CONNECTED: {
     status: 503,

@@ -3,7 +3,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/identity';
 import { type GatewayRuntime, serveBrowserAgents } from '../../lib/browser-agents/agent-gateway';
 import { ExtensionAsks } from '../../lib/grants/extension-asks';
-import { startGrants } from '../../lib/grants/start-grants';
+import { followSiteAccess, startGrants } from '../../lib/grants/start-grants';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
 import { servePageBridge } from '../../lib/page-bridge';
 import { HostSync } from '../../lib/session/host-sync';
@@ -29,6 +29,7 @@ export default defineBackground(() => {
     const grants = await startGrants({ db, session, hostSync, permissions: browser.permissions, scripting: browser.scripting, browser: family });
     return { db, hostLink, session, hostSync, grants, extensionAsks };
   });
+  followSiteAccess(browser.permissions, services.then(({ grants }) => grants));
   servePageBridge(browser.runtime, services);
   serveBrowserAgents(browser.runtime as unknown as GatewayRuntime, services.then((ready) => ({ ...ready, noteUngrantedExtension: (id: string) => extensionAsks.note(id, Date.now()) })));
   hostLink.connect();

@@ -1,7 +1,8 @@
 /**
  * Granting from one of Keygate's pages: for a site, first the browser's permission prompt (it must
  * come straight from the user's click), then the background stores the grant. A grant that fails
- * after the prompt gives the permission back, so a refused grant leaves no access behind.
+ * after the prompt gives the permission back, so a refused grant leaves no access behind. The same
+ * prompt gives back a site access the user removed in the browser's settings.
  */
 import { KeygateError } from '../../shared/errors';
 import type { GrantRecord } from '../../shared/grants/grant-record';
@@ -32,4 +33,14 @@ export async function requestGrant(input: NewGrantInput, deps: GrantRequestDeps)
     await releaseSiteAccess(deps.permissions, checked.subject, deps.browser);
     throw error;
   }
+}
+
+/**
+ * "Ask the browser again" for a grant whose site access was removed in the browser's settings: the
+ * prompt (first thing in the click handler), then the background re-applies the grants, which
+ * registers the site's page scripts again. The grant itself never changed.
+ */
+export async function askSiteAccessAgain(origin: string, deps: Pick<GrantRequestDeps, 'permissions' | 'browser'> & { recheck: () => Promise<unknown> }): Promise<void> {
+  await requestSiteAccess(deps.permissions, origin, deps.browser);
+  await deps.recheck();
 }

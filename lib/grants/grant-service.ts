@@ -1,7 +1,9 @@
 /**
  * Grants as the user manages them in Keygate's own pages (create, change scopes and expiry,
  * enable or disable, revoke) and as the browser-agent gateway checks them. Every change re-registers
- * the page scripts and syncs the host; revoking also gives the site's host permission back.
+ * the page scripts and syncs the host; revoking also gives the site's host permission back. A site
+ * grant whose permission the user took away in the browser's own settings stays stored, as it was,
+ * but answers GRANT_PERMISSION_DENIED and has no page scripts until the browser gives access again.
  */
 import { isValidScope } from '../../shared/agents/agent-keys';
 import { KeygateError } from '../../shared/errors';
@@ -9,7 +11,7 @@ import { type GrantKind, type GrantRecord, grantUsable, isExtensionId, normalise
 import { newRecordId } from '../../shared/vault/format';
 import type { VaultDb } from '../vault/vault-db';
 import * as store from './grant-store';
-import { type BrowserFamily, holdsSiteAccess, type PermissionsApi, releaseSiteAccess, siteMatchPattern } from './site-permission';
+import { type BrowserFamily, holdsSiteAccess, type PermissionsApi, releaseSiteAccess, siteMatchPattern, sitesWithoutAccess } from './site-permission';
 
 export interface NewGrantInput {
   kind: GrantKind;
@@ -31,8 +33,11 @@ export interface GrantServiceDeps {
   browser: BrowserFamily;
   /** Throws VAULT_LOCKED unless the vault is open: granting is as sensitive as minting an agent key. */
   requireUnlocked: () => void;
-  /** Called with every grant after each change: registers page scripts, syncs the host. */
-  onChange: (grants: GrantRecord[]) => Promise<void>;
+  /**
+   * Called with every grant after each change (and the ids of site grants the browser took access
+   * from): registers page scripts, syncs the host.
+   */
+  onChange: (grants: GrantRecord[], withoutSiteAccess: ReadonlySet<string>) => Promise<void>;
   now?: () => number;
 }
 
@@ -78,6 +83,8 @@ export class GrantService {
   private readonly now: () => number;
   /** Every browser-agent call is checked against the grants: kept in memory, dropped at each write. */
   private cached: Promise<GrantRecord[]> | null = null;
+  /** Site grants the browser took access from, asked again after each write and each permission change. */
+  private cachedWithoutAccess: Promise<ReadonlySet<string>> | null = null;
 
   constructor(private readonly deps: GrantServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -93,9 +100,25 @@ export class GrantService {
     }
   }
 
-  /** Re-applies the stored grants (at worker start: registrations may predate a revoke or an expiry). */
+  /** The ids of site grants whose host permission the browser no longer holds (the user removed it). */
+  async withoutSiteAccess(): Promise<ReadonlySet<string>> {
+    this.cachedWithoutAccess ??= this.list().then((grants) => sitesWithoutAccess(this.deps.permissions, grants, this.deps.browser));
+    try {
+      return await this.cachedWithoutAccess;
+    } catch (error) {
+      this.cachedWithoutAccess = null;
+      throw error;
+    }
+  }
+
+  /**
+   * Re-applies the stored grants against the permissions the browser holds now: at worker start
+   * (registrations may predate a revoke, an expiry, or a permission removed while the browser was
+   * closed) and whenever the browser says a permission was added or removed.
+   */
   async refresh(): Promise<void> {
-    await this.deps.onChange(await this.list());
+    this.cachedWithoutAccess = null;
+    await this.changed();
   }
 
   async create(input: NewGrantInput): Promise<GrantRecord> {
@@ -166,9 +189,12 @@ export class GrantService {
     const grant = grants.find((candidate) => candidate.kind === identity.kind && candidate.subject === identity.subject);
     if (grant === undefined) throw new KeygateError('GRANT_MISSING');
     const usable = grantUsable(grant, this.now());
-    if (usable === 'ok') return grant;
-    void this.deps.onChange(grants).catch(() => undefined);
-    throw new KeygateError(usable === 'expired' ? 'GRANT_EXPIRED' : 'GRANT_DISABLED');
+    if (usable !== 'ok') {
+      void this.changed().catch(() => undefined);
+      throw new KeygateError(usable === 'expired' ? 'GRANT_EXPIRED' : 'GRANT_DISABLED');
+    }
+    if ((await this.withoutSiteAccess()).has(grant.id)) throw new KeygateError('GRANT_PERMISSION_DENIED', 'Access to this site was removed in the browser\'s settings.');
+    return grant;
   }
 
   /** Last use, shown in the list; not a change the host or the page scripts need to hear of. */
@@ -180,11 +206,11 @@ export class GrantService {
   }
 
   private async write(change: () => Promise<void>): Promise<void> {
-    this.cached = null;
+    this.cached = this.cachedWithoutAccess = null;
     try {
       await change();
     } finally {
-      this.cached = null;
+      this.cached = this.cachedWithoutAccess = null;
     }
   }
 
@@ -195,6 +221,6 @@ export class GrantService {
   }
 
   private async changed(): Promise<void> {
-    await this.deps.onChange(await this.list());
+    await this.deps.onChange(await this.list(), await this.withoutSiteAccess());
   }
 }

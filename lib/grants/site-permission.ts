@@ -2,9 +2,11 @@
  * The browser host permission a site grant needs, and asking for it. Chromium match patterns may
  * name a port; Firefox's may not (bug 1362809), so there a grant for `http://localhost:3000` asks
  * for all of `http://localhost` and the background's check of the sender's full origin is what
- * keeps `:3001` out.
+ * keeps `:3001` out. The user can take a permission away outside Keygate (the browser's extension
+ * settings, "site access"): `sitesWithoutAccess` says which grants lost theirs.
  */
 import { KeygateError } from '../../shared/errors';
+import type { GrantRecord } from '../../shared/grants/grant-record';
 
 export type BrowserFamily = 'chromium' | 'firefox';
 
@@ -12,6 +14,12 @@ export interface PermissionsApi {
   request(permissions: { origins: string[] }): Promise<boolean>;
   contains(permissions: { origins: string[] }): Promise<boolean>;
   remove(permissions: { origins: string[] }): Promise<boolean>;
+}
+
+/** `permissions.onAdded` / `onRemoved`: the browser's word that access changed, Keygate's doing or the user's. */
+export interface PermissionEvents {
+  onAdded: { addListener(listener: (permissions: { origins?: string[] }) => void): void };
+  onRemoved: { addListener(listener: (permissions: { origins?: string[] }) => void): void };
 }
 
 /** The match pattern for one normalised origin (`https://app.example` → `https://app.example/*`). */
@@ -38,4 +46,16 @@ export function holdsSiteAccess(permissions: PermissionsApi, origin: string, bro
 /** Gives the site's permission back; one the manifest requires (loopback) cannot be and stays. */
 export async function releaseSiteAccess(permissions: PermissionsApi, origin: string, browser: BrowserFamily): Promise<void> {
   await permissions.remove({ origins: [siteMatchPattern(origin, browser)] }).catch(() => false);
+}
+
+/**
+ * The site grants the browser no longer lets Keygate run on, by id. Asked of the browser itself
+ * (`permissions.contains`) rather than matched against `permissions.getAll()` here: it knows that a
+ * declared `http://localhost/*` covers `http://localhost:3000`, and which permissions the user has
+ * withheld, so a loopback grant is never reported removed while the manifest's permission holds.
+ */
+export async function sitesWithoutAccess(permissions: PermissionsApi, grants: readonly GrantRecord[], browser: BrowserFamily): Promise<Set<string>> {
+  const sites = grants.filter((grant) => grant.kind === 'site');
+  const held = await Promise.all(sites.map((grant) => holdsSiteAccess(permissions, grant.subject, browser)));
+  return new Set(sites.filter((_, index) => !held[index]).map((grant) => grant.id));
 }

@@ -12,6 +12,8 @@ export interface HostProcess {
   send: (message: unknown) => void;
   sendRaw: (bytes: Buffer) => void;
   nextFrame: (predicate?: (frame: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
+  /** Every frame from now on, as it arrives (for a HostLink speaking to this host, as the browser's port would). */
+  onFrame: (listener: (frame: unknown) => void) => void;
   exited: Promise<number | null>;
 }
 
@@ -27,10 +29,12 @@ export function startHost(command: string, args: readonly string[], env: NodeJS.
   let consumed = 0;
   let stderr = '';
   const waiters = new Set<() => void>();
+  const frameListeners: Array<(frame: unknown) => void> = [];
   child.stdout.on('data', (chunk: Buffer) => {
     for (const decoded of decoder.push(chunk)) {
       if (decoded.kind === 'frame') frames.push(JSON.parse(decoded.body.toString('utf8')));
       else frames.push({ oversizedFromHost: decoded.declaredBytes });
+      for (const listener of frameListeners) listener(frames.at(-1));
     }
     for (const wake of waiters) wake();
   });
@@ -65,6 +69,7 @@ export function startHost(command: string, args: readonly string[], env: NodeJS.
     send: (message) => child.stdin.write(lengthPrefixed(Buffer.from(JSON.stringify(message), 'utf8'))),
     sendRaw: (bytes) => child.stdin.write(bytes),
     nextFrame,
+    onFrame: (listener) => void frameListeners.push(listener),
     exited,
   };
 }

@@ -8,7 +8,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
-import { BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
+import { BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
 import { newRecordId } from '../../shared/vault/format';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
 import { type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
@@ -27,7 +27,7 @@ afterEach(async () => {
   proxy = upstream = undefined;
 });
 
-async function start(proxySettings = ''): Promise<{ proxy: ProxyHost; grantId: string }> {
+async function start(proxySettings = ''): Promise<{ proxy: ProxyHost; grantId: string; grant: Record<string, unknown> }> {
   let closedSlow!: () => void;
   slowAnswerClosed = new Promise<void>((resolve) => (closedSlow = resolve));
   upstream = await startMockUpstream((request, res) => {
@@ -46,7 +46,7 @@ async function start(proxySettings = ''): Promise<{ proxy: ProxyHost; grantId: s
   const grantId = newRecordId();
   const grant = { id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null };
   expect(await proxy.request('grants.sync', { grants: [grant] })).toEqual({ count: 1 });
-  return { proxy, grantId };
+  return { proxy, grantId, grant };
 }
 
 function eventsOf(host: ProxyHost['host'], requestId: string): Array<Record<string, unknown>> {
@@ -203,15 +203,21 @@ describe('the native bridge, through the real host', () => {
   });
 
   it('a refused proxy.request frame (bad method, bad path, a requestId already open, the 65th open request) gets its error reply and one audit line each; a taken one gets none', async () => {
-    const { proxy, grantId } = await start();
-    const frame = (requestId: string, method: string, path: string) => ({ requestId, grantId, method, path, headers: [], hasBody: true });
+    const { proxy, grantId, grant } = await start();
+    // One grant may hold only part of the port's requests (grant-open-requests.test.ts): two fill it, a third asks once more.
+    const [second, third] = ['http://localhost:3001', 'http://localhost:3002'].map((subject) => ({ ...grant, id: newRecordId(), subject }));
+    await proxy.request('grants.sync', { grants: [grant, second, third] });
+    const frame = (requestId: string, method: string, path: string, byGrant = grantId) => ({ requestId, grantId: byGrant, method, path, headers: [], hasBody: true });
     await expect(proxy.request('proxy.request', frame('page-bad-method', 'get', '/custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     await expect(proxy.request('proxy.request', frame('page-bad-path', 'GET', 'custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     // Requests waiting for a body that has not come yet stay open without touching the upstream.
     const takenIds = new Set<unknown>();
-    for (let index = 0; index < BRIDGE_MAX_OPEN_REQUESTS; index++) takenIds.add(proxy.post('proxy.request', frame(`page-open-${String(index).padStart(4, '0')}`, 'POST', '/custom/echo/upload')));
+    for (let index = 0; index < BRIDGE_MAX_OPEN_REQUESTS; index++) {
+      const byGrant = index < BRIDGE_MAX_OPEN_PER_GRANT ? grantId : String(second!.id);
+      takenIds.add(proxy.post('proxy.request', frame(`page-open-${String(index).padStart(4, '0')}`, 'POST', '/custom/echo/upload', byGrant)));
+    }
     await expect(proxy.request('proxy.request', frame('page-open-0000', 'POST', '/custom/echo/upload'))).rejects.toThrow(/MESSAGE_INVALID/);
-    await expect(proxy.request('proxy.request', frame('page-one-too-many', 'POST', '/custom/echo/upload'))).rejects.toThrow(/RATE_LIMITED/);
+    await expect(proxy.request('proxy.request', frame('page-one-too-many', 'POST', '/custom/echo/upload', String(third!.id)))).rejects.toThrow(/RATE_LIMITED/);
     // The 64 requests taken got no reply: their events are the answer, and they have none yet.
     expect((proxy.host.frames as Array<Record<string, unknown>>).filter((received) => takenIds.has(received.id))).toEqual([]);
     const refusedLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '(refused)');
@@ -222,7 +228,7 @@ describe('the native bridge, through the real host', () => {
       ['site:http://localhost:3000', '', 400, 'blocked', 'MESSAGE_INVALID: method'],
       ['site:http://localhost:3000', 'GET', 400, 'blocked', 'MESSAGE_INVALID: path'],
       ['site:http://localhost:3000', 'POST', 400, 'blocked', 'MESSAGE_INVALID: requestId already open'],
-      ['site:http://localhost:3000', 'POST', 429, 'blocked', 'RATE_LIMITED: open requests per port'],
+      ['site:http://localhost:3002', 'POST', 429, 'blocked', 'RATE_LIMITED: open requests per port'],
     ]);
     expect(upstream!.received).toHaveLength(0);
   });

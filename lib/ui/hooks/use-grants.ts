@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { GrantRecord } from '../../../shared/grants/grant-record';
 import type { GrantListing } from '../../extension-messages';
-import { requestGrant } from '../../grants/grant-request';
+import { askSiteAccessAgain, requestGrant } from '../../grants/grant-request';
 import type { NewGrantInput } from '../../grants/grant-service';
 import type { BrowserFamily } from '../../grants/site-permission';
 import { callBackground } from '../background-call';
@@ -27,4 +27,9 @@ export function grantFromClick(input: NewGrantInput, existing: readonly GrantRec
     existing,
     create: (checked) => callBackground('grants.create', checked),
   });
+}
+
+/** A site grant's access, removed in the browser's settings, asked for again from a click. */
+export function askAgainFromClick(grant: GrantRecord): Promise<void> {
+  return askSiteAccessAgain(grant.subject, { permissions: browser.permissions, browser: BROWSER_FAMILY, recheck: () => callBackground('grants.recheckSiteAccess') });
 }

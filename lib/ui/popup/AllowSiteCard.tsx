@@ -49,9 +49,16 @@ export function AllowSiteCard({ vaultUnlocked }: { vaultUnlocked: boolean }) {
       {origin !== null && (
         <section class="card" data-testid="allow-site" data-origin={origin}>
           {grant !== undefined ? (
-            <p class="ok" data-testid="site-allowed">
-              Keygate is allowed on {origin} ({grant.scopes.join(', ')}){grant.enabled ? '' : ', turned off'}.
-            </p>
+            <>
+              <p class="ok" data-testid="site-allowed">
+                Keygate is allowed on {origin} ({grant.scopes.join(', ')}){grant.enabled ? '' : ', turned off'}.
+              </p>
+              {listing?.withoutSiteAccess.includes(grant.id) && (
+                <p class="warn" data-testid="site-access-removed">
+                  But Keygate’s access to this site was removed in the browser: give it back in Options → Sites &amp; extensions.
+                </p>
+              )}
+            </>
           ) : (
             <>
               <p>

@@ -5,7 +5,7 @@
  * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
  */
 import { maxHeaderSize, validateHeaderName, validateHeaderValue } from 'node:http';
-import { BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
+import { BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
@@ -101,10 +101,24 @@ export class BridgeRequests {
   /** Why the frame cannot start a request (its `rule` names it on the audit line), or null. */
   private frameRefusal(params: Params<'proxy.request'>): Refusal | null {
     if (this.open.has(params.requestId)) return new Refusal('MESSAGE_INVALID', 'This requestId is already open.', {}, 'requestId already open');
+    if (this.openFor(params.grantId) >= BRIDGE_MAX_OPEN_PER_GRANT) {
+      return new Refusal('GRANT_OPEN_REQUESTS_EXCEEDED', `At most ${BRIDGE_MAX_OPEN_PER_GRANT} requests per grant may be open at once.`, {}, 'open requests per grant');
+    }
     if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) return new Refusal('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`, {}, 'open requests per port');
     if (!METHOD.test(params.method)) return new Refusal('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.', {}, 'method');
     if (!params.path.startsWith('/')) return new Refusal('MESSAGE_INVALID', 'The path must start with "/".', {}, 'path');
     return null;
+  }
+
+  /**
+   * The grant's requests still open here. The host counts, not the background: every grant's
+   * requests meet on this one port, so the count is exact, and a request is counted until the
+   * pipeline is done with it, whichever way it ended (answer, error, cancel, the page or the port gone).
+   */
+  private openFor(grantId: string): number {
+    let count = 0;
+    for (const open of this.open.values()) if (open.grantId === grantId) count += 1;
+    return count;
   }
 
   /** Resolves when the pipeline took the chunk: the background sends the next one then. */
