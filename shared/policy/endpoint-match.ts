@@ -143,15 +143,20 @@ function allowedBy(pattern: CompiledEndpointPattern, request: RequestReadings): 
   return methodCovered(pattern, request.method) && request.paths.every((path) => pattern.path.test(path));
 }
 
+/** The one answer for a request no rule stops: shared, since every request of a service without rules gets it. */
+const ALLOWED: EndpointDecision = Object.freeze({ allowed: true });
+
 /** The hot path: rules compiled once per policy change, decided once per request. */
 export function decideEndpoint(rules: CompiledEndpointRules, method: string, path: string): EndpointDecision {
+  // A service with no rules at all (the default) allows every request: no readings to work out.
+  if (rules.blocked.length === 0 && rules.allowed === null) return ALLOWED;
   const request = readingsOf(method, path);
   const blocked = rules.blocked.find((pattern) => blockedBy(pattern, request));
   if (blocked) return { allowed: false, reason: 'blocked', rule: blocked.source };
   if (rules.allowed !== null && !rules.allowed.some((pattern) => allowedBy(pattern, request))) {
     return { allowed: false, reason: 'not_allowed' };
   }
-  return { allowed: true };
+  return ALLOWED;
 }
 
 /** A method no rule names: it stands for every method that only `*` rules (or none) speak for. */

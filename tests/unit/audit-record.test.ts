@@ -1,7 +1,9 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   type AuditRecord,
   formatAuditLine,
+  normaliseAuditRecord,
   parseAuditLine,
   sanitizeAuditPath,
 } from '../../native-host/src/audit/audit-record';
@@ -78,5 +80,35 @@ describe('formatAuditLine', () => {
       status: 0,
       decision: 'error',
     });
+  });
+});
+
+describe('formatAuditLine, written field by field', () => {
+  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\u0000', '\u001f', '\u2028', '\ud800', '\udc00x', '\ud83d\ude00', 'é'));
+  const textOrNull = fc.option(text, { nil: null });
+  const number = fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.constantFrom(-0, 1e21, 1.5e-7, 293.8, Number.MAX_VALUE, Number.NaN, Infinity));
+  const detail = fc.option(fc.dictionary(text, fc.oneof(text, number, fc.boolean(), fc.constant(null))), { nil: undefined });
+  const anyRecord = fc.record({
+    time: text,
+    requestId: text,
+    agent: textOrNull,
+    agentName: textOrNull,
+    service: textOrNull,
+    method: text,
+    path: text,
+    status: number,
+    decision: fc.constantFrom('allowed', 'blocked', 'error', 'unknown'),
+    reason: textOrNull,
+    credentialId: textOrNull,
+    durationMs: number,
+    bytesIn: number,
+    bytesOut: number,
+    detail,
+  });
+
+  test.prop([anyRecord])('is exactly JSON.stringify of the normalised record, newline included (what audit.query needles match)', (generated) => {
+    const input = { ...generated } as AuditRecord;
+    if (input.detail === undefined) delete input.detail;
+    expect(formatAuditLine(input)).toBe(`${JSON.stringify(normaliseAuditRecord(input))}\n`);
   });
 });

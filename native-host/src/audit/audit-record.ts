@@ -57,9 +57,39 @@ export function normaliseAuditRecord(record: AuditRecord): AuditRecord {
   return normalised;
 }
 
-/** One JSON line, newline included. */
+/** Whether JSON.stringify would escape a character of `text`: a quote, a backslash, a control, or a (lone) surrogate. */
+function mayNeedEscaping(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return true;
+  }
+  return false;
+}
+
+/** A string as JSON.stringify writes it; the usual value (an id, a path, a time) needs no escaping and skips its call. */
+function jsonString(text: string): string {
+  return mayNeedEscaping(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+function jsonTextOrNull(text: string | null): string {
+  return text === null ? 'null' : jsonString(text);
+}
+
+/**
+ * One JSON line, newline included: exactly `JSON.stringify` of the normalised record, written field
+ * by field. Every request writes one, and JSON.stringify of the whole record cost ~2.5 µs, most of it
+ * the fractional `durationMs` (a template's number-to-string is the same text, from V8's cache).
+ * Normalised numbers are finite, so their text is Number#toString, as in JSON.
+ */
 export function formatAuditLine(record: AuditRecord): string {
-  return `${JSON.stringify(normaliseAuditRecord(record))}\n`;
+  const line = normaliseAuditRecord(record);
+  const detail = line.detail === undefined ? '' : `,"detail":${JSON.stringify(line.detail)}`;
+  return (
+    `{"time":${jsonString(line.time)},"requestId":${jsonString(line.requestId)},"agent":${jsonTextOrNull(line.agent)},` +
+    `"agentName":${jsonTextOrNull(line.agentName)},"service":${jsonTextOrNull(line.service)},"method":${jsonString(line.method)},` +
+    `"path":${jsonString(line.path)},"status":${line.status},"decision":${jsonString(line.decision)},"reason":${jsonTextOrNull(line.reason)},` +
+    `"credentialId":${jsonTextOrNull(line.credentialId)},"durationMs":${line.durationMs},"bytesIn":${line.bytesIn},"bytesOut":${line.bytesOut}${detail}}\n`
+  );
 }
 
 const isTextOrNull = (value: unknown) => value === null || typeof value === 'string';

@@ -9,6 +9,11 @@ import type { ErrorCode } from '../../../shared/errors';
 
 export type GuardResult = { ok: true; corsOrigin: string | null } | { ok: false; code: ErrorCode; detail?: string };
 
+/** The usual verdict (a right Host, no Origin: an agent, not a page), shared rather than made per request. */
+const NO_ORIGIN: GuardResult = Object.freeze({ ok: true, corsOrigin: null });
+/** No CORS headers: read-only, so every answer to an agent shares it. */
+const NO_CORS: Record<string, string> = Object.freeze({});
+
 function headerCount(req: IncomingMessage, name: string): number {
   let count = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -26,7 +31,7 @@ export function checkHostAndOrigin(req: IncomingMessage, hosts: ReadonlySet<stri
   if (headerCount(req, 'host') !== 1) return { ok: false, code: 'HOST_HEADER_INVALID' };
   if (!hosts.has((req.headers.host ?? '').toLowerCase())) return { ok: false, code: 'HOST_NOT_ALLOWED' };
   const origins = headerCount(req, 'origin');
-  if (origins === 0) return { ok: true, corsOrigin: null };
+  if (origins === 0) return NO_ORIGIN;
   const origin = req.headers.origin;
   if (origins > 1 || origin === undefined || !allowedOrigins.includes(origin)) {
     return { ok: false, code: 'ORIGIN_NOT_ALLOWED', detail: origins > 1 ? 'More than one Origin header.' : undefined };
@@ -36,7 +41,7 @@ export function checkHostAndOrigin(req: IncomingMessage, hosts: ReadonlySet<stri
 
 /** CORS answer for an allow-listed origin only: that origin, never a wildcard. */
 export function corsHeaders(origin: string | null): Record<string, string> {
-  if (origin === null) return {};
+  if (origin === null) return NO_CORS;
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-headers': 'authorization, x-api-key, content-type, anthropic-version, anthropic-beta, openai-beta',

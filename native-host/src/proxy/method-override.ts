@@ -44,8 +44,9 @@ export function formNames(query: string): string[] {
 
 /** Why the request would make the upstream run another method, or null. `query` is raw, without `?`. */
 export function methodOverrideProblem(headers: IncomingHttpHeaders, query: string): string | null {
-  const header = METHOD_OVERRIDE_HEADERS.find((name) => headers[name] !== undefined);
-  if (header !== undefined) return `The ${header} header would change the method the upstream runs.`;
+  for (const header of METHOD_OVERRIDE_HEADERS) {
+    if (headers[header] !== undefined) return `The ${header} header would change the method the upstream runs.`;
+  }
   if (query !== '' && formNames(query).some(isOverrideParameterName)) {
     return 'A _method query parameter would change the method the upstream runs.';
   }

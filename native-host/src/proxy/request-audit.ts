@@ -5,6 +5,7 @@
  */
 import type { ErrorCode, KeygateError } from '../../../shared/errors';
 import type { AuditRecord } from '../audit/audit-record';
+import { auditTime } from '../audit/audit-time';
 import type { Caller } from './caller-identity';
 import { Refusal } from './refusal';
 
@@ -48,7 +49,7 @@ const POLICY_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export function auditRecord(record: RequestRecord, failure: KeygateError | null): AuditRecord {
   const reason = failure === null ? null : failure instanceof Refusal && failure.rule ? `${failure.code}: ${failure.rule}` : failure.code;
   const line: AuditRecord = {
-    time: new Date(record.receivedAt).toISOString(),
+    time: auditTime(record.receivedAt),
     requestId: record.requestId,
     agent: record.caller?.id ?? null,
     agentName: record.caller?.name ?? null,

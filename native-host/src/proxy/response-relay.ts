@@ -16,18 +16,22 @@ import { unscrubbableAnswer } from './unscrubbable-answer';
  * An upstream may echo the key in a header too (`www-authenticate`, debug headers). Header values are
  * latin1 strings of the received bytes, so they are searched as bytes, all values in one buffer (a
  * newline never occurs inside a value, so no match spans two); the secrets never become strings.
- * Most answers hold none, and are passed on unchanged after one search per pattern.
+ * Most answers hold none, and are passed on unchanged after one search per pattern; the usual answer,
+ * whose every value is shorter than any secret, after none (and with no array or buffer made).
  */
-function scrubHeaderValues(headers: Record<string, string | string[]>, patterns: readonly Uint8Array[]): Record<string, string | string[]> {
-  const live = patterns.filter((pattern) => pattern.length > 0);
+function scrubHeaderValues(headers: Record<string, string | string[]>, answerScrubber: SecretScrubber): Record<string, string | string[]> {
+  const live = answerScrubber.secrets;
   if (live.length === 0) return headers;
-  const shortest = Math.min(...live.map((pattern) => pattern.length));
-  const values: string[] = [];
+  let values: string[] | null = null;
   for (const name in headers) {
     const value = headers[name]!;
-    for (const text of Array.isArray(value) ? value : [value]) if (text.length >= shortest) values.push(text);
+    if (typeof value === 'string') {
+      if (value.length >= answerScrubber.shortest) (values ??= []).push(value);
+    } else {
+      for (const text of value) if (text.length >= answerScrubber.shortest) (values ??= []).push(text);
+    }
   }
-  if (values.length === 0) return headers;
+  if (values === null) return headers;
   const all = Buffer.from(values.join('\n'), 'latin1');
   if (!live.some((pattern) => all.indexOf(pattern) !== -1)) return headers;
   const scrub = (text: string) => {
@@ -80,18 +84,24 @@ export class ScrubbingReply extends ReplyDecorator {
       wipeForms(this.scrub.owned);
       throw refusal;
     }
-    this.inner.start(status, scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.scrub.patterns));
+    this.inner.start(status, scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.scrubber));
   }
 
   override write(chunk: Buffer): boolean {
     return this.inner.write(this.scrubber.push(chunk));
   }
 
-  override async end(): Promise<void> {
-    const tail = this.scrubber.finish();
-    wipeForms(this.scrub.owned);
-    if (tail.length > 0) this.inner.write(tail);
-    return this.inner.end();
+  /** Not `async`: the inner reply's promise is returned as it is, not wrapped in one more per answer. */
+  override end(): Promise<void> {
+    try {
+      const tail = this.scrubber.finish();
+      if (tail.length > 0) this.inner.write(tail);
+      return this.inner.end();
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      wipeForms(this.scrub.owned);
+    }
   }
 
   override abort(error: KeygateError): void {

@@ -18,9 +18,14 @@ function matchesAt(data: Buffer, at: number, secret: Uint8Array): 'full' | 'part
 }
 
 const DEFAULT_REPLACEMENT = Buffer.from('[REDACTED]', 'utf8');
+/** What `finish` returns when nothing was held back: every answer ends, so not a new Buffer each time. */
+const NOTHING = Buffer.alloc(0);
 
 export class SecretScrubber {
-  private readonly secrets: Uint8Array[];
+  /** The non-empty secrets, as given (not copies). */
+  readonly secrets: readonly Uint8Array[];
+  /** The length of the shortest secret (0 when there is none): shorter text cannot hold one. */
+  readonly shortest: number;
   /**
    * Marks bytes that begin some secret, so most positions are skipped with one lookup: 256 bits in
    * sixteen small integers. Every answer makes a scrubber, and a 256-byte typed array would be memory
@@ -33,8 +38,15 @@ export class SecretScrubber {
 
   constructor(secrets: readonly Uint8Array[], replacement?: string) {
     this.secrets = secrets.filter((secret) => secret.length > 0);
-    this.longest = Math.max(0, ...this.secrets.map((secret) => secret.length));
-    for (const secret of this.secrets) this.startsSecret[secret[0]! >>> 4]! |= 1 << (secret[0]! & 15);
+    let longest = 0;
+    let shortest = Infinity;
+    for (const secret of this.secrets) {
+      longest = Math.max(longest, secret.length);
+      shortest = Math.min(shortest, secret.length);
+      this.startsSecret[secret[0]! >>> 4]! |= 1 << (secret[0]! & 15);
+    }
+    this.longest = longest;
+    this.shortest = longest === 0 ? 0 : shortest;
     this.replacement = replacement === undefined ? DEFAULT_REPLACEMENT : Buffer.from(replacement, 'utf8');
   }
 
@@ -55,7 +67,7 @@ export class SecretScrubber {
   finish(): Buffer {
     const held = this.held;
     this.held = null;
-    return held === null ? Buffer.alloc(0) : this.scrub(held, true).output;
+    return held === null ? NOTHING : this.scrub(held, true).output;
   }
 
   /**

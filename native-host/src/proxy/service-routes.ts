@@ -39,17 +39,21 @@ function splitPrefix(path: string, prefix: string): string | null {
   return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : null;
 }
 
+/**
+ * The key-injection built-ins, made once rather than for every request. Binance is not one of them:
+ * it needs signing and default-deny rules first.
+ */
+const BUILTINS = [
+  { kind: 'openai', prefix: '/openai', auth: Object.freeze({ header: 'authorization', prefix: 'Bearer ' }), deadKey: OPENAI_DEAD_KEY },
+  { kind: 'anthropic', prefix: '/anthropic', auth: Object.freeze({ header: 'x-api-key', prefix: '' }), deadKey: ANTHROPIC_DEAD_KEY },
+] as const;
+
 export function resolveRoute(path: string, policy: Policy): Route {
   if (path === STATUS_PATH) return { kind: 'status' };
-  const { openai, anthropic } = policy.services;
-  // Binance is not a plain key-injection service: it needs signing and default-deny rules first.
-  const builtins = [
-    { kind: 'openai', settings: openai, auth: { header: 'authorization', prefix: 'Bearer ' }, deadKey: OPENAI_DEAD_KEY },
-    { kind: 'anthropic', settings: anthropic, auth: { header: 'x-api-key', prefix: '' }, deadKey: ANTHROPIC_DEAD_KEY },
-  ] as const;
-  for (const { kind, settings, auth, deadKey } of builtins) {
-    const upstreamPath = splitPrefix(path, `/${kind}`);
+  for (const { kind, prefix, auth, deadKey } of BUILTINS) {
+    const upstreamPath = splitPrefix(path, prefix);
     if (upstreamPath === null) continue;
+    const settings = policy.services[kind];
     return {
       kind: 'service',
       target: { kind, service: kind, scopeName: kind, baseUrl: settings.baseUrl, upstreamPath, auth, rules: settings, rotation: settings.rotation, deadKey, upstreamProxy: settings.upstreamProxy, allowRanges: false },

@@ -12,6 +12,8 @@ function namesACoding(contentEncoding: HeaderValue): boolean {
   return fields.some((field) => field.split(',').some((coding) => !['', 'identity'].includes(coding.trim().toLowerCase())));
 }
 
+/** Runs on every answer's head: the field is looked up by name (any case) without an entries array. */
 export function isContentCoded(headers: Record<string, HeaderValue>): boolean {
-  return namesACoding(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-encoding')?.[1]);
+  for (const name in headers) if (name.length === 16 && name.toLowerCase() === 'content-encoding') return namesACoding(headers[name]);
+  return false;
 }

@@ -15,21 +15,38 @@ export interface StopSignal {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
-/** A stop signal and its trigger in one plain object; each listener runs once, when it stops. */
+/**
+ * A stop signal and its trigger in one plain object; each listener runs once, when it stops. A
+ * request's stop has one or two listeners (the reply, the upstream call), added and removed once
+ * each: the first sits in a field of its own and an array is made only for more, so a request does
+ * not allocate a listener array (and, on removal, the array `splice` returns) for every signal.
+ */
 export class RequestStop implements StopSignal {
   aborted = false;
   reason: unknown = undefined;
-  /** Usually one or two (the reply, the upstream call); null once stopped. */
-  private listeners: Array<() => void> | null = [];
+  /** The first listener while no other was added after it; null when there is none or it was removed. */
+  private first: (() => void) | null = null;
+  /** Listeners added while another was kept, in the order they were added. */
+  private more: Array<() => void> | null = null;
 
   /** Every listener runs once, so `once` changes nothing. */
   addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
-    if (this.listeners !== null && !this.listeners.includes(listener)) this.listeners.push(listener);
+    if (this.aborted || this.first === listener || this.more?.includes(listener)) return;
+    // Only an empty stop takes the field: a listener added later must not run before earlier ones.
+    if (this.first === null && this.more === null) this.first = listener;
+    else (this.more ??= []).push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const index = this.listeners?.indexOf(listener) ?? -1;
-    if (index !== -1) this.listeners!.splice(index, 1);
+    if (this.first === listener) {
+      this.first = null;
+      return;
+    }
+    const more = this.more;
+    const index = more === null ? -1 : more.indexOf(listener);
+    if (index === -1) return;
+    for (let at = index; at < more!.length - 1; at++) more![at] = more![at + 1]!;
+    more!.pop();
   }
 
   /** Stops once: later calls keep the first reason. */
@@ -37,8 +54,10 @@ export class RequestStop implements StopSignal {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    const listeners = this.listeners ?? [];
-    this.listeners = null;
-    for (const listener of listeners) listener();
+    const { first, more } = this;
+    this.first = null;
+    this.more = null;
+    first?.();
+    if (more !== null) for (const listener of more) listener();
   }
 }
