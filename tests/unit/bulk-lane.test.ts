@@ -280,6 +280,16 @@ function relayWithBulk(fetchBulk: FetchBulk) {
   };
 }
 
+/** A request whose head came over the native port, and then `proxy.bulk`. */
+async function openedOnTheLane(fetchBulk: FetchBulk) {
+  const agent = relayWithBulk(fetchBulk);
+  agent.send(REQUEST);
+  await agent.host.until(() => agent.host.requests.size === 1);
+  agent.host.emit(hostEvent('proxy.head', { status: 200, headers: [] }));
+  agent.host.emit(hostEvent('proxy.bulk', { url: URL_OF_LANE }));
+  return agent;
+}
+
 const hostEvent = (event: string, fields: Record<string, unknown> = {}) => ({ type: 'event', event, requestId: 'req-00000001', ...fields }) as BridgeEvent;
 
 describe('the background relay on the bulk lane', () => {
@@ -318,11 +328,7 @@ describe('the background relay on the bulk lane', () => {
     const piece = pattern(BRIDGE_CHUNK_BYTES);
     // An endless answer that makes a chunk only when the relay reads.
     const endless = () => new ReadableStream<Uint8Array>({ pull: (controller) => void ((pulls += 1), controller.enqueue(piece)) }, { highWaterMark: 0 });
-    const agent = relayWithBulk(async () => new Response(endless(), { status: 200 }));
-    agent.send(REQUEST);
-    await agent.host.until(() => agent.host.requests.size === 1);
-    agent.host.emit(hostEvent('proxy.head', { status: 200, headers: [] }));
-    agent.host.emit(hostEvent('proxy.bulk', { url: URL_OF_LANE }));
+    const agent = await openedOnTheLane(async () => new Response(endless(), { status: 200 }));
     await agent.until(() => agent.chunks().length === BRIDGE_CREDIT_WINDOW);
     await tick();
     const pullsWhenStalled = pulls;
@@ -337,11 +343,7 @@ describe('the background relay on the bulk lane', () => {
 
   it('the agent cancelling aborts the fetch and cancels the host request', async () => {
     const bulk = bulkAnswer();
-    const agent = relayWithBulk(bulk.fetchBulk);
-    agent.send(REQUEST);
-    await agent.host.until(() => agent.host.requests.size === 1);
-    agent.host.emit(hostEvent('proxy.head', { status: 200, headers: [] }));
-    agent.host.emit(hostEvent('proxy.bulk', { url: URL_OF_LANE }));
+    const agent = await openedOnTheLane(bulk.fetchBulk);
     bulk.push(pattern(1000));
     await agent.until(() => agent.chunks().length === 1);
     agent.send({ type: 'cancel' });
@@ -351,11 +353,7 @@ describe('the background relay on the bulk lane', () => {
 
   it('a stream that breaks mid-way waits for the host\'s reason; one the listener refused fails with BULK_LANE_BROKEN and cancels the host request', async () => {
     const bulk = bulkAnswer();
-    const agent = relayWithBulk(bulk.fetchBulk);
-    agent.send(REQUEST);
-    await agent.host.until(() => agent.host.requests.size === 1);
-    agent.host.emit(hostEvent('proxy.head', { status: 200, headers: [] }));
-    agent.host.emit(hostEvent('proxy.bulk', { url: URL_OF_LANE }));
+    const agent = await openedOnTheLane(bulk.fetchBulk);
     bulk.push(pattern(1000));
     await agent.until(() => agent.chunks().length === 1);
     bulk.fail();
@@ -365,11 +363,7 @@ describe('the background relay on the bulk lane', () => {
     await agent.until(() => agent.received.some((message) => message.type === 'error'));
     expect(agent.received.at(-1)).toMatchObject({ type: 'error', error: { code: 'UPSTREAM_UNREACHABLE' } });
 
-    const refused = relayWithBulk(async () => new Response('{}', { status: 403 }));
-    refused.send(REQUEST);
-    await refused.host.until(() => refused.host.requests.size === 1);
-    refused.host.emit(hostEvent('proxy.head', { status: 200, headers: [] }));
-    refused.host.emit(hostEvent('proxy.bulk', { url: URL_OF_LANE }));
+    const refused = await openedOnTheLane(async () => new Response('{}', { status: 403 }));
     await refused.until(() => refused.received.some((message) => message.type === 'error'));
     expect(refused.received.at(-1)).toMatchObject({ type: 'error', error: { code: 'BULK_LANE_BROKEN' } });
     await refused.host.until(() => refused.host.only()[1].cancelled);
