@@ -14,6 +14,7 @@ import { BulkTickets } from '../../native-host/src/bridge/bulk-tickets';
 import type { GatewayMessage } from '../../lib/browser-agents/agent-messages';
 import { decodeChunk } from '../../lib/browser-agents/body-chunks';
 import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
+import { relayOneMessageCall } from '../../lib/browser-agents/one-message-relay';
 import type { FetchBulk } from '../../lib/browser-agents/bulk-download';
 import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, BULK_SWITCH_BYTES, type BridgeEventMap, isBulkUrl } from '../../shared/bridge-messages';
 import { errorBody, KeygateError } from '../../shared/errors';
@@ -367,6 +368,25 @@ describe('the background relay on the bulk lane', () => {
     await refused.until(() => refused.received.some((message) => message.type === 'error'));
     expect(refused.received.at(-1)).toMatchObject({ type: 'error', error: { code: 'BULK_LANE_BROKEN' } });
     await refused.host.until(() => refused.host.only()[1].cancelled);
+  });
+
+  it('a one-message call (another extension\'s sendMessage) gets the lane too: its one answer holds the native and the fetched bytes in order', async () => {
+    const bulk = bulkAnswer();
+    const host = new FakeBridgeHost();
+    const answer = relayOneMessageCall({ type: 'keygate.fetch', method: 'GET', path: '/openai/v1/files/file-1/content' }, { admit: async () => ({ grant: GRANT, host: host.link }), newRequestId: () => 'req-00000001', fetchBulk: bulk.fetchBulk });
+    await host.until(() => host.requests.size === 1);
+    expect(host.calls[0]!.params).toMatchObject({ bulk: true });
+    const native = pattern(1000);
+    const rest = pattern(2 * BRIDGE_CHUNK_BYTES + 5);
+    host.emit(hostEvent('proxy.head', { status: 200, headers: [['content-type', 'application/octet-stream']] }));
+    host.emit(hostEvent('proxy.chunk', { data: native.toString('base64') }));
+    host.emit(hostEvent('proxy.bulk', { url: URL_OF_LANE }));
+    bulk.push(rest);
+    bulk.close();
+    host.emit(hostEvent('proxy.end'));
+    const { status, body } = await answer;
+    expect(status).toBe(200);
+    expect(Buffer.from(body, 'base64').equals(Buffer.concat([native, rest]))).toBe(true);
   });
 
   it('a relay that cannot fetch does not ask for the lane, and a proxy.bulk URL must be the loopback listener\'s', () => {
