@@ -12,6 +12,7 @@
  *   proxy.credit   {requestId, chunks}      → ✗     proxy.error {requestId, error} (after the head only)
  *   proxy.cancel   {requestId}              → {cancelled}
  *                                                   proxy.answer {requestId, status, headers, data}
+ *                                                   proxy.bulk  {requestId, url}  (the rest of the body: fetch it)
  *
  * ✗: replied to only when refused (BRIDGE_REPLY_ON_FAILURE_ONLY); the events are the success.
  * A chunk's (or answer's) `coding: "deflate-raw"` says its bytes were deflated before base64 (only
@@ -26,6 +27,13 @@
  * (so the host's reading pace is the back-pressure), the last one with `end: true`.
  * Response bodies: the host sends at most BRIDGE_CREDIT_WINDOW chunks ahead of the `proxy.credit`
  * acknowledgements, so a slow page never makes the host buffer without bound.
+ * The bulk lane: a `proxy.request` with `bulk: true` says the background can fetch a loopback URL.
+ * Once such an answer is large (BULK_SWITCH_BYTES: announced by its content-length, or sent over the
+ * native port already), the host sends `proxy.bulk` after the chunks it sent, and the rest of the body
+ * goes as the plain bytes of one HTTP answer at `url` (single-use token, valid BULK_TICKET_MS); the
+ * background relays them to the agent after those chunks, with the agent's credits as its own pace.
+ * `proxy.end` or `proxy.error` still ends the request on the native port (see
+ * native-host/src/bridge/bulk-lane.ts and docs/browser-agents.md, "The bulk lane").
  */
 import { type ErrorBody, isErrorBody } from './errors';
 import { type GrantRecord, isGrantRecordList } from './grants/grant-record';
@@ -53,6 +61,20 @@ export const BRIDGE_MAX_OPEN_REQUESTS = 64;
  * few answers and runs a handful of tool calls at once).
  */
 export const BRIDGE_MAX_OPEN_PER_GRANT = 32;
+/**
+ * An answer moves to the bulk lane once more than this is known to be coming: Chromium reads a native
+ * host 4 KiB at a time, so the native port carries ~12 MB/s of raw bytes, while the background's own
+ * loopback fetch carries 60–110 MB/s. Below it, the native port's lower latency per message wins.
+ */
+export const BULK_SWITCH_BYTES = 256 * 1024;
+/** How long a bulk URL waits to be fetched; past it the answer fails (BULK_LANE_BROKEN) and the upstream call is aborted. */
+export const BULK_TICKET_MS = 5000;
+/** The only URLs `proxy.bulk` may name: the host's loopback listener, a 256-bit token in base64url. */
+const BULK_URL = /^http:\/\/127\.0\.0\.1:[1-9][0-9]{0,4}\/bulk\/[A-Za-z0-9_-]{43}$/;
+
+export function isBulkUrl(value: unknown): value is string {
+  return typeof value === 'string' && BULK_URL.test(value);
+}
 
 export type HeaderList = [name: string, value: string][];
 
@@ -97,6 +119,8 @@ export const BRIDGE_REQUEST_SCHEMAS = {
     path: 'string',
     headers,
     hasBody: 'boolean',
+    /** The background can fetch the rest of a large answer from the host's loopback bulk lane. */
+    bulk: { optional: 'boolean' },
   },
   'proxy.body': { requestId, data: chunk, end: 'boolean' },
   'proxy.credit': { requestId, chunks: { integer: true, min: 1, max: 64 } },
@@ -105,7 +129,7 @@ export const BRIDGE_REQUEST_SCHEMAS = {
 
 export interface BridgeRequestMap {
   'grants.sync': { params: { grants: GrantRecord[] }; result: { count: number } };
-  'proxy.request': { params: { requestId: string; grantId: string; method: string; path: string; headers: HeaderList; hasBody: boolean }; result: Record<string, never> };
+  'proxy.request': { params: { requestId: string; grantId: string; method: string; path: string; headers: HeaderList; hasBody: boolean; bulk?: boolean }; result: Record<string, never> };
   'proxy.body': { params: { requestId: string; data: string; end: boolean }; result: Record<string, never> };
   'proxy.credit': { params: { requestId: string; chunks: number }; result: Record<string, never> };
   'proxy.cancel': { params: { requestId: string }; result: { cancelled: boolean } };
@@ -120,6 +144,7 @@ export const BRIDGE_EVENT_SCHEMAS = {
   'proxy.end': { requestId },
   'proxy.error': { requestId, error: { check: isErrorBody, expected: 'an error body' } },
   'proxy.answer': { requestId, status: { integer: true, min: 100, max: 599 }, headers, data: chunk, coding },
+  'proxy.bulk': { requestId, url: { check: isBulkUrl, expected: 'http://127.0.0.1:PORT/bulk/TOKEN' } },
 } as const satisfies Record<string, Schema>;
 
 export interface BridgeEventMap {
@@ -128,4 +153,5 @@ export interface BridgeEventMap {
   'proxy.end': { requestId: string };
   'proxy.error': { requestId: string; error: ErrorBody };
   'proxy.answer': { requestId: string; status: number; headers: HeaderList; data: string; coding?: BridgeChunkCoding };
+  'proxy.bulk': { requestId: string; url: string };
 }

@@ -263,6 +263,14 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'An extension asked Keygate for an answer too large for one message; nothing to change in Keygate (the extension should use the client module’s streaming fetch).',
     headless: BROWSER_AGENTS_ONLY,
   },
+  BULK_FETCH_REFUSED: {
+    browser: 'A program on this computer called the address Keygate\'s extension fetches large answers from; it was refused and nothing leaked. Nothing to fix in Keygate.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
+  BULK_LANE_BROKEN: {
+    browser: 'A large answer to a site or extension broke off between Keygate\'s host and the extension; retry. If it repeats, reload Keygate on the browser\'s extensions page.',
+    headless: BROWSER_AGENTS_ONLY,
+  },
 };
 
 /**

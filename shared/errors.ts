@@ -321,6 +321,16 @@ export const ERRORS = {
     message: 'The answer is larger than Keygate returns in one runtime.sendMessage reply (8 MiB), so it was dropped; the upstream API did receive the request.',
     hint: 'Make calls with large answers over a port (keygate-client\'s fetch, or runtime.connect), which streams answers of any size. Check whether this call took effect before repeating it.',
   },
+  BULK_FETCH_REFUSED: {
+    status: 403,
+    message: 'This loopback address carries answers to Keygate\'s own extension only.',
+    hint: 'Nothing here is for other programs or pages; agents call Keygate through its proxy port or window.keygate.',
+  },
+  BULK_LANE_BROKEN: {
+    status: 499,
+    message: 'The extension did not fetch the rest of a large answer in time, or its connection closed before the answer\'s end.',
+    hint: 'The upstream call was closed; retry. If it keeps happening, reload the Keygate extension.',
+  },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -11,7 +11,8 @@ import type { AgentIdentity, GrantService } from '../grants/grant-service';
 import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
 import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
-import { type Admission, type AgentPort, relayAgentRequest } from './bridge-relay';
+import { type Admission, type AgentPort, type RelayDeps, relayAgentRequest } from './bridge-relay';
+import type { FetchBulk } from './bulk-download';
 import { relayOneMessageCall } from './one-message-relay';
 import { PAGE_PORT_NAME, splitPagePort } from './page-line';
 
@@ -88,11 +89,15 @@ async function admit(identity: AgentIdentity, services: GatewayServices): Promis
   return { grant, host: services.hostLink };
 }
 
+/** A bulk-lane URL fetched by the background: loopback, no cookies, never from a cache. */
+const fetchBulk: FetchBulk = (url, signal) => fetch(url, { signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+
 export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promise<GatewayServices>): void {
   const ownOrigin = runtime.getURL('/');
+  const deps = (identity: AgentIdentity): RelayDeps => ({ admit: async () => admit(identity, await servicesReady), fetchBulk });
   const relay = (port: AgentPort, identity: AgentIdentity) =>
     // Listeners go on the port now (its first message may already be on the way); the checks wait for the services.
-    relayAgentRequest(port, { admit: async () => admit(identity, await servicesReady) });
+    relayAgentRequest(port, deps(identity));
   // A granted page: one port for all its requests, from Keygate's content script in that tab.
   runtime.onConnect.addListener((port) => {
     if (port.name !== PAGE_PORT_NAME) return;
@@ -118,6 +123,6 @@ export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promi
   // Only extensions reach this: the manifest's externally_connectable names no web page (`matches`).
   runtime.onMessageExternal.addListener((message, sender) => {
     const identity = identifyExtension(sender, runtime.id);
-    return identity === null ? undefined : relayOneMessageCall(message, { admit: async () => admit(identity, await servicesReady) });
+    return identity === null ? undefined : relayOneMessageCall(message, deps(identity));
   });
 }

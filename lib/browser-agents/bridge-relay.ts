@@ -5,6 +5,12 @@
  * Flow control stays end to end: the agent's `credit` messages
  * go to the host as `proxy.credit`, so a page that stops reading stops the host; the agent's port
  * closing (page aborted, tab closed) cancels the upstream call.
+ *
+ * A large answer may move to the bulk lane (`proxy.bulk`, bulk-download.ts): its chunks then come
+ * from the background's own loopback fetch, after those that came over the native port. The agent's
+ * credits go to the host for the native chunks and to the download for the rest; the agent's end
+ * waits for both the download's end and the host's `proxy.end`, and a `proxy.error` or cancel stops
+ * the download too.
  */
 import { BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
 import { ERRORS, type ErrorBody, errorBody, KeygateError } from '../../shared/errors';
@@ -13,6 +19,7 @@ import { newRecordId } from '../../shared/vault/format';
 import type { BridgeEvent, HostLink } from '../host-link/host-link';
 import { type AgentMessage, type GatewayMessage, isAgentMessage } from './agent-messages';
 import { encodeChunk } from './body-chunks';
+import { BulkDownload, type FetchBulk } from './bulk-download';
 
 /** The part of `runtime.Port` the relay uses. */
 export interface AgentPort {
@@ -34,6 +41,8 @@ export interface RelayDeps {
   /** Throws the catalogue refusal (GRANT_*, VAULT_LOCKED, HOST_NOT_CONNECTED) when the agent may not call now. */
   admit: () => Promise<Admission>;
   newRequestId?: () => string;
+  /** Given, the host may send a large answer's rest over the loopback bulk lane, fetched with this. */
+  fetchBulk?: FetchBulk;
 }
 
 /**
@@ -62,6 +71,12 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   let stopEvents: () => void = () => undefined;
   /** Agent messages are handled in order (request, then body pieces); credits and cancel need not wait. */
   let queue: Promise<void> = Promise.resolve();
+  /** Chunks from the native port the agent has not credited yet: its next credits are the host's. */
+  let nativeUncredited = 0;
+  let bulk: BulkDownload | null = null;
+  let bulkDone = false;
+  let bulkBroken = false;
+  let hostEnded = false;
 
   const send = (message: GatewayMessage) => {
     if (finished) return;
@@ -73,6 +88,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   };
   const finish = () => {
     finished = true;
+    bulk?.cancel();
     stopEvents();
   };
   const fail = (error: ErrorBody) => {
@@ -103,11 +119,28 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         send({ type: 'head', status: event.status, headers: event.headers });
         return;
       case 'proxy.chunk':
-        if (headSent) send(event.coding === undefined ? { type: 'chunk', data: event.data } : { type: 'chunk', data: event.data, coding: event.coding });
+        if (!headSent) return;
+        nativeUncredited += 1;
+        send(event.coding === undefined ? { type: 'chunk', data: event.data } : { type: 'chunk', data: event.data, coding: event.coding });
         return;
       case 'proxy.end':
-        send({ type: 'end' });
-        finish();
+        hostEnded = true;
+        endOnceComplete();
+        return;
+      case 'proxy.bulk':
+        if (!headSent || bulk !== null || deps.fetchBulk === undefined) {
+          cancelOnHost();
+          fail(errorBody('MESSAGE_INVALID', 'proxy.bulk out of place.'));
+          return;
+        }
+        bulk = new BulkDownload(event.url, deps.fetchBulk, {
+          chunk: (data) => send({ type: 'chunk', data }),
+          done: () => {
+            bulkDone = true;
+            endOnceComplete();
+          },
+          broke: onBulkBroke,
+        });
         return;
       case 'proxy.error':
         fail(event.error);
@@ -118,6 +151,36 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         send({ type: 'answer', status: event.status, headers: event.headers, data: event.data, ...(event.coding === undefined ? {} : { coding: event.coding }) });
         finish();
     }
+  };
+
+  /** The agent's end: after the host's, and after the bulk stream's when there is one. */
+  const endOnceComplete = () => {
+    if (hostEnded && bulkBroken) {
+      fail(errorBody('BULK_LANE_BROKEN'));
+      return;
+    }
+    if (!hostEnded || (bulk !== null && !bulkDone)) return;
+    send({ type: 'end' });
+    finish();
+  };
+  /**
+   * A stream the host never began (refused, not there) is cancelled here; one that broke mid-way is
+   * the host's to explain (it sends `proxy.error` when it fails, or when it sees the socket close).
+   */
+  const onBulkBroke = (opened: boolean) => {
+    bulkBroken = true;
+    if (!opened || hostEnded) {
+      cancelOnHost();
+      fail(errorBody('BULK_LANE_BROKEN'));
+    }
+  };
+  /** The agent's credits pay for the native chunks first (the host's window), then for the bulk stream's. */
+  const credit = (chunks: number) => {
+    if (host === null || requestId === null) return;
+    const forHost = bulk === null ? chunks : Math.min(chunks, nativeUncredited);
+    nativeUncredited = Math.max(0, nativeUncredited - forHost);
+    if (forHost > 0) host.post('proxy.credit', { requestId, chunks: forHost });
+    if (chunks > forHost) bulk?.credit(chunks - forHost);
   };
 
   const open = async (message: Extract<AgentMessage, { type: 'request' }>) => {
@@ -135,7 +198,8 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
     requestId = id;
     stopEvents = host.onBridgeEvents(id, onHostEvent);
     // Its refusal, if any, comes back as a proxy.error event.
-    host.post('proxy.request', { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody });
+    const request = { requestId: id, grantId: grant.id, method: message.method, path: message.path, headers: message.headers, hasBody: message.hasBody };
+    host.post('proxy.request', deps.fetchBulk === undefined ? request : { ...request, bulk: true });
   };
 
   const forwardBody = async (message: Extract<AgentMessage, { type: 'body' }>) => {
@@ -167,7 +231,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         queue = queue.then(() => forwardBody(raw));
         return;
       case 'credit':
-        if (host !== null && requestId !== null) host.post('proxy.credit', { requestId, chunks: raw.chunks });
+        credit(raw.chunks);
         return;
       case 'cancel':
         cancelSoon();

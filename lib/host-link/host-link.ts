@@ -36,11 +36,11 @@ export interface HostLinkOptions {
 export type LinkRequestMap = RequestMap & BridgeRequestMap;
 export type LinkRequestType = RequestType | keyof BridgeRequestMap;
 
-/** The host's answer to one bridged browser-agent request (`proxy.head`, `.chunk`, `.end`, `.error`, `.answer`). */
+/** The host's answer to one bridged browser-agent request (`proxy.head`, `.chunk`, `.end`, `.error`, `.answer`, `.bulk`). */
 export type BridgeEvent = EventFrame<keyof BridgeEventMap>;
 
 function isBridgeEvent(frame: EventFrame): frame is BridgeEvent {
-  return frame.event === 'proxy.head' || frame.event === 'proxy.chunk' || frame.event === 'proxy.end' || frame.event === 'proxy.error' || frame.event === 'proxy.answer';
+  return frame.event === 'proxy.head' || frame.event === 'proxy.chunk' || frame.event === 'proxy.end' || frame.event === 'proxy.error' || frame.event === 'proxy.answer' || frame.event === 'proxy.bulk';
 }
 
 interface PendingRequest {

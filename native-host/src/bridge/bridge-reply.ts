@@ -16,14 +16,37 @@
  * A small answer complete within the turn its head arrived in (most API answers, and every refusal)
  * goes out as one `proxy.answer` — head, body and end in a single frame — instead of three frames
  * and three hops each through the browser.
+ *
+ * A large answer moves to the bulk lane when the request allows it (bulk-switch.ts says when): the
+ * chunks already sent stay sent, `proxy.bulk` tells the background where to fetch the rest, and the
+ * bytes after them go into that HTTP answer as they are. Its socket's back-pressure replaces the
+ * credits, and `proxy.end` follows once the last byte went to the socket.
  */
 import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type HeaderList } from '../../../shared/bridge-messages';
 import { errorBody, KeygateError } from '../../../shared/errors';
 import type { EventFrame } from '../../../shared/protocol';
 import type { AgentReply } from '../proxy/agent-exchange';
+import type { BulkLaneAccess, BulkOffer, BulkSink } from './bulk-lane';
+import { bulkLaneDue } from './bulk-switch';
 import { ChunkPacker } from './chunk-coding';
 
-export type SendBridgeEvent = (event: EventFrame<'proxy.head' | 'proxy.chunk' | 'proxy.end' | 'proxy.error' | 'proxy.answer'>) => void;
+export type SendBridgeEvent = (event: EventFrame<'proxy.head' | 'proxy.chunk' | 'proxy.end' | 'proxy.error' | 'proxy.answer' | 'proxy.bulk'>) => void;
+
+/** The bulk lane, for a request whose background can fetch it; `onBroken` ends the request (and its upstream call). */
+export interface BulkHookup {
+  lane: BulkLaneAccess;
+  onBroken: (error: KeygateError) => void;
+}
+
+/** An answer on the bulk lane: its ticket, then the socket once the background fetched it. */
+interface BulkState {
+  offer: BulkOffer;
+  sink: BulkSink | null;
+  /** The socket's buffer is full: bytes wait here until it drains. */
+  blocked: boolean;
+  /** Every byte went to the socket; `proxy.end` follows once the socket took them. */
+  finishing: boolean;
+}
 
 export function headerList(headers: Record<string, string | string[] | undefined>): HeaderList {
   const list: HeaderList = [];
@@ -50,12 +73,15 @@ export class BridgeReply implements AgentReply {
   private readonly ended: Promise<void>;
   private stalled: NodeJS.Timeout | null = null;
   private readonly packer = new ChunkPacker();
+  private sentBytes = 0;
+  private bulk: BulkState | null = null;
 
   constructor(
     private readonly requestId: string,
     private readonly send: SendBridgeEvent,
     private readonly stall: { ms: number; onStall: () => void } | null = null,
     private readonly window = BRIDGE_CREDIT_WINDOW,
+    private bulkHookup: BulkHookup | null = null,
   ) {
     this.ended = new Promise((resolve, reject) => {
       this.resolveEnd = resolve;
@@ -115,11 +141,17 @@ export class BridgeReply implements AgentReply {
   }
 
   abort(error: KeygateError): void {
+    if (this.bulk?.finishing === true) {
+      this.failFinishing(error);
+      return;
+    }
     if (this.closed) return;
     this.sendHead();
     this.closed = true;
     this.dropWaiting();
     this.send({ type: 'event', event: 'proxy.error', requestId: this.requestId, error: errorBody(error.code, error.detail) });
+    // After the error is on its way: the background's read of the bulk stream fails, and it waits for that error.
+    this.leaveBulkLane();
     this.rejectEnd(error);
   }
 
@@ -129,6 +161,7 @@ export class BridgeReply implements AgentReply {
     this.closed = true;
     this.heldHead = null;
     this.dropWaiting();
+    this.leaveBulkLane();
     this.rejectEnd(new KeygateError('CLIENT_DISCONNECTED', 'The bridged request was cancelled.'));
   }
 
@@ -142,13 +175,20 @@ export class BridgeReply implements AgentReply {
 
   private pump(): void {
     if (this.closed || this.heldHead !== null) return;
+    if (this.bulk === null && this.bulkHookup !== null && bulkLaneDue({ sentBytes: this.sentBytes, waitingBytes: this.waitingBytes, ending: this.ending })) this.enterBulkLane(this.bulkHookup);
+    if (this.bulk !== null) {
+      this.pumpBulk(this.bulk);
+      return;
+    }
     while (this.waitingBytes > 0 && this.unacknowledged < this.window) {
       // While chunks are on their way, a partial one waits for their credit or to fill up (Nagle's
       // rule): a bulk answer then goes in full chunks, each of which costs the browser a message,
       // while a lone piece (a server-sent event after a pause) still goes at once.
       if (this.unacknowledged > 0 && this.waitingBytes < BRIDGE_CHUNK_BYTES && !this.ending) break;
       this.unacknowledged += 1;
-      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, ...this.packer.pack(this.takeChunk()) });
+      const chunk = this.takeChunk();
+      this.sentBytes += chunk.length;
+      this.send({ type: 'event', event: 'proxy.chunk', requestId: this.requestId, ...this.packer.pack(chunk) });
     }
     // Bytes left over wait for credit: a page that never grants any is let go after `stall.ms`.
     if (this.waitingBytes > 0 && this.stall !== null) this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);
@@ -160,6 +200,85 @@ export class BridgeReply implements AgentReply {
       return;
     }
     if (this.waitingBytes < BRIDGE_CHUNK_BYTES) for (const resume of this.drainListeners.splice(0)) resume();
+  }
+
+  /** Asks the lane for a URL and tells the background; without one (not listening) the answer stays on the native port. */
+  private enterBulkLane(hookup: BulkHookup): void {
+    this.bulkHookup = null;
+    const offer = hookup.lane.offer({
+      fetched: (sink) => {
+        if (this.closed || this.bulk === null) {
+          sink.destroy();
+          return;
+        }
+        this.bulk.offer.withdraw();
+        this.bulk.sink = sink;
+        this.pump();
+      },
+      broken: (error) => {
+        if (this.bulk?.finishing === true) this.failFinishing(error);
+        else if (!this.closed) hookup.onBroken(error);
+      },
+    });
+    if (offer === null) return;
+    this.bulk = { offer, sink: null, blocked: false, finishing: false };
+    this.send({ type: 'event', event: 'proxy.bulk', requestId: this.requestId, url: offer.url });
+  }
+
+  /** Waiting bytes into the bulk socket as far as it takes them; the end once all went. */
+  private pumpBulk(bulk: BulkState): void {
+    const { sink } = bulk;
+    if (sink !== null) {
+      while (!bulk.blocked && this.waiting.length > 0) {
+        const piece = this.waiting.shift()!;
+        this.waitingBytes -= piece.length;
+        if (sink.write(piece)) continue;
+        bulk.blocked = true;
+        sink.onceDrained(() => {
+          bulk.blocked = false;
+          if (bulk.finishing) return;
+          this.stopStallWatch();
+          this.pump();
+        });
+      }
+    }
+    // A background that stops reading holds the upstream call paused: let it go after `stall.ms`, as a page that grants no credit.
+    if (this.waitingBytes === 0 && !bulk.blocked) this.stopStallWatch();
+    else if (this.stall !== null) this.stalled ??= setTimeout(this.stall.onStall, this.stall.ms);
+    if (sink !== null && this.waitingBytes === 0 && this.ending) {
+      this.closed = true;
+      bulk.finishing = true;
+      // The socket may still hold the last bytes: a reader that never takes them is let go after `stall.ms` too.
+      this.stopStallWatch();
+      if (this.stall !== null) this.stalled = setTimeout(this.stall.onStall, this.stall.ms);
+      void sink.end().then(() => {
+        if (!bulk.finishing) return;
+        bulk.finishing = false;
+        this.stopStallWatch();
+        this.send({ type: 'event', event: 'proxy.end', requestId: this.requestId });
+        this.resolveEnd();
+      });
+      return;
+    }
+    if (!bulk.blocked && this.waitingBytes < BRIDGE_CHUNK_BYTES) for (const resume of this.drainListeners.splice(0)) resume();
+  }
+
+  /** The answer broke while its last bytes were on their way to the socket (it closed, or stalled): it did not arrive whole. */
+  private failFinishing(error: KeygateError): void {
+    const bulk = this.bulk;
+    if (bulk?.finishing !== true) return;
+    bulk.finishing = false;
+    this.stopStallWatch();
+    this.send({ type: 'event', event: 'proxy.error', requestId: this.requestId, error: errorBody(error.code, error.detail) });
+    bulk.sink?.destroy();
+    this.rejectEnd(error);
+  }
+
+  private leaveBulkLane(): void {
+    const bulk = this.bulk;
+    if (bulk === null) return;
+    bulk.offer.withdraw();
+    bulk.sink?.destroy();
   }
 
   /** Up to BRIDGE_CHUNK_BYTES of the waiting bytes, in order, as one buffer. */

@@ -13,6 +13,7 @@ import { bodyByDeadline } from '../proxy/request-deadline';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { BridgeBody } from './bridge-body';
 import { BridgeReply, type SendBridgeEvent } from './bridge-reply';
+import type { BulkLaneAccess } from './bulk-lane';
 
 type Params<T extends keyof BridgeRequestMap> = BridgeRequestMap[T]['params'];
 
@@ -66,6 +67,8 @@ export class BridgeRequests {
     private readonly send: SendBridgeEvent,
     /** As on the HTTP proxy: a page must send its whole body within the policy's request timeout. */
     private readonly deadline: { requestTimeoutMs: () => number; agentStallMs: () => number; now: () => number },
+    /** The loopback bulk lane (browser mode only); a request that asks for it (`bulk: true`) may get its large answer there. */
+    private readonly bulkLane: BulkLaneAccess | null = null,
   ) {}
 
   /** Starts the request; its answer arrives as events. */
@@ -79,7 +82,9 @@ export class BridgeRequests {
     }
     const stallMs = this.deadline.agentStallMs();
     const stall = { ms: stallMs, onStall: () => this.end(open, new KeygateError('CLIENT_DISCONNECTED', `The page took no answer chunk for ${stallMs / 1000} s.`)) };
-    const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send, stall), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
+    // The lane breaking (ticket unfetched, socket closed early) ends the request as a stall does.
+    const bulk = params.bulk === true && this.bulkLane !== null ? { lane: this.bulkLane, onBroken: (error: KeygateError) => this.end(open, error) } : null;
+    const open: OpenRequest = { grantId: params.grantId, reply: new BridgeReply(params.requestId, this.send, stall, undefined, bulk), body: params.hasBody ? new BridgeBody() : null, agentGone: new AbortController() };
     this.open.set(params.requestId, open);
     const request: AgentRequest = {
       method: params.method,

@@ -5,6 +5,7 @@ import type { EventFrame } from '../../../shared/protocol';
 import { defaultPolicy } from '../../../shared/policy/parse-policy';
 import { AuditLog } from '../audit/audit-log';
 import { BridgeRequests } from '../bridge/bridge-requests';
+import { BulkLane } from '../bridge/bulk-lane';
 import { ProxyRuntime } from '../proxy/proxy-runtime';
 import { VaultKeeper } from '../vault/vault-keeper';
 import { hostDataDir } from './host-data-dir';
@@ -50,11 +51,21 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
     onBinanceRestrictions: (restrictions) => sendEvent?.({ type: 'event', event: 'binance.restrictions', ...restrictions }),
     onCredentialHealth: (health) => sendEvent?.({ type: 'event', event: 'credential.health', ...health }),
   });
-  const bridge = new BridgeRequests(proxy.pipeline, (event) => sendEvent?.(event), {
-    requestTimeoutMs: () => proxy.policy.proxy.requestTimeoutSeconds * 1000,
-    agentStallMs: () => proxy.policy.proxy.upstreamTimeoutSeconds * 1000,
-    now: Date.now,
-  });
+  // Chromium names the extension's origin in the host's arguments, and its background's fetch sends
+  // it; Firefox's moz-extension origin is a per-install UUID the host cannot check, so Firefox keeps
+  // every answer on the native port.
+  const bulkLane = caller.browser === 'chromium' ? new BulkLane({ extensionOrigin: caller.origin.replace(/\/$/, '') }) : null;
+  await bulkLane?.listen().catch((error: unknown) => io.log(`keygate-host: no bulk lane, large answers stay on the native port: ${String(error)}`));
+  const bridge = new BridgeRequests(
+    proxy.pipeline,
+    (event) => sendEvent?.(event),
+    {
+      requestTimeoutMs: () => proxy.policy.proxy.requestTimeoutSeconds * 1000,
+      agentStallMs: () => proxy.policy.proxy.upstreamTimeoutSeconds * 1000,
+      now: Date.now,
+    },
+    bulkLane,
+  );
   const port = serveNativePort({
     input: io.input,
     output: io.output,
@@ -70,6 +81,7 @@ export async function runNativeHost(io: NativeHostIo): Promise<number> {
     if (reason === 'idle') port.sendEvent({ type: 'event', event: 'vault.locked', reason });
   });
   await port.closed;
+  await bulkLane?.close();
   // A host left holding the key with no browser attached would be a key nobody can lock.
   vault.lock('disconnect');
   await proxy.close();
