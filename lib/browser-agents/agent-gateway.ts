@@ -18,7 +18,7 @@ import { type FrameSource, framePortAsRuntimePort, identifyFramePort } from './f
 import { relayOneMessageCall } from './one-message-relay';
 import { PAGE_PORT_NAME, splitPagePort, watchToken } from './page-line';
 import type { PageWatches } from './page-watches';
-import { FRAME_PORT_ADMITTED, PORT_FRAME_FILE } from './port-frame';
+import { FRAME_PORT_ADMITTED, isFramePortNote, PORT_FRAME_FILE } from './port-frame';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
 export interface PortSender {
@@ -119,8 +119,9 @@ export function serveFramePorts(
   worker.addEventListener('message', (event) => {
     const port = event.ports[0];
     if (port === undefined) return;
-    const identity = identifyFramePort(event.data, event.source, frameUrl);
-    if (identity === null) {
+    const note = event.data;
+    const identity = identifyFramePort(note, event.source, frameUrl);
+    if (identity === null || !isFramePortNote(note)) {
       port.close();
       return;
     }
@@ -130,7 +131,7 @@ export function serveFramePorts(
         () => {
           const line = framePortAsRuntimePort(port);
           // The page's content script watches from a tab of the same origin; when that goes, so does the line.
-          if (!watches.follow((event.data as { token: string }).token, identity.subject, () => line.disconnect())) {
+          if (!watches.follow(note.token, identity.subject, () => line.disconnect())) {
             line.disconnect();
             return;
           }
