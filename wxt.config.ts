@@ -34,6 +34,10 @@ export default defineConfig({
           key: EXTENSION_PUBLIC_KEY,
           // Other extensions may connect (the grant decides what they get); web pages may not.
           externally_connectable: { ids: ['*'] },
+          // The frame that hands a granted page's content script a MessagePort to the background
+          // (lib/browser-agents/port-frame.ts). Grants are made at run time, so any site may load it,
+          // at a URL that changes every session; it gives a port to granted origins only.
+          web_accessible_resources: [{ resources: ['keygate-port.html'], matches: ['http://*/*', 'https://*/*'], use_dynamic_url: true }],
         }),
   }),
   vite: () => ({

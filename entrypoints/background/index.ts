@@ -1,7 +1,8 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/identity';
-import { type GatewayRuntime, serveBrowserAgents } from '../../lib/browser-agents/agent-gateway';
+import { type GatewayRuntime, portFrameUrl, serveBrowserAgents, serveFramePorts, type WorkerMessage } from '../../lib/browser-agents/agent-gateway';
+import { PageWatches } from '../../lib/browser-agents/page-watches';
 import { ExtensionAsks } from '../../lib/grants/extension-asks';
 import { followSiteAccess, startGrants } from '../../lib/grants/start-grants';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
@@ -31,6 +32,12 @@ export default defineBackground(() => {
   });
   followSiteAccess(browser.permissions, services.then(({ grants }) => grants));
   servePageBridge(browser.runtime, services);
-  serveBrowserAgents(browser.runtime as unknown as GatewayRuntime, services.then((ready) => ({ ...ready, noteUngrantedExtension: (id: string) => extensionAsks.note(id, Date.now()) })));
+  const gatewayServices = services.then((ready) => ({ ...ready, noteUngrantedExtension: (id: string) => extensionAsks.note(id, Date.now()) }));
+  const pageWatches = new PageWatches();
+  serveBrowserAgents(browser.runtime as unknown as GatewayRuntime, gatewayServices, pageWatches);
+  if (!import.meta.env.FIREFOX) {
+    const worker = self as unknown as { addEventListener(type: 'message', listener: (event: WorkerMessage) => void): void };
+    serveFramePorts(worker, portFrameUrl(browser.runtime), pageWatches, gatewayServices);
+  }
   hostLink.connect();
 });

@@ -1,10 +1,12 @@
 /**
- * The browser agents' front door in the background: one port per granted page from Keygate's content
- * script (`runtime.onConnect`, all of the page's requests on it), one port per request named
+ * The browser agents' front door in the background: one line per granted page from Keygate's content
+ * script (a MessagePort through Keygate's frame in Chromium, frame-port-line.ts, else a
+ * `runtime.onConnect` port; all of the page's requests on it), one port per request named
  * `keygate` from other extensions (`runtime.onConnectExternal`), and other extensions' one-message
  * calls (`runtime.onMessageExternal`, one-message-relay.ts).
  * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of
- * an extension), never anything the agent sends; that identity must hold a usable grant.
+ * an extension, `ancestorOrigins` as Keygate's frame read it), never anything the agent sends; that
+ * identity must hold a usable grant.
  */
 import { KeygateError } from '../../shared/errors';
 import type { AgentIdentity, GrantService } from '../grants/grant-service';
@@ -13,8 +15,11 @@ import type { VaultSession } from '../session/vault-session';
 import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
 import { type Admission, type AgentPort, type RelayDeps, relayAgentRequest } from './bridge-relay';
 import type { FetchBulk } from './bulk-download';
+import { type FrameSource, framePortAsRuntimePort, identifyFramePort } from './frame-port-line';
 import { relayOneMessageCall } from './one-message-relay';
-import { PAGE_PORT_NAME, splitPagePort } from './page-line';
+import { PAGE_PORT_NAME, splitPagePort, watchToken } from './page-line';
+import type { PageWatches } from './page-watches';
+import { FRAME_PORT_ADMITTED, isFramePortNote, PORT_FRAME_FILE } from './port-frame';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
 export interface PortSender {
@@ -92,14 +97,77 @@ async function admit(identity: AgentIdentity, services: GatewayServices): Promis
 /** A bulk-lane URL fetched by the background: loopback, no cookies, never from a cache. */
 const fetchBulk: FetchBulk = (url, signal) => fetch(url, { signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
 
-export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promise<GatewayServices>): void {
+const depsWith = (servicesReady: Promise<GatewayServices>) => (identity: AgentIdentity): RelayDeps => ({ admit: async () => admit(identity, await servicesReady), fetchBulk });
+
+const relayWith = (servicesReady: Promise<GatewayServices>) => {
+  const deps = depsWith(servicesReady);
+  // Listeners go on the port now (its first message may already be on the way); the checks wait for the services.
+  return (port: AgentPort, identity: AgentIdentity) => relayAgentRequest(port, deps(identity));
+};
+
+/** A message to the service worker (`ExtendableMessageEvent`), as far as the gateway reads it. */
+export interface WorkerMessage {
+  data: unknown;
+  source: FrameSource | null;
+  ports: readonly MessagePort[];
+}
+
+/**
+ * Chromium: a granted page's MessagePort, handed over by Keygate's frame (port-frame.ts). A port from
+ * anyone else, or for an origin without a usable grant, is closed unanswered: the frame then hands
+ * nothing to the page it sits in.
+ */
+export function serveFramePorts(
+  worker: { addEventListener(type: 'message', listener: (event: WorkerMessage) => void): void },
+  frameUrl: string,
+  watches: Pick<PageWatches, 'follow'>,
+  servicesReady: Promise<GatewayServices>,
+): void {
+  const relay = relayWith(servicesReady);
+  worker.addEventListener('message', (event) => {
+    const port = event.ports[0];
+    if (port === undefined) return;
+    const note = event.data;
+    const identity = identifyFramePort(note, event.source, frameUrl);
+    if (identity === null || !isFramePortNote(note)) {
+      port.close();
+      return;
+    }
+    void servicesReady
+      .then(({ grants }) => grants.authorize(identity))
+      .then(
+        () => {
+          const line = framePortAsRuntimePort(port);
+          // The page's content script watches from a tab of the same origin; when that goes, so does the line.
+          if (!watches.follow(note.token, identity.subject, () => line.disconnect())) {
+            line.disconnect();
+            return;
+          }
+          splitPagePort(line, (requestPort) => relay(requestPort, identity));
+          port.postMessage({ type: FRAME_PORT_ADMITTED });
+        },
+        () => port.close(),
+      );
+  });
+}
+
+/** Where the frame is served from (web-accessible in the Chromium build). */
+export const portFrameUrl = (runtime: Pick<GatewayRuntime, 'getURL'>): string => runtime.getURL(`/${PORT_FRAME_FILE}`);
+
+export function serveBrowserAgents(runtime: GatewayRuntime, servicesReady: Promise<GatewayServices>, watches?: Pick<PageWatches, 'add'>): void {
   const ownOrigin = runtime.getURL('/');
-  const deps = (identity: AgentIdentity): RelayDeps => ({ admit: async () => admit(identity, await servicesReady), fetchBulk });
-  const relay = (port: AgentPort, identity: AgentIdentity) =>
-    // Listeners go on the port now (its first message may already be on the way); the checks wait for the services.
-    relayAgentRequest(port, deps(identity));
+  const relay = relayWith(servicesReady);
+  const deps = depsWith(servicesReady);
   // A granted page: one port for all its requests, from Keygate's content script in that tab.
   runtime.onConnect.addListener((port) => {
+    // A page's watch port beside its MessagePort line (page-watches.ts): it carries nothing.
+    const token = watchToken(port.name);
+    if (token !== null && watches !== undefined) {
+      const page = identifyPage(port.sender, runtime.id, ownOrigin);
+      if (page === null) port.disconnect();
+      else watches.add(token, page, port);
+      return;
+    }
     if (port.name !== PAGE_PORT_NAME) return;
     const identity = identifyPage(port.sender, runtime.id, ownOrigin);
     if (identity === null) port.disconnect();

@@ -2,8 +2,9 @@
  * The small protocol a browser agent speaks with Keygate's background: another extension opens one
  * `runtime.connect` port per request (port name `keygate`, client/keygate-client.ts); a page's
  * content script carries all the page's requests on one port, each message wrapped with its
- * request number (page-line.ts). Bodies travel as base64 chunks of
- * at most BRIDGE_CHUNK_BYTES, the same frames the background forwards to the host.
+ * request number (page-line.ts). Bodies travel in chunks of at most BRIDGE_CHUNK_BYTES: base64 on
+ * runtime ports (JSON) and towards the host; the bytes themselves, as transferred ArrayBuffers,
+ * where the line is a MessagePort (the page's main world ↔ content script ↔ background, port-frame.ts).
  *
  * agent → background               background → agent
  *   request {method, path,           head {status, headers}
@@ -12,12 +13,12 @@
  *        time, after each body-ack)  error {error}  (after the head: the body stream fails)
  *   credit {chunks}                  body-ack
  *   cancel                           answer {status, headers, data}  (head, whole body, end)
- * A chunk's or answer's `coding: "deflate-raw"` (from the host) says the base64 holds deflated bytes.
+ * A chunk's or answer's `coding: "deflate-raw"` (from the host) says its bytes are deflated.
  * `answer` is a whole small answer in one message (the host's `proxy.answer`); it needs no credit.
  * A refusal (no grant, vault locked, host away, …) is a head with the catalogue status, the JSON
  * error as the body, then end (or one `answer`) — the same answer the HTTP proxy gives.
  */
-import { type BridgeChunkCoding, type HeaderList, isBase64Chunk, isBridgeChunkCoding, isHeaderList } from '../../shared/bridge-messages';
+import { BRIDGE_CHUNK_BYTES, type BridgeChunkCoding, type HeaderList, isBase64Chunk, isBridgeChunkCoding, isHeaderList } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
 import { isPlainObject, type Schema, schemaViolations } from '../../shared/validate';
 
@@ -25,36 +26,69 @@ export const AGENT_PORT_NAME = 'keygate';
 /** The relay's one-off question at page start (`runtime.sendMessage`): does this tab's origin hold a usable grant? */
 export const SITE_GRANT_QUERY = 'keygate.siteGranted';
 
-const AGENT_MESSAGE_SCHEMAS = {
+/** Body bytes on a line: base64 text over JSON (runtime ports), an ArrayBuffer over a MessagePort. */
+export type WireBytes = string | ArrayBuffer;
+
+/** A body piece as a MessagePort carries it (the same bound as a base64 chunk's bytes). */
+export function isBytesChunk(value: unknown): value is ArrayBuffer {
+  return value instanceof ArrayBuffer && value.byteLength <= BRIDGE_CHUNK_BYTES;
+}
+
+const agentMessageSchemas = (bytes: (value: unknown) => boolean) => ({
   request: {
     method: { check: (value: unknown) => typeof value === 'string' && /^[A-Z]{1,16}$/.test(value), expected: 'an upper-case HTTP method' },
     path: { check: (value: unknown) => typeof value === 'string' && value.startsWith('/') && value.length <= 8192, expected: 'a path starting with /' },
     headers: { check: isHeaderList, expected: 'a list of [name, value] string pairs' },
     hasBody: 'boolean',
   },
-  body: { data: { check: isBase64Chunk, expected: 'a base64 chunk' }, end: 'boolean' },
+  body: { data: { check: bytes, expected: 'a body chunk' }, end: 'boolean' },
   credit: { chunks: { integer: true, min: 1, max: 64 } },
   cancel: {},
-} as const satisfies Record<string, Schema>;
+}) satisfies Record<string, Schema>;
+const JSON_AGENT_SCHEMAS = agentMessageSchemas(isBase64Chunk);
+const PORT_AGENT_SCHEMAS = agentMessageSchemas(isBytesChunk);
 
-export type AgentMessage =
+type AgentMessageOf<Bytes> =
   | { type: 'request'; method: string; path: string; headers: HeaderList; hasBody: boolean }
-  | { type: 'body'; data: string; end: boolean }
+  | { type: 'body'; data: Bytes; end: boolean }
   | { type: 'credit'; chunks: number }
   | { type: 'cancel' };
 
-export type GatewayMessage =
+/** As runtime ports carry it, and as the background's relay reads it: bodies in base64. */
+export type AgentMessage = AgentMessageOf<string>;
+/** As a MessagePort carries it: bodies as ArrayBuffers. */
+export type PortAgentMessage = AgentMessageOf<ArrayBuffer>;
+/** What keygate.fetch hands its channel: bodies as bytes, put on the wire by the channel. */
+export type OutgoingAgentMessage = AgentMessageOf<Uint8Array>;
+
+type GatewayMessageOf<Bytes> =
   | { type: 'head'; status: number; headers: HeaderList }
-  | { type: 'chunk'; data: string; coding?: BridgeChunkCoding }
+  | { type: 'chunk'; data: Bytes; coding?: BridgeChunkCoding }
   | { type: 'end' }
   | { type: 'error'; error: ErrorBody }
   | { type: 'body-ack' }
-  | { type: 'answer'; status: number; headers: HeaderList; data: string; coding?: BridgeChunkCoding };
+  | { type: 'answer'; status: number; headers: HeaderList; data: Bytes; coding?: BridgeChunkCoding };
 
-/** Checks what a page or another extension sent; anything else ends its request. */
+/** As the background's relay writes it and runtime ports carry it: bodies in base64. */
+export type GatewayMessage = GatewayMessageOf<string>;
+/** As a MessagePort carries it: bodies as ArrayBuffers. */
+export type PortGatewayMessage = GatewayMessageOf<ArrayBuffer>;
+/** What keygate.fetch takes from either kind of line. */
+export type IncomingGatewayMessage = GatewayMessageOf<WireBytes>;
+
+function matchesSchemas(value: unknown, schemas: Record<string, Schema>): boolean {
+  if (!isPlainObject(value) || typeof value.type !== 'string' || !Object.hasOwn(schemas, value.type)) return false;
+  return schemaViolations(value, schemas[value.type]!).length === 0;
+}
+
+/** Checks what a page or another extension sent over a runtime port; anything else ends its request. */
 export function isAgentMessage(value: unknown): value is AgentMessage {
-  if (!isPlainObject(value) || typeof value.type !== 'string' || !Object.hasOwn(AGENT_MESSAGE_SCHEMAS, value.type)) return false;
-  return schemaViolations(value, AGENT_MESSAGE_SCHEMAS[value.type as keyof typeof AGENT_MESSAGE_SCHEMAS]).length === 0;
+  return matchesSchemas(value, JSON_AGENT_SCHEMAS);
+}
+
+/** The same check for what came over a MessagePort (bodies as ArrayBuffers). */
+export function isPortAgentMessage(value: unknown): value is PortAgentMessage {
+  return matchesSchemas(value, PORT_AGENT_SCHEMAS);
 }
 
 /** An error's shape only: the page-side scripts stay small without the whole catalogue, and the background is trusted. */
@@ -62,16 +96,20 @@ function isErrorShape(value: unknown): value is ErrorBody {
   return isPlainObject(value) && typeof value.code === 'string' && typeof value.message === 'string';
 }
 
-/** Checks what came back from the background (a page's script takes nothing on trust from its window). */
-export function isGatewayMessage(value: unknown): value is GatewayMessage {
+/**
+ * Checks what came back from the background (a page's script takes nothing on trust from its
+ * window): bodies in base64 from a runtime port, as ArrayBuffers from a MessagePort.
+ */
+export function isGatewayMessage(value: unknown): value is IncomingGatewayMessage {
   if (!isPlainObject(value)) return false;
+  const bytes = (data: unknown) => isBase64Chunk(data) || isBytesChunk(data);
   switch (value.type) {
     case 'head':
       return Number.isSafeInteger(value.status) && isHeaderList(value.headers);
     case 'chunk':
-      return isBase64Chunk(value.data) && (value.coding === undefined || isBridgeChunkCoding(value.coding));
+      return bytes(value.data) && (value.coding === undefined || isBridgeChunkCoding(value.coding));
     case 'answer':
-      return Number.isSafeInteger(value.status) && isHeaderList(value.headers) && isBase64Chunk(value.data) && (value.coding === undefined || isBridgeChunkCoding(value.coding));
+      return Number.isSafeInteger(value.status) && isHeaderList(value.headers) && bytes(value.data) && (value.coding === undefined || isBridgeChunkCoding(value.coding));
     case 'error':
       return isErrorShape(value.error);
     case 'end':

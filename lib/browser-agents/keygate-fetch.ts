@@ -10,13 +10,13 @@
  */
 import type { BridgeChunkCoding } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
-import type { AgentMessage, GatewayMessage } from './agent-messages';
-import { bridgeSizedPieces, chunkBytes, decodeChunk, encodeChunk } from './body-chunks';
+import type { IncomingGatewayMessage, OutgoingAgentMessage, WireBytes } from './agent-messages';
+import { bridgeSizedPieces, chunkBytes, wireBytes } from './body-chunks';
 
-/** One request's duplex line to the background. */
+/** One request's duplex line to the background; body bytes go on its wire as the line carries them. */
 export interface AgentChannel {
-  send(message: AgentMessage): void;
-  onMessage(listener: (message: GatewayMessage) => void): void;
+  send(message: OutgoingAgentMessage): void;
+  onMessage(listener: (message: IncomingGatewayMessage) => void): void;
   /** The line broke without an end (the extension was reloaded or the relay is gone). */
   onClose(listener: () => void): void;
   close(): void;
@@ -189,9 +189,9 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
       received.push(bytes);
       wakeReader?.();
     };
-    const take = (data: string, coding: BridgeChunkCoding | undefined) => {
+    const take = (data: WireBytes, coding: BridgeChunkCoding | undefined) => {
       if (coding === undefined) {
-        afterUnpacking(() => deliverBytes(decodeChunk(data)));
+        afterUnpacking(() => deliverBytes(wireBytes(data)));
         return;
       }
       unpacking += 1;
@@ -220,7 +220,7 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
           return;
         case 'answer':
           if (phase !== 'waiting' || !openResponse(message.status, message.headers)) return;
-          if (message.data.length > 0) take(message.data, message.coding);
+          if ((typeof message.data === 'string' ? message.data.length : message.data.byteLength) > 0) take(message.data, message.coding);
           afterUnpacking(endBody);
           return;
         case 'error':
@@ -243,10 +243,10 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
           if (phase === 'done') return;
           await new Promise<void>((acked) => {
             ackBody = acked;
-            channel.send({ type: 'body', data: encodeChunk(piece), end: false });
+            channel.send({ type: 'body', data: piece, end: false });
           });
         }
-        if (phase !== 'done') channel.send({ type: 'body', data: '', end: true });
+        if (phase !== 'done') channel.send({ type: 'body', data: new Uint8Array(0), end: true });
       } catch (error) {
         // The page's own body stream failed: the request cannot be completed.
         channel.send({ type: 'cancel' });

@@ -5,12 +5,19 @@
  * `open` note. Any script on the page can post such notes too: the relay checks every message's
  * shape and the background decides by the tab's origin and its grant, never by what is said here.
  */
-import { type GatewayMessage, isGatewayMessage } from './agent-messages';
+import { type IncomingGatewayMessage, isGatewayMessage, type PortAgentMessage } from './agent-messages';
+import { ownBuffer } from './body-chunks';
 import type { AgentChannel, OpenAgentChannel } from './keygate-fetch';
 
 export const PAGE_CHANNEL = 'keygate/v1';
 
 export type PageNote = { channel: typeof PAGE_CHANNEL; kind: 'relay-ready' | 'page-ready' | 'open' };
+
+/** The ArrayBuffer a message carries as its body bytes, to transfer rather than copy. */
+export function bytesToTransfer(message: unknown): ArrayBuffer[] {
+  const data = (message as { data?: unknown } | null)?.data;
+  return data instanceof ArrayBuffer ? [data] : [];
+}
 
 /** What the relay posts on a request's port when the background's port closed without an end. */
 export const CHANNEL_CLOSED = { type: 'closed' } as const;
@@ -25,16 +32,19 @@ export function postNote(win: Window, kind: PageNote['kind'], transfer: Transfer
   win.postMessage({ channel: PAGE_CHANNEL, kind } satisfies PageNote, '/', transfer);
 }
 
-/** The main world's end of one request's MessageChannel. */
+/** The main world's end of one request's MessageChannel: body bytes go as transferred ArrayBuffers. */
 export function messagePortChannel(port: MessagePort): AgentChannel {
-  const messageListeners: Array<(message: GatewayMessage) => void> = [];
+  const messageListeners: Array<(message: IncomingGatewayMessage) => void> = [];
   const closeListeners: Array<() => void> = [];
   port.onmessage = (event: MessageEvent) => {
     if (isGatewayMessage(event.data)) for (const listener of messageListeners) listener(event.data);
     else if ((event.data as { type?: unknown } | null)?.type === CHANNEL_CLOSED.type) for (const listener of closeListeners) listener();
   };
   return {
-    send: (message) => port.postMessage(message),
+    send: (message) => {
+      const onWire: PortAgentMessage = message.type === 'body' ? { ...message, data: ownBuffer(message.data) } : message;
+      port.postMessage(onWire, bytesToTransfer(onWire));
+    },
     onMessage: (listener) => void messageListeners.push(listener),
     onClose: (listener) => void closeListeners.push(listener),
     close: () => port.close(),

@@ -15,6 +15,16 @@ import type { AgentPort } from './bridge-relay';
 import type { RuntimePort } from './runtime-port-channel';
 
 export const PAGE_PORT_NAME = 'keygate-page';
+/**
+ * Beside a MessagePort line (port-frame.ts): a runtime port that carries nothing, named with a token
+ * the frame also carries. Chromium gives a MessagePort no `close` event when the context at its other
+ * end goes away (a stopped service worker, a page that navigated), and what is posted to it is lost;
+ * it does disconnect runtime ports, so this one tells each side when the line is gone (page-watches.ts).
+ */
+export const PAGE_WATCH_PORT_PREFIX = 'keygate-page-watch:';
+export const watchPortName = (token: string): string => PAGE_WATCH_PORT_PREFIX + token;
+/** The token of a watch port's name, or null for any other port. */
+export const watchToken = (name: string): string | null => (name.startsWith(PAGE_WATCH_PORT_PREFIX) && name.length > PAGE_WATCH_PORT_PREFIX.length ? name.slice(PAGE_WATCH_PORT_PREFIX.length) : null);
 
 /** One request's message on the shared port. */
 export interface PageEnvelope {

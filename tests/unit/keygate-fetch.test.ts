@@ -1,28 +1,30 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { AgentMessage, GatewayMessage } from '../../lib/browser-agents/agent-messages';
+import type { AgentMessage, GatewayMessage, IncomingGatewayMessage, OutgoingAgentMessage } from '../../lib/browser-agents/agent-messages';
 import { decodeChunk, encodeChunk } from '../../lib/browser-agents/body-chunks';
 import { type AgentChannel, createKeygateFetch, readKeygateStatus } from '../../lib/browser-agents/keygate-fetch';
 import { refusalMessages } from '../../lib/browser-agents/bridge-relay';
+import { toJsonAgentMessage } from '../../lib/browser-agents/runtime-port-channel';
 import { BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
 import { errorBody } from '../../shared/errors';
 
-/** The background's end of one request, driven by the test (the extension is outside this unit). */
+/** The background's end of one request, driven by the test (the extension is outside this unit); it records what a runtime port would carry. */
 class ScriptedGateway implements AgentChannel {
   readonly sent: AgentMessage[] = [];
   closed = false;
   /** Acknowledge body pieces by itself (the host taking them at once). */
   autoAck = true;
-  private readonly listeners: Array<(message: GatewayMessage) => void> = [];
+  private readonly listeners: Array<(message: IncomingGatewayMessage) => void> = [];
   private readonly closeListeners: Array<() => void> = [];
   private waiters: Array<() => void> = [];
 
-  send(message: AgentMessage): void {
+  send(outgoing: OutgoingAgentMessage): void {
+    const message = toJsonAgentMessage(outgoing);
     this.sent.push(structuredClone(message));
     if (message.type === 'body' && !message.end && this.autoAck) queueMicrotask(() => this.answer({ type: 'body-ack' }));
     for (const wake of this.waiters.splice(0)) wake();
   }
-  onMessage(listener: (message: GatewayMessage) => void): void {
+  onMessage(listener: (message: IncomingGatewayMessage) => void): void {
     this.listeners.push(listener);
   }
   onClose(listener: () => void): void {
