@@ -10,7 +10,7 @@ import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate
 import { DEFAULT_EXTENSION_ID } from '../../shared/identity';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { type AgentWebApp, startAgentWebApp } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, createVault, grantAccess } from './popup-driver';
+import { vaultWithGrantedSite } from './popup-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-bulk-lane-0001';
 const DOWNLOAD = randomBytes(5 * 1024 * 1024);
@@ -33,12 +33,7 @@ beforeAll(async () => {
   });
   webApp = await startAgentWebApp();
   keygate = await launchKeygateBrowser();
-  const popup = await keygate.openExtensionPage('popup.html');
-  await createVault(popup);
-  await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
-  const options = await keygate.openExtensionPage('options.html');
-  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
-  await grantAccess(options, 'site', webApp.origin('127.0.0.1'), ['openai']);
+  await vaultWithGrantedSite(keygate, { openaiKey: FAKE_OPENAI_KEY, upstreamUrl: upstream.url, origin: webApp.origin('127.0.0.1') });
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { type AgentWebApp, startAgentWebApp } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, createVault, grantAccess, MASTER_PASSWORD, unlock, waitForProxyReady } from './popup-driver';
+import { MASTER_PASSWORD, unlock, vaultWithGrantedSite, waitForProxyReady } from './popup-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-port-frame-0001';
 const MODELS = '{"object":"list","data":[{"id":"gpt-e2e","object":"model"}]}';
@@ -52,12 +52,7 @@ beforeAll(async () => {
   });
   webApp = await startAgentWebApp();
   keygate = await launchKeygateBrowser();
-  popup = await keygate.openExtensionPage('popup.html');
-  await createVault(popup);
-  await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
-  const options = await keygate.openExtensionPage('options.html');
-  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
-  await grantAccess(options, 'site', webApp.origin('127.0.0.1'), ['openai']);
+  popup = await vaultWithGrantedSite(keygate, { openaiKey: FAKE_OPENAI_KEY, upstreamUrl: upstream.url, origin: webApp.origin('127.0.0.1') });
 });
 
 afterAll(async () => {

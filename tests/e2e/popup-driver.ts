@@ -175,3 +175,17 @@ export async function dumpExtensionStorage(page: Page): Promise<string> {
     return JSON.stringify(dump);
   });
 }
+
+/**
+ * The usual start of a browser-agent test: a new vault holding one OpenAI key, a policy whose
+ * `openai` service is `upstreamUrl`, and `origin` granted the `openai` scope. Returns the popup.
+ */
+export async function vaultWithGrantedSite(keygate: { openExtensionPage(path: string): Promise<Page> }, setup: { openaiKey: string; upstreamUrl: string; origin: string }): Promise<Page> {
+  const popup = await keygate.openExtensionPage('popup.html');
+  await createVault(popup);
+  await addApiKey(popup, 'openai', 'personal', setup.openaiKey);
+  const options = await keygate.openExtensionPage('options.html');
+  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${setup.upstreamUrl}"\n`);
+  await grantAccess(options, 'site', setup.origin, ['openai']);
+  return popup;
+}
