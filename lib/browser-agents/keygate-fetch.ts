@@ -127,7 +127,8 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
       }
     };
 
-    const stream = new ReadableStream<Uint8Array>(
+    /** The body of a streamed answer (head, chunks, end); a whole answer needs none. */
+    const bodyStream = () => new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           body = controller;
@@ -159,13 +160,23 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
       phase = 'streaming';
       bodiless = NULL_BODY_STATUSES.has(status);
       try {
-        resolve(new Response(bodiless ? null : stream, { status, headers: responseHeaders(headers) }));
+        resolve(new Response(bodiless ? null : bodyStream(), { status, headers: responseHeaders(headers) }));
         return true;
       } catch (error) {
         phase = 'waiting';
         channel.send({ type: 'cancel' });
         failWith(error);
         return false;
+      }
+    };
+    /** A whole answer, not deflated: the Response takes its bytes as they are, and the exchange is over. */
+    const answerWhole = (status: number, headers: [string, string][], bytes: Uint8Array) => {
+      try {
+        resolve(new Response(NULL_BODY_STATUSES.has(status) ? null : (bytes as Uint8Array<ArrayBuffer>), { status, headers: responseHeaders(headers) }));
+        settle();
+      } catch (error) {
+        channel.send({ type: 'cancel' });
+        failWith(error);
       }
     };
     const endBody = () => {
@@ -219,7 +230,12 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
           afterUnpacking(endBody);
           return;
         case 'answer':
-          if (phase !== 'waiting' || !openResponse(message.status, message.headers)) return;
+          if (phase !== 'waiting') return;
+          if (message.coding === undefined) {
+            answerWhole(message.status, message.headers, wireBytes(message.data));
+            return;
+          }
+          if (!openResponse(message.status, message.headers)) return;
           if ((typeof message.data === 'string' ? message.data.length : message.data.byteLength) > 0) take(message.data, message.coding);
           afterUnpacking(endBody);
           return;
