@@ -48,6 +48,11 @@ function rulesFor(rules: EndpointRules): CompiledEndpointRules {
 /** One derivation for every credential, so the vault's kept spellings are found again by identity. */
 const spellingsOf = (secret: Uint8Array) => encodedSecretForms([secret]);
 
+/** Whether an upstream could read a `_method` from this body and the rules would judge that method differently (checked synchronously: every POST asks). */
+function mayCarryMethodOverride({ request, target }: ForwardCall<null>): boolean {
+  return bodyMayOverrideMethod(request.method, request.headers) && decisionVariesByMethod(rulesFor(target.rules), 'POST', target.upstreamPath);
+}
+
 export class KeyInjectionHandler implements ServiceHandler<null> {
   readonly entryAccess = 'use';
 
@@ -72,7 +77,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     const maxBytes = services.policy.proxy.maxRequestBodyBytes;
     if (declaredLengthExceeds(request.headers, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
     const countIn = (total: number) => (meter.bytesIn = total);
-    const checked = await this.readBodyWithoutOverride(call, maxBytes, countIn);
+    const checked = mayCarryMethodOverride(call) ? await this.readBodyWithoutOverride(call, maxBytes, countIn) : null;
     const ids = services.vault.credentialIdsFor(target.service);
     if (ids.length === 0) throw services.vault.noUsableCredential(target.service);
     const hasBody = checked === null && request.method !== 'GET' && request.method !== 'HEAD';
@@ -97,11 +102,9 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
    * A POST body an upstream framework could read a `_method` field from is read whole (capped like
    * any body) and checked before anything is sent, but only where the rules judge the path
    * differently for another method: elsewhere an override changes nothing Keygate judges, and large
-   * uploads keep streaming. The bytes are forwarded exactly as received. Null: not read.
+   * uploads keep streaming (`mayCarryMethodOverride` decides). The bytes are forwarded exactly as received.
    */
-  private async readBodyWithoutOverride({ request, target }: ForwardCall<null>, maxBytes: number, countIn: (total: number) => void): Promise<Buffer | null> {
-    if (!bodyMayOverrideMethod(request.method, request.headers)) return null;
-    if (!decisionVariesByMethod(rulesFor(target.rules), 'POST', target.upstreamPath)) return null;
+  private async readBodyWithoutOverride({ request }: ForwardCall<null>, maxBytes: number, countIn: (total: number) => void): Promise<Buffer> {
     const body = await readBodyCapped(request.body, maxBytes, countIn);
     const problem = bodyMethodOverrideProblem(request.headers, body);
     if (problem !== null) throw new Refusal('METHOD_OVERRIDE_REFUSED', problem);
