@@ -76,6 +76,14 @@ describe('SecretScrubber', () => {
     expect(scrubber.finish()).toHaveLength(0);
   });
 
+  it('hands back a chunk with nothing to hide as the very same buffer: no copy, no view per event', () => {
+    const scrubber = new SecretScrubber([bytes(SECRET)]);
+    const event = Buffer.from('data: {"delta":"as simple as sk"}\n\n', 'utf8');
+    expect(scrubber.push(event)).toBe(event);
+    const cut = Buffer.from('data: {"delta":"sk-pr', 'utf8');
+    expect(scrubber.push(cut).toString('utf8')).toBe('data: {"delta":"');
+  });
+
   it('holds back only the bytes that may begin a secret, and releases them when they do not', () => {
     const scrubber = new SecretScrubber([bytes(SECRET)]);
     expect(pushText(scrubber, 'data: key sk-pr')).toBe('data: key ');

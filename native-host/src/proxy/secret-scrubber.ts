@@ -9,13 +9,20 @@
  * until the body is finished; the vault wipes an opened credential only after its response.
  */
 
-function matchesAt(data: Buffer, at: number, secret: Uint8Array): 'full' | 'partial' | 'none' {
+/**
+ * How many bytes of `secret` match `data` from `at` on: its length for a full match, fewer when the
+ * data ends inside a match that may still complete, -1 when a byte differs.
+ */
+function matchLength(data: Buffer, at: number, secret: Uint8Array): number {
   const available = Math.min(secret.length, data.length - at);
   for (let offset = 0; offset < available; offset++) {
-    if (data[at + offset] !== secret[offset]) return 'none';
+    if (data[at + offset] !== secret[offset]) return -1;
   }
-  return available === secret.length ? 'full' : 'partial';
+  return available;
 }
+
+/** The full match's length in what `inspectPosition` found, whether or not a longer one may follow. */
+const fullLength = (found: number) => (found < 0 ? -found - 1 : found);
 
 const DEFAULT_REPLACEMENT = Buffer.from('[REDACTED]', 'utf8');
 /** What `finish` returns when nothing was held back: every answer ends, so not a new Buffer each time. */
@@ -35,6 +42,8 @@ export class SecretScrubber {
   private readonly replacement: Buffer;
   private readonly longest: number;
   private held: Buffer | null = null;
+  /** Where the last scan's held-back tail starts: a field, so a scan of an event allocates nothing. */
+  private heldFrom = 0;
 
   constructor(secrets: readonly Uint8Array[], replacement?: string) {
     this.secrets = secrets.filter((secret) => secret.length > 0);
@@ -50,16 +59,12 @@ export class SecretScrubber {
     this.replacement = replacement === undefined ? DEFAULT_REPLACEMENT : Buffer.from(replacement, 'utf8');
   }
 
-  private mayStartSecret(byte: number): boolean {
-    return ((this.startsSecret[byte >>> 4]! >>> (byte & 15)) & 1) === 1;
-  }
-
   /** The bytes of `chunk` (after any held back before it) that are safe to send now. */
   push(chunk: Buffer): Buffer {
     const data = this.held === null ? chunk : Buffer.concat([this.held, chunk]);
-    const { output, heldFrom } = this.scrub(data, false);
+    const output = this.scrub(data, false);
     // The held tail is shorter than the longest secret; copy it so the chunk can be released.
-    this.held = heldFrom < data.length ? Buffer.from(data.subarray(heldFrom)) : null;
+    this.held = this.heldFrom < data.length ? Buffer.from(data.subarray(this.heldFrom)) : null;
     return output;
   }
 
@@ -67,23 +72,24 @@ export class SecretScrubber {
   finish(): Buffer {
     const held = this.held;
     this.held = null;
-    return held === null ? NOTHING : this.scrub(held, true).output;
+    return held === null ? NOTHING : this.scrub(held, true);
   }
 
   /**
-   * At one position: the longest secret found there in full, and whether a longer secret could still
-   * match once more bytes arrive (then the position must wait: with secrets `ab` and `abcd`, replacing
-   * `ab` early would leak `cd`).
+   * At one position: the length of the longest secret found there in full (0 for none), as
+   * `-(length + 1)` when a longer secret could still match once more bytes arrive (then the position
+   * must wait: with secrets `ab` and `abcd`, replacing `ab` early would leak `cd`). A number, not an
+   * object: this runs for every byte that may begin a secret.
    */
-  private inspectPosition(data: Buffer, at: number): { full: number; mayGrow: boolean } {
+  private inspectPosition(data: Buffer, at: number): number {
     let full = 0;
     let longestPartial = 0;
     for (const secret of this.secrets) {
-      const match = matchesAt(data, at, secret);
-      if (match === 'full') full = Math.max(full, secret.length);
-      else if (match === 'partial') longestPartial = Math.max(longestPartial, secret.length);
+      const matched = matchLength(data, at, secret);
+      if (matched === secret.length) full = Math.max(full, matched);
+      else if (matched >= 0) longestPartial = Math.max(longestPartial, secret.length);
     }
-    return { full, mayGrow: longestPartial > full };
+    return longestPartial > full ? -(full + 1) : full;
   }
 
   /** The leftmost position before `before` where a secret matches in full, and its longest match there. */
@@ -93,12 +99,15 @@ export class SecretScrubber {
       const found = data.indexOf(secret, from);
       if (found !== -1 && found < before && (at === -1 || found < at)) at = found;
     }
-    return at === -1 ? null : { at, length: this.inspectPosition(data, at).full };
+    return at === -1 ? null : { at, length: fullLength(this.inspectPosition(data, at)) };
   }
 
-  /** The scrubbed output, and where the held-back tail (bytes that may begin a secret) starts. */
-  private scrub(data: Buffer, final: boolean): { output: Buffer; heldFrom: number } {
-    const pieces: Buffer[] = [];
+  /**
+   * The scrubbed output, with `heldFrom` set to where the held-back tail (bytes that may begin a
+   * secret) starts. Most chunks hold no secret: they come back as they are, with nothing allocated.
+   */
+  private scrub(data: Buffer, final: boolean): Buffer {
+    let pieces: Buffer[] | null = null;
     let emittedUpTo = 0;
     let at = 0;
     // A secret starting before `decidable` ends inside the data: it matches in full or not at all,
@@ -107,29 +116,34 @@ export class SecretScrubber {
     while (at < decidable) {
       const match = this.nextFullMatch(data, at, decidable);
       if (match === null) break;
-      pieces.push(data.subarray(emittedUpTo, match.at), this.replacement);
+      (pieces ??= []).push(data.subarray(emittedUpTo, match.at), this.replacement);
       at = match.at + match.length;
       emittedUpTo = at;
     }
     at = Math.max(at, decidable);
-    while (at < data.length) {
-      if (!this.mayStartSecret(data[at]!)) {
+    const startsSecret = this.startsSecret;
+    const end = data.length;
+    while (at < end) {
+      const byte = data[at]!;
+      if (((startsSecret[byte >>> 4]! >>> (byte & 15)) & 1) === 0) {
         at++;
         continue;
       }
-      const { full, mayGrow } = this.inspectPosition(data, at);
-      if (mayGrow && !final) break;
+      const found = this.inspectPosition(data, at);
+      if (found < 0 && !final) break;
+      // At the body's end a match that could have grown is as long as it got: the full one, if any.
+      const full = fullLength(found);
       if (full > 0) {
-        pieces.push(data.subarray(emittedUpTo, at), this.replacement);
+        (pieces ??= []).push(data.subarray(emittedUpTo, at), this.replacement);
         at += full;
         emittedUpTo = at;
       } else {
         at++;
       }
     }
-    // The usual case, nothing replaced: the data itself, not a copy.
-    if (pieces.length === 0) return { output: data.subarray(0, at), heldFrom: at };
+    this.heldFrom = at;
+    if (pieces === null) return at === end ? data : data.subarray(0, at);
     pieces.push(data.subarray(emittedUpTo, at));
-    return { output: Buffer.concat(pieces), heldFrom: at };
+    return Buffer.concat(pieces);
   }
 }
