@@ -1,7 +1,7 @@
 /**
- * The browser agents' front door in the background: one line per granted page from Keygate's content
- * script (a MessagePort through Keygate's frame in Chromium, frame-port-line.ts, else a
- * `runtime.onConnect` port; all of the page's requests on it), one port per request named
+ * The browser agents' front door in the background: one line per granted page (in Chromium a
+ * MessagePort through Keygate's frame, held by the page itself, frame-port-line.ts; else the content
+ * script's `runtime.onConnect` port; all of the page's requests on it), one port per request named
  * `keygate` from other extensions (`runtime.onConnectExternal`), and other extensions' one-message
  * calls (`runtime.onMessageExternal`, one-message-relay.ts).
  * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of

@@ -1,9 +1,9 @@
 /**
- * One runtime port per granted page, shared by all of its requests. Opening and closing an
- * extension port costs the browser process more than carrying a small request over one (the bridge
- * benchmark's trace: a channel opening, its acceptance and its teardown on the browser's main
- * thread per call), so the content script opens one port, named PAGE_PORT_NAME, and numbers its
- * requests. Each message travels as `{rid, message}`; the background splits the port back into one
+ * One line per granted page, shared by all of its requests. Opening and closing an extension port
+ * costs the browser process more than carrying a small request over one (the bridge benchmark's
+ * trace: a channel opening, its acceptance and its teardown on the browser's main thread per call),
+ * so a page numbers its requests on one line: the MessagePort its main world holds
+ * (page-direct-line.ts), or the content script's runtime port named PAGE_PORT_NAME (page-relay.ts). Each message travels as `{rid, message}`; the background splits the port back into one
  * AgentPort per request, so every request still gets its own relay, exactly as another extension's
  * one-request port does.
  *
