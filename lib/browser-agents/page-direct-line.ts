@@ -19,7 +19,7 @@
 import { type IncomingGatewayMessage, isGatewayMessage, type OutgoingAgentMessage } from './agent-messages';
 import type { AgentChannel, OpenAgentChannel } from './keygate-fetch';
 import { bytesToTransfer, isChannelClosed, isPageNote, postNote, toPortAgentMessage } from './page-channel';
-import { endsAnswer, isPageEnvelope, type PageEnvelope } from './page-line';
+import { endsAnswer, isPageEnvelope, isPageLineRetired, type PageEnvelope } from './page-line';
 
 /** One open request on the direct line: its answers go to its channel's listeners. */
 interface OpenRequest {
@@ -32,6 +32,8 @@ class DirectLine {
   private lastRid = 0;
   private readonly open = new Map<number, OpenRequest>();
   closed = false;
+  /** The background retired the line (the grant refused a call): new calls go on another. */
+  retired = false;
 
   constructor(
     readonly name: string,
@@ -44,6 +46,7 @@ class DirectLine {
   }
 
   private take(raw: unknown): void {
+    if (isPageLineRetired(raw)) this.retired = true;
     if (!isPageEnvelope(raw)) return;
     const request = this.open.get(raw.rid);
     if (request === undefined) return;
@@ -115,12 +118,12 @@ export function directLineOpener(win: Window, openThroughRelay: OpenAgentChannel
   let line: PageLine | null = null;
   let asking: Promise<PageLine> | null = null;
 
+  /** Direct lines not closed yet: the current one, and retired ones whose last calls may still be answered. */
+  const directLines = new Map<string, DirectLine>();
   win.addEventListener('message', (event: MessageEvent) => {
-    if (event.source !== win || !isPageNote(event.data) || event.data.kind !== 'line-closed') return;
-    if (line instanceof DirectLine && line.name === event.data.line) {
-      line.close();
-      line = null;
-    }
+    if (event.source !== win || !isPageNote(event.data) || event.data.kind !== 'line-closed' || event.data.line === undefined) return;
+    directLines.get(event.data.line)?.close();
+    directLines.delete(event.data.line);
   });
 
   const askForLine = () =>
@@ -130,6 +133,7 @@ export function directLineOpener(win: Window, openThroughRelay: OpenAgentChannel
         win.removeEventListener('message', listen);
         const port = event.ports[0];
         line = port !== undefined && event.data.line !== undefined ? new DirectLine(event.data.line, port) : 'relay';
+        if (line instanceof DirectLine) directLines.set(line.name, line);
         asking = null;
         resolve(line);
       };
@@ -138,7 +142,11 @@ export function directLineOpener(win: Window, openThroughRelay: OpenAgentChannel
     });
 
   const openOn = (current: PageLine): AgentChannel => {
-    if (current instanceof DirectLine) return current.closed ? open() : current.channel();
+    if (current instanceof DirectLine) {
+      if (!current.closed && !current.retired) return current.channel();
+      if (line === current) line = null;
+      return open();
+    }
     const channel = openThroughRelay();
     // The relay's line broke (a stopped worker): the next call asks for a direct line again.
     channel.onClose(() => {

@@ -26,6 +26,15 @@ export const watchPortName = (token: string): string => PAGE_WATCH_PORT_PREFIX +
 /** The token of a watch port's name, or null for any other port. */
 export const watchToken = (name: string): string | null => (name.startsWith(PAGE_WATCH_PORT_PREFIX) && name.length > PAGE_WATCH_PORT_PREFIX.length ? name.slice(PAGE_WATCH_PORT_PREFIX.length) : null);
 
+/**
+ * The background's word on a page's MessagePort line that the page's grant refused a request: the
+ * page opens its next call on a new line (page-direct-line.ts), which the content script opens only
+ * for a page that still holds a usable grant, and the old line closes once it is replaced or the
+ * page goes. Requests already on it still get their answers.
+ */
+export const PAGE_LINE_RETIRED = { type: 'keygate.lineRetired' } as const;
+export const isPageLineRetired = (value: unknown): boolean => (value as { type?: unknown } | null)?.type === PAGE_LINE_RETIRED.type;
+
 /** One request's message on the shared port. */
 export interface PageEnvelope {
   rid: number;

@@ -17,7 +17,7 @@ import type { RuntimePort } from './runtime-port-channel';
 
 export interface PageRelayDeps {
   connect: (name: string) => RuntimePort;
-  /** Whether the background holds a usable grant for this page's origin (asked once, at start). */
+  /** Whether the background holds a usable grant for this page's origin (asked at start, and before each direct line but the first). */
   siteGranted: () => Promise<boolean>;
   /** A MessagePort to the background through Keygate's frame, paired with the watch port named with `token`; null where there is none (Firefox) or it failed. */
   openFramePort?: (token: string) => Promise<MessagePort | null>;
@@ -83,6 +83,7 @@ class RuntimeLine {
 class DirectLines {
   private current: { name: string; watch: RuntimePort } | null = null;
   private opening: Promise<void> | null = null;
+  private opened = 0;
 
   constructor(
     private readonly win: Window,
@@ -111,10 +112,16 @@ class DirectLines {
     else postNote(this.win, 'line', [line.port], line.name);
   }
 
-  /** The watch port goes first: the background pairs the frame's port with it by the token, the line's name. */
+  /**
+   * The watch port goes first: the background pairs the frame's port with it by the token, the line's
+   * name. The grant was checked as this script started; a later line (after a worker restart, or a
+   * line the background retired because the grant refused a call) asks again, so a page whose grant
+   * is gone gets its refusals at once over the runtime port instead of waiting out a refused frame.
+   */
   private async openFrameLine(): Promise<{ name: string; port: MessagePort } | null> {
     const { openFramePort } = this.deps;
     if (openFramePort === undefined) return null;
+    if (this.opened++ > 0 && !(await this.deps.siteGranted())) return null;
     const name = (this.deps.newToken ?? (() => crypto.randomUUID()))();
     const watch = this.deps.connect(watchPortName(name));
     const port = await openFramePort(name);

@@ -8,7 +8,8 @@ import { type GatewayServices, serveFramePorts, type WorkerMessage } from '../..
 import { decodeChunk, encodeChunk } from '../../lib/browser-agents/body-chunks';
 import { type FrameSource, identifyFramePort } from '../../lib/browser-agents/frame-port-line';
 import { installKeygateApi } from '../../lib/browser-agents/page-api';
-import { type PageEnvelope, watchToken } from '../../lib/browser-agents/page-line';
+import { PAGE_PORT_NAME, type PageEnvelope, splitPagePort, watchToken } from '../../lib/browser-agents/page-line';
+import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
 import { PageWatches } from '../../lib/browser-agents/page-watches';
 import { isPageNote, postNote } from '../../lib/browser-agents/page-channel';
 import { relayPageRequests } from '../../lib/browser-agents/page-relay';
@@ -63,11 +64,13 @@ function background() {
   const host = new FakeBridgeHost();
   const asked: AgentIdentity[] = [];
   const listeners: Array<(event: WorkerMessage) => void> = [];
+  /** Set it to take the grant away (revoked in Keygate's options). */
+  const grant = { revoked: false };
   const services: GatewayServices = {
     grants: {
       authorize: async (identity) => {
         asked.push(identity);
-        if (identity.subject !== GRANTED) throw new KeygateError('GRANT_MISSING');
+        if (identity.subject !== GRANTED || grant.revoked) throw new KeygateError('GRANT_MISSING');
         return GRANT;
       },
       recordUse: async () => undefined,
@@ -82,6 +85,13 @@ function background() {
   const watchFrom = (token: string, origin = GRANTED) => {
     const [contentScript, worker] = connectedPorts(`keygate-page-watch:${token}`);
     watches.add(token, { kind: 'site', subject: origin }, worker);
+    return contentScript;
+  };
+  /** The content script's runtime port (the fallback line), served as the gateway serves one. */
+  const pagePortFrom = () => {
+    const [contentScript, worker] = connectedPorts(PAGE_PORT_NAME);
+    const admit = async () => ({ grant: await services.grants.authorize({ kind: 'site', subject: GRANTED }), host: host.link });
+    splitPagePort(worker, (requestPort) => relayAgentRequest(requestPort, { admit }));
     return contentScript;
   };
   const worker = (source: FrameSource | null) => ({
@@ -111,7 +121,7 @@ function background() {
   };
   /** The port a granted page's frame hands over. */
   const portFor = async (token = 'token-1') => (await frameIn([GRANTED], FRAME, token, PORT_PATIENCE_MS))[0]?.port;
-  return { host, asked, frameIn, portFor, watchFrom, watches };
+  return { host, asked, grant, frameIn, portFor, watchFrom, pagePortFrom, watches };
 }
 
 describe('the frame and the background', () => {
@@ -206,17 +216,18 @@ class NotedWindow extends FakeWindow {
 
 describe("the page's own line through the frame", () => {
   async function grantedPage() {
-    const { host, portFor, watchFrom } = background();
+    const { host, grant, portFor, watchFrom, pagePortFrom } = background();
     const win = new NotedWindow();
     const watches: Array<{ disconnect(): void; readonly disconnected: boolean }> = [];
     const runtimePorts: string[] = [];
     let tokens = 0;
     void relayPageRequests(win as unknown as Window, {
-      siteGranted: async () => true,
+      siteGranted: async () => !grant.revoked,
       newToken: () => `token-${++tokens}`,
       openFramePort: async (token) => (await portFor(token)) ?? null,
       connect: (name) => {
         runtimePorts.push(name);
+        if (name === PAGE_PORT_NAME) return pagePortFrom();
         const contentScript = watchFrom(watchToken(name)!);
         watches.push(contentScript);
         return contentScript;
@@ -224,8 +235,29 @@ describe("the page's own line through the frame", () => {
     });
     await installKeygateApi(win as unknown as Window);
     const keygate = (win as unknown as { keygate: { fetch: KeygateFetch } }).keygate;
-    return { host, keygate, watches, runtimePorts, win };
+    return { host, grant, keygate, watches, runtimePorts, win };
   }
+
+  it('a call its grant refuses retires the line: the refusal arrives on it, and the next call, the grant checked afresh, is refused at once over the runtime port, the old line closed', async () => {
+    const { host, grant, keygate, watches, runtimePorts } = await grantedPage();
+    const first = keygate.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 1);
+    host.respond(host.only()[0], 200, [], [encodeChunk(new TextEncoder().encode('{"ok":true}'))]);
+    expect((await first).status).toBe(200);
+
+    grant.revoked = true;
+    const refusedOnLine = await keygate.fetch('/openai/v1/models');
+    expect({ status: refusedOnLine.status, body: await refusedOnLine.json() }).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    const startedAt = performance.now();
+    const refusedAfter = await keygate.fetch('/openai/v1/models');
+    expect({ status: refusedAfter.status, body: await refusedAfter.json() }).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    // Not after a refused frame's wait: no frame was tried for a page without a grant.
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    expect(runtimePorts).toEqual(['keygate-page-watch:token-1', PAGE_PORT_NAME]);
+    // The retired line's watch went with it, so the background closed that line.
+    expect(watches[0]!.disconnected).toBe(true);
+    expect(host.requests.size).toBe(1);
+  });
 
   it("the page holds the frame's port itself: once it is there, requests and answers cross no note through the content script", async () => {
     const { host, keygate, win } = await grantedPage();
@@ -292,6 +324,7 @@ describe("the page's own line through the frame", () => {
     const win = new FakeWindow();
     const runtimePorts: string[] = [];
     const contentScriptEnds: Array<{ disconnected: boolean }> = [];
+    const workerEnds: Array<{ heard: number; disconnect(): void }> = [];
     void relayPageRequests(win as unknown as Window, {
       siteGranted: async () => true,
       openFramePort: async () => null,
@@ -299,7 +332,10 @@ describe("the page's own line through the frame", () => {
         runtimePorts.push(name);
         const [contentScript, worker] = connectedPorts(name);
         contentScriptEnds.push(contentScript);
+        const workerEnd = { heard: 0, disconnect: () => worker.disconnect() };
+        workerEnds.push(workerEnd);
         worker.onMessage.addListener((envelope) => {
+          workerEnd.heard += 1;
           const { rid, message } = envelope as PageEnvelope;
           // Over JSON, the page's body bytes went as base64.
           if ((message as { type: string }).type === 'body') worker.postMessage({ rid, message: { type: 'answer', status: 200, headers: [], data: (message as { data: string }).data } });
@@ -315,5 +351,15 @@ describe("the page's own line through the frame", () => {
     // The watch opened for the frame is let go.
     expect(runtimePorts).toEqual([expect.stringMatching(/^keygate-page-watch:/), 'keygate-page']);
     expect(contentScriptEnds.map((end) => end.disconnected)).toEqual([true, false]);
+
+    // That line breaking (a stopped worker) fails the call open on it; the next call tries the frame again first.
+    const heardBefore = workerEnds[1]!.heard;
+    const open = keygate.fetch('/openai/v1/models');
+    await vi.waitFor(() => expect(workerEnds[1]!.heard).toBe(heardBefore + 1));
+    workerEnds[1]!.disconnect();
+    await expect(open).rejects.toThrow(/closed before the answer was complete/);
+    const again = await keygate.fetch('/openai/v1/files', { method: 'POST', body: Uint8Array.from([9]) });
+    expect([...new Uint8Array(await again.arrayBuffer())]).toEqual([9]);
+    expect(runtimePorts).toEqual([expect.stringMatching(/^keygate-page-watch:/), 'keygate-page', expect.stringMatching(/^keygate-page-watch:/), 'keygate-page']);
   });
 });
