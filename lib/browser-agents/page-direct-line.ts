@@ -2,12 +2,15 @@
  * The page's own line to the background (Chromium): `window.keygate` holds the MessagePort that
  * Keygate's frame handed over (port-frame.ts) and numbers its requests on it (page-line.ts), so a
  * request and its answer go main world ↔ service worker directly. Through the content script they
- * took two more hops and its work each way (~0.3 ms of a ~2.5 ms call on the reference machine).
+ * took two more hops and its work each way (~0.25 ms of a ~2.9 ms call, and much of the p99, in
+ * alternating A/B runs: docs/browser-agents.md).
  *
  * The content script keeps what only it can do: it inserts the frame, holds the watch runtime port
  * that ends the line when the page goes or the worker stops (it then posts `line-closed`), and
  * carries the requests itself where there is no frame port (Firefox, or a frame that failed): its
  * `line` note then comes without a port, and each request goes as an `open` note (page-channel.ts).
+ * A line the background retired (its grant refused a call: page-line.ts) takes no new calls; the
+ * next one asks for a new line.
  *
  * Why the page may hold the port: the frame posts it to this window, where every world's `message`
  * listener sees it, so a page script could always take it; any script on a granted origin may use
