@@ -1,14 +1,14 @@
 /**
- * The browser agents' front door in the background: one line per granted page from Keygate's content
- * script (a MessagePort through Keygate's frame in Chromium, frame-port-line.ts, else a
- * `runtime.onConnect` port; all of the page's requests on it), one port per request named
+ * The browser agents' front door in the background: one line per granted page (in Chromium a
+ * MessagePort through Keygate's frame, held by the page itself, frame-port-line.ts; else the content
+ * script's `runtime.onConnect` port; all of the page's requests on it), one port per request named
  * `keygate` from other extensions (`runtime.onConnectExternal`), and other extensions' one-message
  * calls (`runtime.onMessageExternal`, one-message-relay.ts).
  * Who is asking is what the browser says about the sender (`sender.origin` of a tab, `sender.id` of
  * an extension, `ancestorOrigins` as Keygate's frame read it), never anything the agent sends; that
  * identity must hold a usable grant.
  */
-import { KeygateError } from '../../shared/errors';
+import { type ErrorCode, KeygateError } from '../../shared/errors';
 import type { AgentIdentity, GrantService } from '../grants/grant-service';
 import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
@@ -17,7 +17,7 @@ import { type Admission, type AgentPort, type RelayDeps, relayAgentRequest } fro
 import type { FetchBulk } from './bulk-download';
 import { type FrameSource, framePortAsRuntimePort, identifyFramePort } from './frame-port-line';
 import { relayOneMessageCall } from './one-message-relay';
-import { PAGE_PORT_NAME, splitPagePort, watchToken } from './page-line';
+import { PAGE_LINE_RETIRED, PAGE_PORT_NAME, splitPagePort, watchToken } from './page-line';
 import type { PageWatches } from './page-watches';
 import { FRAME_PORT_ADMITTED, isFramePortNote, PORT_FRAME_FILE } from './port-frame';
 
@@ -105,6 +105,21 @@ const relayWith = (servicesReady: Promise<GatewayServices>) => {
   return (port: AgentPort, identity: AgentIdentity) => relayAgentRequest(port, deps(identity));
 };
 
+/** What `GrantService.authorize` refuses with: the page's grant is gone or unusable. */
+const GRANT_REFUSALS: ReadonlySet<ErrorCode> = new Set(['GRANT_MISSING', 'GRANT_DISABLED', 'GRANT_EXPIRED', 'GRANT_PERMISSION_DENIED']);
+
+/** Calls `retire` when a request is refused for its grant (revoked, disabled, expired, site access removed). */
+function retiringOnGrantRefusal(deps: RelayDeps, retire: () => void): RelayDeps {
+  return {
+    ...deps,
+    admit: () =>
+      deps.admit().catch((error: unknown) => {
+        if (error instanceof KeygateError && GRANT_REFUSALS.has(error.code)) retire();
+        throw error;
+      }),
+  };
+}
+
 /** A message to the service worker (`ExtendableMessageEvent`), as far as the gateway reads it. */
 export interface WorkerMessage {
   data: unknown;
@@ -115,7 +130,8 @@ export interface WorkerMessage {
 /**
  * Chromium: a granted page's MessagePort, handed over by Keygate's frame (port-frame.ts). A port from
  * anyone else, or for an origin without a usable grant, is closed unanswered: the frame then hands
- * nothing to the page it sits in.
+ * nothing to the page it sits in. A port whose page's grant later refuses a request is retired
+ * (PAGE_LINE_RETIRED): the page moves its calls off it, and it closes when the page replaces it.
  */
 export function serveFramePorts(
   worker: { addEventListener(type: 'message', listener: (event: WorkerMessage) => void): void },
@@ -123,7 +139,7 @@ export function serveFramePorts(
   watches: Pick<PageWatches, 'follow'>,
   servicesReady: Promise<GatewayServices>,
 ): void {
-  const relay = relayWith(servicesReady);
+  const deps = depsWith(servicesReady);
   worker.addEventListener('message', (event) => {
     const port = event.ports[0];
     if (port === undefined) return;
@@ -143,7 +159,8 @@ export function serveFramePorts(
             line.disconnect();
             return;
           }
-          splitPagePort(line, (requestPort) => relay(requestPort, identity));
+          const retire = () => port.postMessage(PAGE_LINE_RETIRED);
+          splitPagePort(line, (requestPort) => relayAgentRequest(requestPort, retiringOnGrantRefusal(deps(identity), retire)));
           port.postMessage({ type: FRAME_PORT_ADMITTED });
         },
         () => port.close(),

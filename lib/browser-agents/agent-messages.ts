@@ -1,10 +1,10 @@
 /**
  * The small protocol a browser agent speaks with Keygate's background: another extension opens one
- * `runtime.connect` port per request (port name `keygate`, client/keygate-client.ts); a page's
- * content script carries all the page's requests on one port, each message wrapped with its
- * request number (page-line.ts). Bodies travel in chunks of at most BRIDGE_CHUNK_BYTES: base64 on
- * runtime ports (JSON) and towards the host; the bytes themselves, as transferred ArrayBuffers,
- * where the line is a MessagePort (the page's main world ↔ content script ↔ background, port-frame.ts).
+ * `runtime.connect` port per request (port name `keygate`, client/keygate-client.ts); a page carries
+ * all its requests on one line, each message wrapped with its request number (page-line.ts).
+ * Bodies travel in chunks of at most BRIDGE_CHUNK_BYTES: base64 on runtime ports (JSON) and towards
+ * the host; the bytes themselves, as transferred ArrayBuffers, where the line is a MessagePort (the
+ * page's main world ↔ background, port-frame.ts; main world ↔ content script where it relays).
  *
  * agent → background               background → agent
  *   request {method, path,           head {status, headers}

@@ -3,6 +3,9 @@
  * port as the page line's RuntimePort (page-line.ts), so each request on it goes through the same
  * relay and admission as a request on a runtime port.
  *
+ * The page's main world holds the other end (page-direct-line.ts), so every message on the port is
+ * the page's word, checked here, in the page line and in the relay exactly as on a runtime port.
+ *
  * Who is asking: a MessagePort carries no sender, so the identity comes from the note that brought
  * it, and the note is believed only from Keygate's own frame — a window client of this service
  * worker (so an extension page of Keygate's; no web page can message it) at the frame's path,

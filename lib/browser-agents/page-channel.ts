@@ -1,17 +1,24 @@
 /**
- * The line between the page's main-world script (`window.keygate`) and Keygate's isolated-world
- * relay on the same page. They find each other with `window.postMessage` notes on the `keygate/v1`
- * channel; each request then gets its own MessageChannel, whose second port travels with the
- * `open` note. Any script on the page can post such notes too: the relay checks every message's
- * shape and the background decides by the tab's origin and its grant, never by what is said here.
+ * The notes between the page's main-world script (`window.keygate`) and Keygate's isolated-world
+ * relay on the same page, as `window.postMessage` on the `keygate/v1` channel. They find each other
+ * (`page-ready`, `relay-ready`); the page asks for a line of its own to the background
+ * (`line-wanted`), and the relay answers `line` with Keygate's frame's MessagePort (page-direct-line.ts)
+ * or, where there is none, without a port: then each request gets its own MessageChannel, whose
+ * second port travels with an `open` note, and the relay carries it. `line-closed` says the line
+ * named in it is gone (its watch port disconnected). Any script on the page can post such notes
+ * too: the background checks every message on either line and decides by the tab's origin and its
+ * grant, never by what is said here.
  */
-import { type IncomingGatewayMessage, isGatewayMessage, type PortAgentMessage } from './agent-messages';
+import { type IncomingGatewayMessage, isGatewayMessage, type OutgoingAgentMessage, type PortAgentMessage } from './agent-messages';
 import { ownBuffer } from './body-chunks';
 import type { AgentChannel, OpenAgentChannel } from './keygate-fetch';
 
 export const PAGE_CHANNEL = 'keygate/v1';
 
-export type PageNote = { channel: typeof PAGE_CHANNEL; kind: 'relay-ready' | 'page-ready' | 'open' };
+const NOTE_KINDS = ['relay-ready', 'page-ready', 'open', 'line-wanted', 'line', 'line-closed'] as const;
+
+/** `line` names the MessagePort line a `line` (with the port) or `line-closed` note is about. */
+export type PageNote = { channel: typeof PAGE_CHANNEL; kind: (typeof NOTE_KINDS)[number]; line?: string };
 
 /** The ArrayBuffer a message carries as its body bytes, to transfer rather than copy. */
 export function bytesToTransfer(message: unknown): ArrayBuffer[] {
@@ -24,13 +31,27 @@ export const CHANNEL_CLOSED = { type: 'closed' } as const;
 
 export function isPageNote(value: unknown): value is PageNote {
   const note = value as Partial<PageNote> | null;
-  return typeof note === 'object' && note !== null && note.channel === PAGE_CHANNEL && (note.kind === 'relay-ready' || note.kind === 'page-ready' || note.kind === 'open');
+  return (
+    typeof note === 'object' &&
+    note !== null &&
+    note.channel === PAGE_CHANNEL &&
+    (NOTE_KINDS as readonly unknown[]).includes(note.kind) &&
+    (note.line === undefined || typeof note.line === 'string')
+  );
 }
 
 /** Posts a note to this same window only ('/' = the sender's own origin). */
-export function postNote(win: Window, kind: PageNote['kind'], transfer: Transferable[] = []): void {
-  win.postMessage({ channel: PAGE_CHANNEL, kind } satisfies PageNote, '/', transfer);
+export function postNote(win: Window, kind: PageNote['kind'], transfer: Transferable[] = [], line?: string): void {
+  win.postMessage({ channel: PAGE_CHANNEL, kind, ...(line === undefined ? {} : { line }) } satisfies PageNote, '/', transfer);
 }
+
+/** A message of keygate.fetch as a MessagePort carries it: body bytes in an ArrayBuffer of their own, to transfer. */
+export function toPortAgentMessage(message: OutgoingAgentMessage): PortAgentMessage {
+  return message.type === 'body' ? { ...message, data: ownBuffer(message.data) } : message;
+}
+
+/** What the relay posts on a request's port, or the background on a page line, when it gave the request up without an end. */
+export const isChannelClosed = (message: unknown): boolean => (message as { type?: unknown } | null)?.type === CHANNEL_CLOSED.type;
 
 /** The main world's end of one request's MessageChannel: body bytes go as transferred ArrayBuffers. */
 export function messagePortChannel(port: MessagePort): AgentChannel {
@@ -38,11 +59,11 @@ export function messagePortChannel(port: MessagePort): AgentChannel {
   const closeListeners: Array<() => void> = [];
   port.onmessage = (event: MessageEvent) => {
     if (isGatewayMessage(event.data)) for (const listener of messageListeners) listener(event.data);
-    else if ((event.data as { type?: unknown } | null)?.type === CHANNEL_CLOSED.type) for (const listener of closeListeners) listener();
+    else if (isChannelClosed(event.data)) for (const listener of closeListeners) listener();
   };
   return {
     send: (message) => {
-      const onWire: PortAgentMessage = message.type === 'body' ? { ...message, data: ownBuffer(message.data) } : message;
+      const onWire = toPortAgentMessage(message);
       port.postMessage(onWire, bytesToTransfer(onWire));
     },
     onMessage: (listener) => void messageListeners.push(listener),

@@ -1,9 +1,9 @@
 /**
- * One runtime port per granted page, shared by all of its requests. Opening and closing an
- * extension port costs the browser process more than carrying a small request over one (the bridge
- * benchmark's trace: a channel opening, its acceptance and its teardown on the browser's main
- * thread per call), so the content script opens one port, named PAGE_PORT_NAME, and numbers its
- * requests. Each message travels as `{rid, message}`; the background splits the port back into one
+ * One line per granted page, shared by all of its requests. Opening and closing an extension port
+ * costs the browser process more than carrying a small request over one (the bridge benchmark's
+ * trace: a channel opening, its acceptance and its teardown on the browser's main thread per call),
+ * so a page numbers its requests on one line: the MessagePort its main world holds
+ * (page-direct-line.ts), or the content script's runtime port named PAGE_PORT_NAME (page-relay.ts). Each message travels as `{rid, message}`; the background splits the port back into one
  * AgentPort per request, so every request still gets its own relay, exactly as another extension's
  * one-request port does.
  *
@@ -25,6 +25,15 @@ export const PAGE_WATCH_PORT_PREFIX = 'keygate-page-watch:';
 export const watchPortName = (token: string): string => PAGE_WATCH_PORT_PREFIX + token;
 /** The token of a watch port's name, or null for any other port. */
 export const watchToken = (name: string): string | null => (name.startsWith(PAGE_WATCH_PORT_PREFIX) && name.length > PAGE_WATCH_PORT_PREFIX.length ? name.slice(PAGE_WATCH_PORT_PREFIX.length) : null);
+
+/**
+ * The background's word on a page's MessagePort line that the page's grant refused a request: the
+ * page opens its next call on a new line (page-direct-line.ts), which the content script opens only
+ * for a page that still holds a usable grant, and the old line closes once it is replaced or the
+ * page goes. Requests already on it still get their answers.
+ */
+export const PAGE_LINE_RETIRED = { type: 'keygate.lineRetired' } as const;
+export const isPageLineRetired = (value: unknown): boolean => (value as { type?: unknown } | null)?.type === PAGE_LINE_RETIRED.type;
 
 /** One request's message on the shared port. */
 export interface PageEnvelope {

@@ -1,142 +1,151 @@
 /**
- * The isolated-world content script's work on a granted page: each `open` note from the page brings
- * a MessagePort for one request; its messages go to the background over one shared line (see
- * page-line.ts), each checked before it goes on. It is the trust boundary on the page side; the
- * background checks again by the tab's origin.
- *
- * The line is a MessagePort to the background where Keygate's frame can hand one over (Chromium,
- * port-frame.ts: bodies cross as transferred ArrayBuffers, without base64 and without the browser
- * process's extension messaging), else a `runtime.connect` port (Firefox, or a frame that could not
- * be set up), where bodies go as base64.
+ * The isolated-world content script's work on a granted page. It gives the page's main world its own
+ * line to the background where Keygate's frame can hand one over (Chromium, port-frame.ts): a
+ * MessagePort to the service worker, bodies as transferred ArrayBuffers, requests and answers no
+ * longer passing through here (page-direct-line.ts). What stays here is what only a content script
+ * can do: insert the frame, hold the watch runtime port that tells when the line is gone (the page
+ * hears `line-closed`), and carry the requests itself over a `runtime.connect` port where there is no
+ * frame port (Firefox, or a frame that could not be set up; bodies as base64): each `open` note then
+ * brings a MessagePort for one request, its messages checked and sent on over one shared line
+ * (page-line.ts). The background checks everything again on either line, by the tab's origin.
  */
 import { isPortAgentMessage, type PortAgentMessage } from './agent-messages';
 import { encodeChunk } from './body-chunks';
-import { bytesToTransfer, CHANNEL_CLOSED, isPageNote, postNote } from './page-channel';
+import { CHANNEL_CLOSED, isChannelClosed, isPageNote, postNote } from './page-channel';
 import { endsAnswer, isPageEnvelope, PAGE_PORT_NAME, type PageEnvelope, watchPortName } from './page-line';
 import type { RuntimePort } from './runtime-port-channel';
 
 export interface PageRelayDeps {
   connect: (name: string) => RuntimePort;
-  /** Whether the background holds a usable grant for this page's origin (asked once, at start). */
+  /** Whether the background holds a usable grant for this page's origin (asked at start, and before each direct line but the first). */
   siteGranted: () => Promise<boolean>;
   /** A MessagePort to the background through Keygate's frame, paired with the watch port named with `token`; null where there is none (Firefox) or it failed. */
   openFramePort?: (token: string) => Promise<MessagePort | null>;
   newToken?: () => string;
 }
 
-/** One line to the background, whichever kind it is. */
-export interface BackgroundLine {
-  send(rid: number, message: PortAgentMessage): void;
-  onMessage(listener: (raw: unknown) => void): void;
-  /** The line broke: the background went away (a stopped service worker, a reloaded extension). */
-  onClose(listener: () => void): void;
-}
-
 /** Extension messaging is JSON: body bytes go as base64, answers come as base64 (the page takes both). */
-export function runtimeLine(port: RuntimePort): BackgroundLine {
-  return {
-    send: (rid, message) =>
-      port.postMessage({ rid, message: message.type === 'body' ? { ...message, data: encodeChunk(new Uint8Array(message.data)) } : message } satisfies PageEnvelope),
-    onMessage: (listener) => port.onMessage.addListener(listener),
-    onClose: (listener) => port.onDisconnect.addListener(listener),
-  };
+function sendOnRuntimePort(port: RuntimePort, rid: number, message: PortAgentMessage): void {
+  port.postMessage({ rid, message: message.type === 'body' ? { ...message, data: encodeChunk(new Uint8Array(message.data)) } : message } satisfies PageEnvelope);
 }
 
-/**
- * A MessagePort to the background, watched by a runtime port to the same worker (watchPortName):
- * when Chromium stops the service worker, the watch is disconnected and the line ends, its open
- * requests failing as on a broken runtime port. A `close` event or an unreadable message ends it too.
- */
-export function framePortLine(port: MessagePort, watch: RuntimePort): BackgroundLine {
-  const closeListeners: Array<() => void> = [];
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    port.close();
-    watch.disconnect();
-    for (const listener of closeListeners) listener();
-  };
-  watch.onDisconnect.addListener(close);
-  port.addEventListener('close', close);
-  port.addEventListener('messageerror', close);
-  port.start();
-  return {
-    send: (rid, message) => port.postMessage({ rid, message } satisfies PageEnvelope, bytesToTransfer(message)),
-    onMessage: (listener) => port.addEventListener('message', (event: MessageEvent) => listener(event.data)),
-    onClose: (listener) => void closeListeners.push(listener),
-  };
-}
-
-/** The page's requests over one line to the background, opened with the first request and again after it broke. */
-class PageLine {
-  private line: BackgroundLine | null = null;
-  private opening: Promise<BackgroundLine> | null = null;
+/** The page's requests over one runtime port to the background, opened with the first request and again after it broke. */
+class RuntimeLine {
+  private port: RuntimePort | null = null;
   private lastRid = 0;
   private readonly open = new Map<number, MessagePort>();
 
-  constructor(private readonly deps: PageRelayDeps) {}
+  constructor(private readonly connect: PageRelayDeps['connect']) {}
 
   carry(pagePort: MessagePort): void {
     const rid = ++this.lastRid;
     this.open.set(rid, pagePort);
-    const current = this.line;
-    // Until the line is there, messages wait in order behind its opening.
-    const opened = current === null ? (this.opening ??= this.openLine()) : null;
-    const send = (message: PortAgentMessage) => (current !== null ? current.send(rid, message) : void opened!.then((line) => line.send(rid, message)));
+    const port = (this.port ??= this.openPort());
     pagePort.onmessage = (event: MessageEvent) => {
       if (!this.open.has(rid)) return;
       const message: unknown = event.data;
       // A cancel, or anything that is not the protocol, ends the request: the background cancels upstream.
       if (!isPortAgentMessage(message) || message.type === 'cancel') {
         this.open.delete(rid);
-        send({ type: 'cancel' });
+        sendOnRuntimePort(port, rid, { type: 'cancel' });
         pagePort.close();
         return;
       }
-      send(message);
+      sendOnRuntimePort(port, rid, message);
     };
   }
 
-  /** The watch port goes first: the background pairs the frame's port with it by the token. */
-  private async frameLine(): Promise<BackgroundLine | null> {
-    if (this.deps.openFramePort === undefined) return null;
-    const token = (this.deps.newToken ?? (() => crypto.randomUUID()))();
-    const watch = this.deps.connect(watchPortName(token));
-    const framePort = await this.deps.openFramePort(token);
-    if (framePort !== null) return framePortLine(framePort, watch);
-    watch.disconnect();
-    return null;
-  }
-
-  private async openLine(): Promise<BackgroundLine> {
-    const line = (await this.frameLine()) ?? runtimeLine(this.deps.connect(PAGE_PORT_NAME));
-    line.onMessage((raw) => {
+  private openPort(): RuntimePort {
+    const port = this.connect(PAGE_PORT_NAME);
+    port.onMessage.addListener((raw) => {
       if (!isPageEnvelope(raw)) return;
       const pagePort = this.open.get(raw.rid);
       if (pagePort === undefined) return;
-      if (endsAnswer(raw.message) || (raw.message as { type?: unknown } | null)?.type === CHANNEL_CLOSED.type) this.open.delete(raw.rid);
-      pagePort.postMessage(raw.message, bytesToTransfer(raw.message));
+      if (endsAnswer(raw.message) || isChannelClosed(raw.message)) this.open.delete(raw.rid);
+      pagePort.postMessage(raw.message);
     });
-    line.onClose(() => {
-      if (this.line === line) this.line = null;
+    // The background went away (a stopped service worker, a reloaded extension).
+    port.onDisconnect.addListener(() => {
+      if (this.port === port) this.port = null;
       const broken = [...this.open.values()];
       this.open.clear();
       for (const pagePort of broken) pagePort.postMessage(CHANNEL_CLOSED);
     });
-    this.line = line;
-    this.opening = null;
-    return line;
+    return port;
+  }
+}
+
+/**
+ * The page's direct lines (Chromium): one at a time, each a frame port handed to the main world with
+ * its watch port kept here. A new ask replaces the line there was (its watch goes, so the background
+ * ends it), which bounds what page scripts asking again and again can open.
+ */
+class DirectLines {
+  private current: { name: string; watch: RuntimePort } | null = null;
+  private opening: Promise<void> | null = null;
+  private opened = 0;
+
+  constructor(
+    private readonly win: Window,
+    private readonly deps: PageRelayDeps,
+  ) {}
+
+  handOver(): void {
+    this.opening ??= this.open().finally(() => (this.opening = null));
+  }
+
+  private end(line: { name: string; watch: RuntimePort }): void {
+    if (this.current !== line) return;
+    this.current = null;
+    postNote(this.win, 'line-closed', [], line.name);
+  }
+
+  private async open(): Promise<void> {
+    if (this.current !== null) {
+      const replaced = this.current;
+      replaced.watch.disconnect();
+      this.end(replaced);
+    }
+    const line = await this.openFrameLine();
+    // Without a direct line the page sends its requests through this script.
+    if (line === null) postNote(this.win, 'line');
+    else postNote(this.win, 'line', [line.port], line.name);
+  }
+
+  /**
+   * The watch port goes first: the background pairs the frame's port with it by the token, the line's
+   * name. The grant was checked as this script started; a later line (after a worker restart, or a
+   * line the background retired because the grant refused a call) asks again, so a page whose grant
+   * is gone gets its refusals at once over the runtime port instead of waiting out a refused frame.
+   */
+  private async openFrameLine(): Promise<{ name: string; port: MessagePort } | null> {
+    const { openFramePort } = this.deps;
+    if (openFramePort === undefined) return null;
+    if (this.opened++ > 0 && !(await this.deps.siteGranted())) return null;
+    const name = (this.deps.newToken ?? (() => crypto.randomUUID()))();
+    const watch = this.deps.connect(watchPortName(name));
+    const port = await openFramePort(name);
+    if (port === null) {
+      watch.disconnect();
+      return null;
+    }
+    const line = { name, watch };
+    this.current = line;
+    // The worker stopped, the page is going, or the background ended the line: its calls fail, the next asks again.
+    watch.onDisconnect.addListener(() => this.end(line));
+    return { name, port };
   }
 }
 
 export async function relayPageRequests(win: Window, deps: PageRelayDeps): Promise<void> {
   if (!(await deps.siteGranted())) return;
-  const line = new PageLine(deps);
+  const runtimeLine = new RuntimeLine(deps.connect);
+  const directLines = new DirectLines(win, deps);
   win.addEventListener('message', (event: MessageEvent) => {
     if (event.source !== win || !isPageNote(event.data)) return;
     if (event.data.kind === 'page-ready') postNote(win, 'relay-ready');
-    else if (event.data.kind === 'open' && event.ports.length === 1) line.carry(event.ports[0]!);
+    else if (event.data.kind === 'line-wanted') directLines.handOver();
+    else if (event.data.kind === 'open' && event.ports.length === 1) runtimeLine.carry(event.ports[0]!);
   });
   postNote(win, 'relay-ready');
 }

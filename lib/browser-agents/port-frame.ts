@@ -1,7 +1,7 @@
 /**
- * How a granted page's content script gets a MessagePort to the background (Chromium). A runtime
- * port's every message goes through the browser process as JSON; a MessagePort between the content
- * script and the service worker goes straight between them, bodies as transferred ArrayBuffers (a
+ * How a granted page gets a MessagePort to the background (Chromium). A runtime port's every
+ * message goes through the browser process as JSON; a MessagePort between the page and the service
+ * worker goes straight between them, bodies as transferred ArrayBuffers (a
  * small call's round trip ~0.3 ms against ~1.1 ms on this machine). Only an extension page can
  * reach the service worker (`navigator.serviceWorker`), so the content script inserts Keygate's own
  * frame (keygate-port.html, web-accessible at a per-session URL) for a moment:
@@ -13,7 +13,8 @@
  *    grant, and the content script's watch port (named with the token in the frame URL's fragment)
  *    comes from a tab of that same origin. It answers `admitted` on the port, or closes it and says nothing.
  * 3. Only then does the frame hand the other end to its parent, addressed to that exact origin; the
- *    content script takes it from that frame alone and removes the frame.
+ *    content script takes it from that frame alone, removes the frame and hands the port to the
+ *    page's main world, where window.keygate holds it (page-direct-line.ts).
  */
 
 export const PORT_FRAME_FILE = 'keygate-port.html';

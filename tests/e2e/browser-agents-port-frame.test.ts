@@ -1,9 +1,10 @@
 /**
- * The content script's MessagePort to the background, end to end in headless Chromium with the real
- * extension and host: a granted page's calls go through Keygate's frame (a per-session URL, in the
- * page for a moment), bodies as bytes both ways; a page that embeds the frame itself, without a
- * grant or nested under another site, gets nothing from it; and the service worker being stopped
- * mid-session leaves the page able to call again (the watch port in page-line.ts).
+ * A granted page's MessagePort to the background, end to end in headless Chromium with the real
+ * extension and host: the page's calls go over the port Keygate's frame (a per-session URL, in the
+ * page for a moment) handed over, held by window.keygate itself, bodies as bytes both ways; a page
+ * that embeds the frame itself, without a grant or nested under another site, gets nothing from it;
+ * and the service worker being stopped mid-session leaves the page able to call again (the watch
+ * port in page-line.ts).
  */
 import type { Frame, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,14 +62,23 @@ afterAll(async () => {
   await webApp?.close();
 });
 
-/** A page, with every URL its frames navigated to; the page records each message that brings a port (`window.portNotes`). */
+/**
+ * A page, with every URL its frames navigated to; the page records each message that brings a port
+ * from another window (`window.portNotes`) and each note between window.keygate and the content script
+ * that brings one (`window.ownNotes`).
+ */
 async function openPage(origin: string): Promise<{ page: Page; frameUrls: string[] }> {
   const page = await keygate!.browser.newPage();
   await page.evaluateOnNewDocument(() => {
     const notes: string[] = [];
     (window as unknown as { portNotes: string[] }).portNotes = notes;
+    const ownNotes: string[] = [];
+    (window as unknown as { ownNotes: string[] }).ownNotes = ownNotes;
     window.addEventListener('message', (event) => {
       if (event.ports.length > 0 && event.source !== window) notes.push((event.data as { type?: string } | null)?.type ?? 'other');
+      // Between window.keygate and the content script: the notes that bring a port.
+      const note = event.data as { channel?: string; kind?: string } | null;
+      if (event.ports.length > 0 && event.source === window && note?.channel === 'keygate/v1') ownNotes.push(note.kind ?? 'other');
     });
   });
   const frameUrls: string[] = [];
@@ -160,6 +170,8 @@ describe("a granted page's line to the background", () => {
     expect(echoed).toEqual({ status: 200, same: true });
     // Still one frame: all of the page's calls share the port.
     expect(frameUrls.filter((url) => url.split('#')[0]!.endsWith('/keygate-port.html'))).toHaveLength(1);
+    // window.keygate holds that port itself: the content script handed it over once, and no request went through it.
+    expect(await page.evaluate(() => (window as unknown as { ownNotes: string[] }).ownNotes)).toEqual(['line']);
     await page.close();
   });
 

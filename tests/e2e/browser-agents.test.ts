@@ -173,19 +173,38 @@ describe('a web page on a granted origin', () => {
     await Promise.all([page.close(), popup.close()]);
   });
 
-  it('revoking the grant refuses the next call from an open page, and a reloaded page has no window.keygate', async () => {
+  it('revoking the grant refuses the next call from an open page and retires its MessagePort line, and a reloaded page has no window.keygate', async () => {
     const origin = webApp!.origin('127.0.0.1');
-    const page = await openAgentPage(origin);
+    const page = await keygate!.browser.newPage();
+    // Each request window.keygate hands the content script to carry (an `open` note brings its port).
+    await page.evaluateOnNewDocument(() => {
+      const carried: string[] = [];
+      (window as unknown as { carried: string[] }).carried = carried;
+      window.addEventListener('message', (event) => {
+        const note = event.data as { channel?: string; kind?: string } | null;
+        if (event.source === window && note?.channel === 'keygate/v1' && note.kind === 'open') carried.push(note.kind);
+      });
+    });
+    await page.goto(`${origin}/`);
+    const call = () =>
+      page.evaluate(async () => {
+        const completion = { method: 'POST', body: JSON.stringify({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }) };
+        const response = await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/chat/completions', completion);
+        return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+      });
     await page.evaluate(() => (window as unknown as { keygateReady: Promise<boolean> }).keygateReady);
+    // A call before the revoke: the page holds its line to the background.
+    expect((await call()).status).toBe(200);
     await options!.reload();
     await click(options!, `[data-testid="grant"][data-subject="${origin}"] [data-testid="revoke-grant"]`);
     await options!.waitForSelector(`[data-testid="grant"][data-subject="${origin}"]`, { hidden: true });
 
-    const refused = await page.evaluate(async () => {
-      const response = await (window as unknown as { keygate: { fetch: typeof fetch } }).keygate.fetch('/openai/v1/models');
-      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
-    });
-    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    expect(await call()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    // That refusal retired the line: the next call is refused at once through the content script.
+    const startedAt = Date.now();
+    expect(await call()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expect(await page.evaluate(() => (window as unknown as { carried: string[] }).carried)).toEqual(['open']);
     await page.reload();
     expect(await page.evaluate(() => 'keygate' in window)).toBe(false);
     await page.close();

@@ -3,13 +3,15 @@
  * browser faked around real MessageChannels: who the background admits a port for (origin claims,
  * nested frames, messages not from its frame), bytes crossing as ArrayBuffers, and the line breaking.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type GatewayServices, serveFramePorts, type WorkerMessage } from '../../lib/browser-agents/agent-gateway';
 import { decodeChunk, encodeChunk } from '../../lib/browser-agents/body-chunks';
 import { type FrameSource, identifyFramePort } from '../../lib/browser-agents/frame-port-line';
 import { installKeygateApi } from '../../lib/browser-agents/page-api';
-import { type PageEnvelope, watchToken } from '../../lib/browser-agents/page-line';
+import { PAGE_PORT_NAME, type PageEnvelope, splitPagePort, watchToken } from '../../lib/browser-agents/page-line';
+import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
 import { PageWatches } from '../../lib/browser-agents/page-watches';
+import { isPageNote, postNote } from '../../lib/browser-agents/page-channel';
 import { relayPageRequests } from '../../lib/browser-agents/page-relay';
 import { FRAME_PORT_NOTE, handOverFramePort } from '../../lib/browser-agents/port-frame';
 import type { KeygateFetch } from '../../lib/browser-agents/keygate-fetch';
@@ -28,6 +30,7 @@ const FRAME: FrameSource = { url: SESSION_FRAME_URL, frameType: 'nested' };
 const note = (ancestors: string[]) => ({ type: FRAME_PORT_NOTE, ancestors, token: 'token-1' });
 const REQUEST = { type: 'request', method: 'POST', path: '/openai/v1/files', headers: [], hasBody: true };
 const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms));
+const PORT_PATIENCE_MS = 5000;
 
 describe('which frame port the background admits', () => {
   it('one from its own frame (at either URL), nested directly in a page: that page is the identity', () => {
@@ -61,11 +64,13 @@ function background() {
   const host = new FakeBridgeHost();
   const asked: AgentIdentity[] = [];
   const listeners: Array<(event: WorkerMessage) => void> = [];
+  /** Set it to take the grant away (revoked in Keygate's options). */
+  const grant = { revoked: false };
   const services: GatewayServices = {
     grants: {
       authorize: async (identity) => {
         asked.push(identity);
-        if (identity.subject !== GRANTED) throw new KeygateError('GRANT_MISSING');
+        if (identity.subject !== GRANTED || grant.revoked) throw new KeygateError('GRANT_MISSING');
         return GRANT;
       },
       recordUse: async () => undefined,
@@ -82,6 +87,13 @@ function background() {
     watches.add(token, { kind: 'site', subject: origin }, worker);
     return contentScript;
   };
+  /** The content script's runtime port (the fallback line), served as the gateway serves one. */
+  const pagePortFrom = () => {
+    const [contentScript, worker] = connectedPorts(PAGE_PORT_NAME);
+    const admit = async () => ({ grant: await services.grants.authorize({ kind: 'site', subject: GRANTED }), host: host.link });
+    splitPagePort(worker, (requestPort) => relayAgentRequest(requestPort, { admit }));
+    return contentScript;
+  };
   const worker = (source: FrameSource | null) => ({
     postMessage: (data: unknown, transfer: MessagePort[]) => {
       const event = { data: structuredClone(data), source, ports: transfer };
@@ -90,24 +102,33 @@ function background() {
   });
 
   /** Keygate's frame in a page whose ancestors are `ancestors`, messaging the worker as `source`; what it hands its parent. */
-  const frameIn = async (ancestors: string[], source: FrameSource | null = FRAME, token = 'token-1') => {
+  const frameIn = async (ancestors: string[], source: FrameSource | null = FRAME, token = 'token-1', silenceMs = 30) => {
     const handed: Array<{ data: unknown; targetOrigin: string; port: MessagePort }> = [];
+    let handedOver = () => undefined as void;
     const win = {
       location: { ancestorOrigins: ancestors, hash: `#${token}` },
-      parent: { postMessage: (data: unknown, targetOrigin: string, transfer: MessagePort[]) => handed.push({ data, targetOrigin, port: transfer[0]! }) },
+      parent: {
+        postMessage: (data: unknown, targetOrigin: string, transfer: MessagePort[]) => {
+          handed.push({ data, targetOrigin, port: transfer[0]! });
+          handedOver();
+        },
+      },
     } as unknown as Window;
     void handOverFramePort(win, { ready: Promise.resolve({ active: worker(source) } as unknown as ServiceWorkerRegistration) });
-    await tick(30);
+    // A refusal is silence, waited out; where a port is due, `silenceMs` is long, as a loaded machine is slow.
+    await Promise.race([new Promise<void>((resolve) => (handedOver = resolve)), tick(silenceMs)]);
     return handed;
   };
-  return { host, asked, frameIn, watchFrom, watches };
+  /** The port a granted page's frame hands over. */
+  const portFor = async (token = 'token-1') => (await frameIn([GRANTED], FRAME, token, PORT_PATIENCE_MS))[0]?.port;
+  return { host, asked, grant, frameIn, portFor, watchFrom, pagePortFrom, watches };
 }
 
 describe('the frame and the background', () => {
   it('a granted page gets a port, addressed to its exact origin; bodies cross as ArrayBuffers and reach the host as base64', async () => {
     const { host, frameIn, watchFrom } = background();
     watchFrom('token-1');
-    const handed = await frameIn([GRANTED]);
+    const handed = await frameIn([GRANTED], FRAME, 'token-1', PORT_PATIENCE_MS);
     expect(handed).toHaveLength(1);
     expect(handed[0]!.targetOrigin).toBe(GRANTED);
     const port = handed[0]!.port;
@@ -131,9 +152,9 @@ describe('the frame and the background', () => {
   });
 
   it('a body that is not an ArrayBuffer (base64 text, say) is refused with MESSAGE_INVALID, as on a runtime port', async () => {
-    const { host, frameIn, watchFrom } = background();
+    const { host, portFor, watchFrom } = background();
     watchFrom('token-1');
-    const port = (await frameIn([GRANTED]))[0]!.port;
+    const port = (await portFor())!;
     const heard: PageEnvelope[] = [];
     port.onmessage = (event: MessageEvent) => heard.push(event.data as PageEnvelope);
     port.postMessage({ rid: 1, message: REQUEST });
@@ -163,9 +184,9 @@ describe('the frame and the background', () => {
   });
 
   it("the page going away (it navigated, its tab closed: its watch port disconnects) cancels its open requests on the host", async () => {
-    const { host, frameIn, watchFrom } = background();
+    const { host, portFor, watchFrom } = background();
     const watch = watchFrom('token-1');
-    const port = (await frameIn([GRANTED]))[0]!.port;
+    const port = (await portFor())!;
     port.postMessage({ rid: 1, message: { ...REQUEST, method: 'GET', hasBody: false } });
     await host.until(() => host.requests.size === 1);
     watch.disconnect();
@@ -184,19 +205,29 @@ describe('the frame and the background', () => {
   });
 });
 
-describe("the content script's frame line", () => {
+/** A page's window that keeps the kind of every keygate/v1 note posted on it. */
+class NotedWindow extends FakeWindow {
+  readonly notes: string[] = [];
+  override postMessage(data: unknown, targetOrigin: string, transfer: Transferable[] = []): void {
+    if (isPageNote(data)) this.notes.push(transfer.length > 0 ? `${data.kind}+port` : data.kind);
+    super.postMessage(data, targetOrigin, transfer);
+  }
+}
+
+describe("the page's own line through the frame", () => {
   async function grantedPage() {
-    const { host, frameIn, watchFrom } = background();
-    const win = new FakeWindow();
-    const watches: Array<{ disconnect(): void }> = [];
+    const { host, grant, portFor, watchFrom, pagePortFrom } = background();
+    const win = new NotedWindow();
+    const watches: Array<{ disconnect(): void; readonly disconnected: boolean }> = [];
     const runtimePorts: string[] = [];
     let tokens = 0;
     void relayPageRequests(win as unknown as Window, {
-      siteGranted: async () => true,
+      siteGranted: async () => !grant.revoked,
       newToken: () => `token-${++tokens}`,
-      openFramePort: async (token) => (await frameIn([GRANTED], FRAME, token))[0]?.port ?? null,
+      openFramePort: async (token) => (await portFor(token)) ?? null,
       connect: (name) => {
         runtimePorts.push(name);
+        if (name === PAGE_PORT_NAME) return pagePortFrom();
         const contentScript = watchFrom(watchToken(name)!);
         watches.push(contentScript);
         return contentScript;
@@ -204,8 +235,64 @@ describe("the content script's frame line", () => {
     });
     await installKeygateApi(win as unknown as Window);
     const keygate = (win as unknown as { keygate: { fetch: KeygateFetch } }).keygate;
-    return { host, keygate, watches, runtimePorts };
+    return { host, grant, keygate, watches, runtimePorts, win };
   }
+
+  it('a call its grant refuses retires the line: the refusal arrives on it, and the next call, the grant checked afresh, is refused at once over the runtime port, the old line closed', async () => {
+    const { host, grant, keygate, watches, runtimePorts } = await grantedPage();
+    const first = keygate.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 1);
+    host.respond(host.only()[0], 200, [], [encodeChunk(new TextEncoder().encode('{"ok":true}'))]);
+    expect((await first).status).toBe(200);
+
+    grant.revoked = true;
+    const refusedOnLine = await keygate.fetch('/openai/v1/models');
+    expect({ status: refusedOnLine.status, body: await refusedOnLine.json() }).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    const startedAt = performance.now();
+    const refusedAfter = await keygate.fetch('/openai/v1/models');
+    expect({ status: refusedAfter.status, body: await refusedAfter.json() }).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
+    // Not after a refused frame's wait: no frame was tried for a page without a grant.
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    expect(runtimePorts).toEqual(['keygate-page-watch:token-1', PAGE_PORT_NAME]);
+    // The retired line's watch went with it, so the background closed that line.
+    expect(watches[0]!.disconnected).toBe(true);
+    expect(host.requests.size).toBe(1);
+  });
+
+  it("the page holds the frame's port itself: once it is there, requests and answers cross no note through the content script", async () => {
+    const { host, keygate, win } = await grantedPage();
+    const answer = (n: number) => host.until(() => host.requests.size === n).then(() => host.respond([...host.requests.keys()][n - 1]!, 200, [], [encodeChunk(Uint8Array.from([n]))]));
+    const first = keygate.fetch('/openai/v1/models');
+    await answer(1);
+    expect([...new Uint8Array(await (await first).arrayBuffer())]).toEqual([1]);
+    const second = keygate.fetch('/openai/v1/files', { method: 'POST', body: Uint8Array.from([4, 5]) });
+    await host.until(() => [...host.requests.values()][1]?.bodyEnded === true);
+    await answer(2);
+    expect([...new Uint8Array(await (await second).arrayBuffer())]).toEqual([2]);
+    // One ask for a line, one answer with the port; no `open` note per request.
+    expect(win.notes.filter((kind) => kind !== 'page-ready' && kind !== 'relay-ready')).toEqual(['line-wanted', 'line+port']);
+  });
+
+  it('a page script asking for a line again replaces the line: the old one ends (its watch goes, its open call fails) and the next call works', async () => {
+    const { host, keygate, watches, runtimePorts, win } = await grantedPage();
+    const open = keygate.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 1);
+    postNote(win as unknown as Window, 'line-wanted');
+    await expect(open).rejects.toThrow(/closed before the answer was complete/);
+    expect(watches[0]!.disconnected).toBe(true);
+    // The background ended that line: the call open on it is cancelled on the host.
+    await host.until(() => host.only()[1].cancelled);
+    // The script's line is there (and in its hands only): window.keygate asks for its own.
+    await vi.waitFor(() => expect(win.notes.filter((kind) => kind === 'line+port')).toHaveLength(2));
+    const again = keygate.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 2);
+    const [lastId] = [...host.requests.keys()].slice(-1);
+    host.respond(lastId!, 200, [], [encodeChunk(new TextEncoder().encode('{"ok":true}'))]);
+    expect(await (await again).text()).toBe('{"ok":true}');
+    // At most one line at a time: the script's line was replaced in turn by window.keygate's.
+    expect(runtimePorts).toEqual(['keygate-page-watch:token-1', 'keygate-page-watch:token-2', 'keygate-page-watch:token-3']);
+    expect(watches.map((watch) => watch.disconnected)).toEqual([true, true, false]);
+  });
 
   it('carries window.keygate calls over the MessagePort, bytes intact, with only a watch port beside it', async () => {
     const { host, keygate, runtimePorts } = await grantedPage();
@@ -237,6 +324,7 @@ describe("the content script's frame line", () => {
     const win = new FakeWindow();
     const runtimePorts: string[] = [];
     const contentScriptEnds: Array<{ disconnected: boolean }> = [];
+    const workerEnds: Array<{ heard: number; disconnect(): void }> = [];
     void relayPageRequests(win as unknown as Window, {
       siteGranted: async () => true,
       openFramePort: async () => null,
@@ -244,7 +332,10 @@ describe("the content script's frame line", () => {
         runtimePorts.push(name);
         const [contentScript, worker] = connectedPorts(name);
         contentScriptEnds.push(contentScript);
+        const workerEnd = { heard: 0, disconnect: () => worker.disconnect() };
+        workerEnds.push(workerEnd);
         worker.onMessage.addListener((envelope) => {
+          workerEnd.heard += 1;
           const { rid, message } = envelope as PageEnvelope;
           // Over JSON, the page's body bytes went as base64.
           if ((message as { type: string }).type === 'body') worker.postMessage({ rid, message: { type: 'answer', status: 200, headers: [], data: (message as { data: string }).data } });
@@ -260,5 +351,15 @@ describe("the content script's frame line", () => {
     // The watch opened for the frame is let go.
     expect(runtimePorts).toEqual([expect.stringMatching(/^keygate-page-watch:/), 'keygate-page']);
     expect(contentScriptEnds.map((end) => end.disconnected)).toEqual([true, false]);
+
+    // That line breaking (a stopped worker) fails the call open on it; the next call tries the frame again first.
+    const heardBefore = workerEnds[1]!.heard;
+    const open = keygate.fetch('/openai/v1/models');
+    await vi.waitFor(() => expect(workerEnds[1]!.heard).toBe(heardBefore + 1));
+    workerEnds[1]!.disconnect();
+    await expect(open).rejects.toThrow(/closed before the answer was complete/);
+    const again = await keygate.fetch('/openai/v1/files', { method: 'POST', body: Uint8Array.from([9]) });
+    expect([...new Uint8Array(await again.arrayBuffer())]).toEqual([9]);
+    expect(runtimePorts).toEqual([expect.stringMatching(/^keygate-page-watch:/), 'keygate-page', expect.stringMatching(/^keygate-page-watch:/), 'keygate-page']);
   });
 });
