@@ -3,7 +3,7 @@
  * the real host binary, an upstream that answers slowly with a large body: whenever the agent goes
  * away (before the upstream answers, mid-body), the upstream call is aborted and its connection let
  * go, the proxy keeps serving, and each request leaves exactly one audit line (499). A plain reset
- * is not logged as a malformed request.
+ * is not logged as a malformed request. An agent that pipelines and reads slowly loses no answer.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -17,16 +17,35 @@ import { binancePolicy, type ProxyHost, rawRequest, startProxyHost, waitForHostE
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 /** 4 MiB in 64 KiB pieces, one every 20 ms: about 1.3 s of body. */
 const SLOW_BODY_CHUNKS = 64;
+/**
+ * `/behind-fill`: 32 KiB in 64-byte pieces, one every 2 ms: Keygate takes it in as many small reads,
+ * each buffered behind the first answer, for about a second, long after the first stopped at a full agent.
+ */
+const BEHIND_PIECE = Buffer.alloc(64, 'y');
+const BEHIND_PIECES = 512;
+
+/** A one-shot event a test can await. */
+class Signal {
+  fire!: () => void;
+  readonly promise = new Promise<void>((resolve) => (this.fire = resolve));
+}
 
 /**
  * Speaks just enough Binance for the host (server time, key restrictions) and answers everything
  * else slowly and at length: `limit=5000` waits 500 ms before the head, any other request 50 ms.
  * `open` counts answers begun and neither finished nor closed: a pooled connection held by Keygate.
+ * `/fill` and `/behind-fill` serve the pipelining agent whose first answer waits for it (see there).
  */
 class SlowUpstream {
   readonly server: Server;
   open = 0;
   received = 0;
+  /** `/fill` could not write on at once: Keygate reads it slower than it writes, or no more (its agent full). */
+  readonly fillBlocked = new Signal();
+  /** `/behind-fill` is over: all of it handed to Keygate, or broken off by Keygate. */
+  readonly behindFillSettled = new Signal();
+  /** Tells `/fill` to end its answer. */
+  readonly endFill = new Signal();
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -35,6 +54,8 @@ class SlowUpstream {
       if (url.pathname === '/sapi/v1/account/apiRestrictions') return this.json(res, { enableReading: true, enableWithdrawals: false, enableInternalTransfer: false, permitsUniversalTransfer: false });
       if (url.pathname === '/api/v3/ticker/price') return this.json(res, { symbol: 'ETHUSDT', price: '3000.00' });
       this.received += 1;
+      if (url.pathname === '/fill') return this.fill(res);
+      if (url.pathname === '/behind-fill') return void this.fillBlocked.promise.then(() => this.answerBehindFill(res));
       // `/unread` never ends: however much the kernel buffers for an agent that reads nothing (it
       // varies with the kernel and with what it remembers of the route), the agent is full at last.
       this.slowAnswer(res, url.searchParams.get('limit') === '5000' ? 500 : 50, url.pathname.endsWith('/unread') ? Infinity : SLOW_BODY_CHUNKS);
@@ -52,6 +73,38 @@ class SlowUpstream {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Writes as fast as Keygate takes it, until told to end; says when a write first had to wait. */
+  private fill(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    let ended = false;
+    void this.endFill.promise.then(() => (ended = true));
+    const next = () => {
+      while (!ended && !res.destroyed) {
+        if (!res.write(CHUNK)) {
+          this.fillBlocked.fire();
+          return void res.once('drain', next);
+        }
+      }
+      if (ended) res.end();
+    };
+    next();
+  }
+
+  /** A trickled answer that starts once `/fill` is blocked, so Keygate receives it while the first waits for the agent. */
+  private answerBehindFill(res: ServerResponse): void {
+    res.once('close', () => this.behindFillSettled.fire());
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    let sent = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      if (sent === BEHIND_PIECES) return void res.end();
+      sent += 1;
+      res.write(BEHIND_PIECE);
+      setTimeout(next, 2);
+    };
+    next();
   }
 
   private json(res: ServerResponse, value: unknown): void {
@@ -107,6 +160,34 @@ function sendAndHangUp(port: number, requestText: string, afterMs: number, how: 
       resolve();
     }, afterMs);
   });
+}
+
+/**
+ * Reads a connection from now on and keeps count: the status lines seen, how many chunked answers
+ * ended with their last chunk, and whether it closed. Scans as it goes (answers of many MiB), keeping
+ * a short tail so that a status line or last chunk split between reads is still found, once.
+ */
+function readAnswers(socket: Socket): { heads: string[]; ended: number; closed: boolean } {
+  const seen = { heads: [] as string[], ended: 0, closed: false };
+  let tail = '';
+  /** Where `tail` starts in the stream, and where the last match found ends. */
+  let tailAt = 0;
+  let scannedTo = 0;
+  socket.on('data', (chunk: Buffer) => {
+    const text = tail + chunk.toString('latin1');
+    for (const match of text.matchAll(/HTTP\/1\.1 \d{3} [^\r]*\r|\r\n0\r\n\r\n/g)) {
+      if (tailAt + match.index < scannedTo) continue;
+      scannedTo = tailAt + match.index + match[0].length;
+      if (match[0].startsWith('HTTP')) seen.heads.push(match[0].trimEnd());
+      else seen.ended += 1;
+    }
+    const kept = Math.min(text.length, 64);
+    tailAt += text.length - kept;
+    tail = text.slice(text.length - kept);
+  });
+  socket.on('close', () => (seen.closed = true));
+  socket.resume();
+  return seen;
 }
 
 async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -230,6 +311,31 @@ describe('agents that hang up', () => {
     });
     expect(received.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
     expect(received.split('\r\n0\r\n\r\n')).toHaveLength(3);
+  });
+
+  it('a pipelined answer that arrives while the one before it waits for its agent is relayed whole, and so is the first', async () => {
+    const { port, agentKeys } = await startSlowSetup();
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.pause();
+    socket.write(['/custom/slow/fill', '/custom/slow/behind-fill'].map((path) => getText(path, agentKeys.user!)).join(''));
+    // The first answer fills every buffer up to the agent, which reads nothing, and Keygate stops
+    // reading it; the second then trickles in, queued behind it. Only once all of the second was sent
+    // (or Keygate broke it off) does the agent read, and the first answer end.
+    await upstream!.behindFillSettled.promise;
+    upstream!.endFill.fire();
+    const answers = readAnswers(socket);
+    await waitUntil('both answers reach the agent, or the connection closes', () => answers.ended === 2 || answers.closed);
+    socket.destroy();
+    expect(answers).toMatchObject({ heads: ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'], ended: 2, closed: false });
+    const isPipelined = (line: AuditRecord) => line.path === '/custom/slow/fill' || line.path === '/custom/slow/behind-fill';
+    await waitUntil('both are audited', async () => (await auditLines(isPipelined)).length === 2);
+    const lines = await auditLines(isPipelined);
+    expect(lines.map((line) => [line.path, line.status, line.reason]).sort()).toEqual([
+      ['/custom/slow/behind-fill', 200, null],
+      ['/custom/slow/fill', 200, null],
+    ]);
+    expect(lines.find((line) => line.path === '/custom/slow/behind-fill')!.bytesOut).toBe(BEHIND_PIECES * BEHIND_PIECE.length);
   });
 
   it('an order whose agent hangs up while Binance works on it is audited once, saying it reached Binance', async () => {

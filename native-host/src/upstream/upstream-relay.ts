@@ -164,7 +164,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   private writeOrPause(controller: Dispatcher.DispatchController, chunk: Buffer): boolean {
     if (this.plan.sink.write(chunk)) return true;
     controller.pause();
-    this.plan.sink.onDrain(() => controller.resume());
+    this.plan.sink.onDrain(() => resumeOutsideCallbacks(controller));
     return false;
   }
 
@@ -199,6 +199,18 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     if (this.upstreamEnded) return this.finish();
     // Whether the agent is full shows after the last write; one drain covers them all.
     if (room) controller.resume();
-    else this.plan.sink.onDrain(() => controller.resume());
+    else this.plan.sink.onDrain(() => resumeOutsideCallbacks(controller));
   }
+}
+
+/**
+ * A sink may call its drain back from inside another upstream call's data callback: node:http emits
+ * 'drain' on the answer that holds a connection whenever a pipelined answer queued behind it buffers
+ * a chunk, synchronously, in that queued answer's write. undici reads every connection with one
+ * parser instance and may not resume one while another is mid-callback (it asserts, and the assertion
+ * broke the other call off: a queued answer was cut short as UPSTREAM_UNREACHABLE, its agent still
+ * there or not). The read resumes once the callback in progress has returned.
+ */
+function resumeOutsideCallbacks(controller: Dispatcher.DispatchController): void {
+  queueMicrotask(() => controller.resume());
 }
