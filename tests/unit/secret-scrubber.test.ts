@@ -150,6 +150,39 @@ describe('SecretScrubber', () => {
     }
   });
 
+  it('gives the same output as scrubbing the whole body at once for bodies long enough to be searched natively', () => {
+    const reference = (body: string, secrets: string[]) => {
+      let out = '';
+      for (let at = 0; at < body.length; ) {
+        const longest = secrets.filter((secret) => body.startsWith(secret, at)).sort((a, b) => b.length - a.length)[0];
+        if (longest === undefined) out += body[at++];
+        else {
+          out += '[REDACTED]';
+          at += longest.length;
+        }
+      }
+      return out;
+    };
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const text = (length: number) => Array.from({ length }, () => 'ab-s'[random(4)]).join('');
+    for (let round = 0; round < 150; round++) {
+      const secrets = Array.from({ length: 1 + random(3) }, () => text(4 + random(40)));
+      // Secrets and their prefixes planted in random text, so whole and cut-off matches both occur.
+      let body = '';
+      while (body.length < 200 + random(1400)) {
+        const secret = secrets[random(secrets.length)]!;
+        body += text(random(80)) + (random(3) === 0 ? secret.slice(0, 1 + random(secret.length)) : secret);
+      }
+      const cuts = [0, ...Array.from({ length: random(5) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
+      const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
+      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, cuts })).toBe(reference(body, secrets));
+    }
+  });
+
   it('scrubs a large streamed body cut into uneven chunks', () => {
     const secrets = ['sk-live-0123456789abcdef', 'sk-ant-api03-ZZZZ'];
     const parts: string[] = [];
