@@ -13,6 +13,28 @@ function scrubChunks(secrets: string[], chunks: (string | Buffer)[], replacement
   return runScrubber(new SecretScrubber(secrets.map(bytes), replacement), buffers).toString('utf8');
 }
 
+/** Leftmost, then longest: the plainest statement of what the streaming scrubber must produce. */
+function scrubbedAtOnce(body: string, secrets: string[]): string {
+  let out = '';
+  for (let at = 0; at < body.length; ) {
+    const longest = secrets.filter((secret) => secret !== '' && body.startsWith(secret, at)).sort((a, b) => b.length - a.length)[0];
+    if (longest === undefined) out += body[at++];
+    else {
+      out += '[REDACTED]';
+      at += longest.length;
+    }
+  }
+  return out;
+}
+
+/** A repeatable sequence of whole numbers below `below`. */
+function seededRandom(seed: number): (below: number) => number {
+  return (below) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % below;
+  };
+}
+
 const pushText = (scrubber: SecretScrubber, text: string) => scrubber.push(Buffer.from(text, 'utf8')).toString('utf8');
 
 describe('SecretScrubber', () => {
@@ -122,52 +144,19 @@ describe('SecretScrubber', () => {
   });
 
   it('gives the same output as scrubbing the whole body at once, for random bodies, secrets and cuts', () => {
-    // Leftmost, then longest: the plainest statement of what the streaming scrubber must produce.
-    const reference = (body: string, secrets: string[]) => {
-      let out = '';
-      for (let at = 0; at < body.length; ) {
-        const longest = secrets.filter((secret) => secret !== '' && body.startsWith(secret, at)).sort((a, b) => b.length - a.length)[0];
-        if (longest === undefined) out += body[at++];
-        else {
-          out += '[REDACTED]';
-          at += longest.length;
-        }
-      }
-      return out;
-    };
-    let seed = 42;
-    const random = (below: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % below;
-    };
+    const random = seededRandom(42);
     const text = (length: number) => Array.from({ length }, () => 'ab-'[random(3)]).join('');
     for (let round = 0; round < 400; round++) {
       const secrets = Array.from({ length: 1 + random(3) }, () => text(1 + random(6)));
       const body = text(random(60));
       const cuts = [0, ...Array.from({ length: random(6) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
       const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
-      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, chunks })).toBe(reference(body, secrets));
+      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, chunks })).toBe(scrubbedAtOnce(body, secrets));
     }
   });
 
   it('gives the same output as scrubbing the whole body at once for bodies long enough to be searched natively', () => {
-    const reference = (body: string, secrets: string[]) => {
-      let out = '';
-      for (let at = 0; at < body.length; ) {
-        const longest = secrets.filter((secret) => body.startsWith(secret, at)).sort((a, b) => b.length - a.length)[0];
-        if (longest === undefined) out += body[at++];
-        else {
-          out += '[REDACTED]';
-          at += longest.length;
-        }
-      }
-      return out;
-    };
-    let seed = 7;
-    const random = (below: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % below;
-    };
+    const random = seededRandom(7);
     const text = (length: number) => Array.from({ length }, () => 'ab-s'[random(4)]).join('');
     for (let round = 0; round < 150; round++) {
       const secrets = Array.from({ length: 1 + random(3) }, () => text(4 + random(40)));
@@ -179,7 +168,7 @@ describe('SecretScrubber', () => {
       }
       const cuts = [0, ...Array.from({ length: random(5) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
       const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
-      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, cuts })).toBe(reference(body, secrets));
+      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, cuts })).toBe(scrubbedAtOnce(body, secrets));
     }
   });
 
