@@ -14,6 +14,7 @@ import { Refusal } from '../proxy/refusal';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { RequestStop } from '../upstream/stop-signal';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
+import { BodyDeadlines } from './body-deadlines';
 import { HttpReply } from './http-reply';
 import { httpRequestBody } from './http-request-body';
 
@@ -39,8 +40,11 @@ export class HttpFrontDoor {
    * close (Node emits no 'close' on a response still queued), so the connection's own 'close' tells it.
    */
   private readonly unanswered = new WeakMap<Duplex, Set<() => void>>();
+  private readonly bodyDeadlines: BodyDeadlines;
 
-  constructor(private readonly options: HttpFrontDoorOptions) {}
+  constructor(private readonly options: HttpFrontDoorOptions) {
+    this.bodyDeadlines = new BodyDeadlines(options.now);
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
@@ -62,7 +66,7 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.bodyDeadlines),
       signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
