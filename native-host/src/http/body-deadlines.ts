@@ -3,8 +3,9 @@
  * instead of a timer armed and cleared per request. A chat request's body nearly always arrives in
  * the same parser pass as its head, so that timer was made and cleared microseconds later for every
  * request (the one timer per request a bare Node proxy does not have). The sweep runs only while a
- * read is waiting and finds a late body within `SWEEP_MS` after its deadline, never before it. The
- * clock and timer functions are passed in, like the idle lock's.
+ * read is waiting and finds a late body within `SWEEP_MS` after its deadline, never before it. Its
+ * clock is monotonic, as a timer's is: a wall clock set forward must not cut every waiting body at
+ * once. The clock and timer functions can be passed in, like the idle lock's.
  */
 import { nodeTimers, type TimerFunctions } from '../vault/idle-timer';
 
@@ -22,7 +23,7 @@ export class BodyDeadlines {
   private sweepTimer: unknown = null;
 
   constructor(
-    readonly now: () => number,
+    readonly now: () => number = () => performance.now(),
     private readonly timers: TimerFunctions = nodeTimers,
   ) {}
 

@@ -40,11 +40,10 @@ export class HttpFrontDoor {
    * close (Node emits no 'close' on a response still queued), so the connection's own 'close' tells it.
    */
   private readonly unanswered = new WeakMap<Duplex, Set<() => void>>();
-  private readonly bodyDeadlines: BodyDeadlines;
+  /** Every request's body deadline, kept by one sweep. */
+  private readonly bodyDeadlines = new BodyDeadlines();
 
-  constructor(private readonly options: HttpFrontDoorOptions) {
-    this.bodyDeadlines = new BodyDeadlines(options.now);
-  }
+  constructor(private readonly options: HttpFrontDoorOptions) {}
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pipeline } = this.options;
@@ -66,7 +65,7 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.bodyDeadlines),
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now, this.bodyDeadlines),
       signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };

@@ -11,8 +11,9 @@ import { bodyByDeadline } from '../proxy/request-deadline';
 import { type RequestBody, tooLarge } from '../upstream/request-body';
 import type { BodyDeadlines } from './body-deadlines';
 
-export function httpRequestBody(req: IncomingMessage, deadlineAt: number, deadlines: BodyDeadlines): RequestBody {
-  return new HttpRequestBody(req, deadlineAt, deadlines);
+/** `deadlineAt` on the `now` clock; a whole read waits for it on the sweep's (monotonic) clock. */
+export function httpRequestBody(req: IncomingMessage, deadlineAt: number, now: () => number, deadlines: BodyDeadlines): RequestBody {
+  return new HttpRequestBody(req, deadlineAt, now, deadlines);
 }
 
 /** One small object per request, its two ways of reading on the prototype rather than two closures each. */
@@ -23,17 +24,20 @@ class HttpRequestBody implements RequestBody {
   constructor(
     private readonly req: IncomingMessage,
     private readonly deadlineAt: number,
+    private readonly now: () => number,
     private readonly deadlines: BodyDeadlines,
   ) {
     this.parsedWithHead = req.complete;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.parsedWithHead ? bodyParsedWithHead(this.req) : bodyByDeadline(this.req, this.deadlineAt, this.deadlines.now);
+    return this.parsedWithHead ? bodyParsedWithHead(this.req) : bodyByDeadline(this.req, this.deadlineAt, this.now);
   }
 
   readWhole(maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
-    return readWholeByDeadline(this.req, this.parsedWithHead ? null : this.deadlines, this.deadlineAt, maxBytes, onBytes);
+    if (this.parsedWithHead) return readWholeByDeadline(this.req, null, 0, maxBytes, onBytes);
+    const { deadlines } = this;
+    return readWholeByDeadline(this.req, deadlines, deadlines.now() + (this.deadlineAt - this.now()), maxBytes, onBytes);
   }
 }
 
@@ -42,7 +46,7 @@ async function* bodyParsedWithHead(req: IncomingMessage): AsyncGenerator<Buffer>
   for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) yield chunk;
 }
 
-/** `deadlines` null: the body is all there already. */
+/** `deadlines` null: the body is all there already; else `deadlineAt` is on their clock. */
 function readWholeByDeadline(req: IncomingMessage, deadlines: BodyDeadlines | null, deadlineAt: number, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
