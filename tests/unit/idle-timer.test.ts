@@ -1,36 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IdleTimer, type TimerFunctions } from '../../native-host/src/vault/idle-timer';
-
-/**
- * Timers on a monotonic clock moved by hand, and a wall clock (what IdleTimer reads) that follows it
- * but can be set back; counts how many timers were ever armed.
- */
-function manualTime() {
-  let now = 0;
-  let wallOffset = 0;
-  let armed = 0;
-  const due = new Map<number, { at: number; fire: () => void }>();
-  const timers: TimerFunctions = {
-    set: (fire, ms) => {
-      armed += 1;
-      due.set(armed, { at: now + ms, fire });
-      return armed;
-    },
-    clear: (handle) => void due.delete(handle as number),
-  };
-  const advance = (ms: number) => {
-    const until = now + ms;
-    for (;;) {
-      const next = [...due].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (next === undefined) break;
-      due.delete(next[0]);
-      now = next[1].at;
-      next[1].fire();
-    }
-    now = until;
-  };
-  return { timers, advance, now: () => now + wallOffset, setWallClockBack: (ms: number) => (wallOffset -= ms), armed: () => armed };
-}
+import { IdleTimer } from '../../native-host/src/vault/idle-timer';
+import { manualTime } from '../support/manual-time';
 
 describe('IdleTimer', () => {
   it('fires one idle time after the last activity, however many there were, arming few timers', () => {

@@ -14,6 +14,7 @@ import { Refusal } from '../proxy/refusal';
 import type { RequestPipeline } from '../proxy/request-pipeline';
 import { RequestStop } from '../upstream/stop-signal';
 import { checkHostAndOrigin, corsHeaders } from './host-origin-guard';
+import { BodyDeadlines } from './body-deadlines';
 import { HttpReply } from './http-reply';
 import { httpRequestBody } from './http-request-body';
 
@@ -39,6 +40,8 @@ export class HttpFrontDoor {
    * close (Node emits no 'close' on a response still queued), so the connection's own 'close' tells it.
    */
   private readonly unanswered = new WeakMap<Duplex, Set<() => void>>();
+  /** Every request's body deadline, kept by one sweep. */
+  private readonly bodyDeadlines = new BodyDeadlines();
 
   constructor(private readonly options: HttpFrontDoorOptions) {}
 
@@ -62,7 +65,7 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now),
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now, this.bodyDeadlines),
       signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };

@@ -1,17 +1,19 @@
 /**
  * An HTTP request's body as the pipeline reads it: streamed chunk by chunk within the request
  * deadline, or, for a small body that is sent on whole (most chat requests), read whole straight
- * from the message's events: one promise and one timer, instead of a promise per chunk through three
- * async generators and a race with the deadline. A body Node already parsed with the head needs no
- * deadline at all.
+ * from the message's events: one promise, its deadline kept by the front door's shared sweep, instead
+ * of a promise per chunk through three async generators and a race with the deadline. A body Node
+ * already parsed with the head needs no deadline at all.
  */
 import type { IncomingMessage } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
 import { bodyByDeadline } from '../proxy/request-deadline';
 import { type RequestBody, tooLarge } from '../upstream/request-body';
+import type { BodyDeadlines } from './body-deadlines';
 
-export function httpRequestBody(req: IncomingMessage, deadlineAt: number, now: () => number): RequestBody {
-  return new HttpRequestBody(req, deadlineAt, now);
+/** `deadlineAt` on the `now` clock; a whole read waits for it on the sweep's (monotonic) clock. */
+export function httpRequestBody(req: IncomingMessage, deadlineAt: number, now: () => number, deadlines: BodyDeadlines): RequestBody {
+  return new HttpRequestBody(req, deadlineAt, now, deadlines);
 }
 
 /** One small object per request, its two ways of reading on the prototype rather than two closures each. */
@@ -23,6 +25,7 @@ class HttpRequestBody implements RequestBody {
     private readonly req: IncomingMessage,
     private readonly deadlineAt: number,
     private readonly now: () => number,
+    private readonly deadlines: BodyDeadlines,
   ) {
     this.parsedWithHead = req.complete;
   }
@@ -32,7 +35,9 @@ class HttpRequestBody implements RequestBody {
   }
 
   readWhole(maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
-    return readWholeByDeadline(this.req, this.parsedWithHead ? null : this.deadlineAt - this.now(), maxBytes, onBytes);
+    if (this.parsedWithHead) return readWholeByDeadline(this.req, null, 0, maxBytes, onBytes);
+    const { deadlines } = this;
+    return readWholeByDeadline(this.req, deadlines, deadlines.now() + (this.deadlineAt - this.now()), maxBytes, onBytes);
   }
 }
 
@@ -41,12 +46,13 @@ async function* bodyParsedWithHead(req: IncomingMessage): AsyncGenerator<Buffer>
   for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) yield chunk;
 }
 
-function readWholeByDeadline(req: IncomingMessage, withinMs: number | null, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
+/** `deadlines` null: the body is all there already; else `deadlineAt` is on their clock. */
+function readWholeByDeadline(req: IncomingMessage, deadlines: BodyDeadlines | null, deadlineAt: number, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
     const stop = () => {
-      if (timer !== null) clearTimeout(timer);
+      deadlines?.met(deadline);
       req.off('data', onData).off('end', onEnd).off('error', onBrokenOff).off('close', onBrokenOff);
     };
     const fail = (error: KeygateError) => {
@@ -65,7 +71,8 @@ function readWholeByDeadline(req: IncomingMessage, withinMs: number | null, maxB
     };
     // The agent's side broke off before the end ('close' without 'end'); that is the agent leaving.
     const onBrokenOff = () => fail(new KeygateError('CLIENT_DISCONNECTED', 'The request body broke off.'));
-    const timer = withinMs === null ? null : setTimeout(() => fail(new KeygateError('REQUEST_TIMEOUT')), Math.max(0, withinMs));
+    const deadline = { at: deadlineAt, late: () => fail(new KeygateError('REQUEST_TIMEOUT')) };
+    deadlines?.watch(deadline);
     req.on('data', onData).once('end', onEnd).once('error', onBrokenOff).once('close', onBrokenOff);
   });
 }

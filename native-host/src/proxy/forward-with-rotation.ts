@@ -18,6 +18,7 @@ import { Refusal } from './refusal';
 import { encodedSecretForms } from './encoded-secret-forms';
 import { ScrubbingReply } from './response-relay';
 import type { AdmissionCall, ForwardCall, ServiceHandler } from './service-handler';
+import type { ServiceTarget } from './service-routes';
 
 const utf8 = new TextDecoder();
 
@@ -48,9 +49,14 @@ function rulesFor(rules: EndpointRules): CompiledEndpointRules {
 /** One derivation for every credential, so the vault's kept spellings are found again by identity. */
 const spellingsOf = (secret: Uint8Array) => encodedSecretForms([secret]);
 
-/** Whether an upstream could read a `_method` from this body and the rules would judge that method differently (checked synchronously: every POST asks). */
+/**
+ * Whether the rules would judge another method differently and an upstream could read a `_method`
+ * from this body (checked synchronously: every request asks). The rules first: without rules that
+ * name a method (the default) that is one length check, where the body's Content-Type readings make
+ * a few arrays and strings per request.
+ */
 function mayCarryMethodOverride({ request, target }: ForwardCall<null>): boolean {
-  return bodyMayOverrideMethod(request.method, request.headers) && decisionVariesByMethod(rulesFor(target.rules), 'POST', target.upstreamPath);
+  return decisionVariesByMethod(rulesFor(target.rules), 'POST', target.upstreamPath) && bodyMayOverrideMethod(request.method, request.headers);
 }
 
 export class KeyInjectionHandler implements ServiceHandler<null> {
@@ -70,31 +76,50 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     return null;
   }
 
-  async forward(call: ForwardCall<null>): Promise<void> {
+  /**
+   * Not an `async` frame, nor is anything it calls on the usual way (one credential, no body or a
+   * small one): the request's promises are its body read, the relay's outcome and the two reactions
+   * on it (the credential's bookkeeping, the zeroing of the opened secret), instead of an async
+   * function and its awaits at every step.
+   */
+  forward(call: ForwardCall<null>): Promise<void> {
     const { request, target, record } = call;
     const services = this.services;
     const { meter } = record;
     const maxBytes = services.policy.proxy.maxRequestBodyBytes;
     if (declaredLengthExceeds(request.headers, maxBytes)) throw new KeygateError('REQUEST_TOO_LARGE', `The limit is ${maxBytes} bytes.`);
     const countIn = (total: number) => (meter.bytesIn = total);
-    const checked = mayCarryMethodOverride(call) ? await this.readBodyWithoutOverride(call, maxBytes, countIn) : null;
-    const ids = services.vault.credentialIdsFor(target.service);
-    if (ids.length === 0) throw services.vault.noUsableCredential(target.service);
-    const hasBody = checked === null && request.method !== 'GET' && request.method !== 'HEAD';
-    let order = services.rotation.order(target.service, ids, target.rotation, services.now());
-    // Only a request that may be sent twice is held in memory, while the host-wide budget lasts; a
-    // single-key request, or one past the budget, streams and is sent once, unless it announced a
-    // small body: read whole, it leaves with the request's head in one write instead of one per chunk.
     // A body already read for its _method check is sent as read, to every key tried.
-    const oneWrite = hasBody && order.length === 1 && announcesSmallBody(request.headers);
-    const capped = hasBody && !oneWrite ? limitBody(request.body, maxBytes, countIn) : null;
-    const held = capped !== null && order.length > 1 ? await services.retryBuffers.hold(capped) : null;
-    if (held?.kind === 'streaming') order = order.slice(0, 1);
-    const body = checked ?? (oneWrite ? await readBodyCapped(request.body, maxBytes, countIn) : held !== null ? (held.kind === 'held' ? held.bytes : held.body) : capped);
+    if (mayCarryMethodOverride(call)) return this.readBodyWithoutOverride(call, maxBytes, countIn).then((checked) => this.tryInOrder(call, this.credentialOrder(target), checked));
+    const order = this.credentialOrder(target);
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    if (!hasBody) return this.tryInOrder(call, order, null);
+    if (order.ids.length > 1) return this.forwardHeld(call, order, limitBody(request.body, maxBytes, countIn));
+    // Sent once: streamed, unless it announced a small body: read whole, it leaves with the
+    // request's head in one write instead of one per chunk.
+    if (!announcesSmallBody(request.headers)) return this.tryInOrder(call, order, limitBody(request.body, maxBytes, countIn));
+    return readBodyCapped(request.body, maxBytes, countIn).then((body) => this.tryInOrder(call, order, body));
+  }
+
+  /** The service's usable credentials, and the order to try them in (rotation). */
+  private credentialOrder(target: ServiceTarget): CredentialOrder {
+    const services = this.services;
+    const all = services.vault.credentialIdsFor(target.service);
+    if (all.length === 0) throw services.vault.noUsableCredential(target.service);
+    return { all, ids: services.rotation.order(target.service, all, target.rotation, services.now()) };
+  }
+
+  /**
+   * Only a request that may be sent twice is held in memory, while the host-wide budget lasts; one
+   * past the budget streams and is sent with its first key only.
+   */
+  private async forwardHeld(call: ForwardCall<null>, order: CredentialOrder, capped: AsyncIterable<Buffer>): Promise<void> {
+    const held = await this.services.retryBuffers.hold(capped);
     try {
-      await this.tryInOrder(call, order, ids, body);
+      if (held.kind === 'held') await this.tryInOrder(call, order, held.bytes);
+      else await this.tryInOrder(call, { all: order.all, ids: order.ids.slice(0, 1) }, held.body);
     } finally {
-      held?.release();
+      held.release();
     }
   }
 
@@ -111,40 +136,54 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     return body;
   }
 
-  private async tryInOrder({ request, reply, target, query, record }: ForwardCall<null>, order: readonly string[], ids: readonly string[], body: AsyncIterable<Buffer> | Buffer | null): Promise<void> {
-    const services = this.services;
-    const { meter } = record;
-    const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, query);
-    // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
-    const inspection = order.length > 1 ? deadKeyCheck(target.deadKey) : null;
-    const failures: string[] = [];
+  /** Sends with each credential in turn until one is not dead (never after the upstream may have acted). */
+  private tryInOrder(call: ForwardCall<null>, order: CredentialOrder, body: AsyncIterable<Buffer> | Buffer | null, tried = 0, failures: string[] = []): Promise<void> {
+    const id = order.ids[tried]!;
+    return this.sendWith(call, order, id, body).then((dead) => {
+      if (dead === null) return;
+      const { services } = this;
+      const { target } = call;
+      failures.push(`credential ${id}: ${dead}`);
+      services.onCredentialHealth(services.rotation.markFailed(target.service, order.all, id, target.rotation, dead, services.now()));
+      if (tried + 1 < order.ids.length) return this.tryInOrder(call, order, body, tried + 1, failures);
+      throw new KeygateError('ALL_CREDENTIALS_FAILED', `${failures.join('; ')}.`);
+    });
+  }
 
-    for (const id of order) {
-      meter.credentialId = id;
-      const dead = await services.vault.withOpenCredential(id, async (secret) => {
-        const scrub = { patterns: [secret, ...services.vault.derivedFromSecret(id, secret, spellingsOf)], owned: [] };
-        const headers = buildUpstreamHeaders(request.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
-        const call = {
-          origin,
-          path,
-          method: request.method,
-          headers,
-          body,
-          timeoutMs: services.policy.proxy.upstreamTimeoutSeconds * 1000,
-          upstreamProxy: target.upstreamProxy ?? services.policy.proxy.upstreamProxy,
-        };
-        const outcome = await services.upstream.relay(call, { sink: new ScrubbingReply(reply, scrub, target.allowRanges), signal: request.signal, inspection });
+  /** One try: the credential opened for it, the answer relayed (or dropped as a dead key's: what it said). */
+  private sendWith({ request, reply, target, query, record }: ForwardCall<null>, order: CredentialOrder, id: string, body: AsyncIterable<Buffer> | Buffer | null): Promise<string | null> {
+    const services = this.services;
+    record.meter.credentialId = id;
+    // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
+    const inspection = order.ids.length > 1 ? deadKeyCheck(target.deadKey) : null;
+    const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, query);
+    return services.vault.withOpenCredential(id, (secret) => {
+      const scrub = { patterns: [secret, ...services.vault.derivedFromSecret(id, secret, spellingsOf)], owned: [] };
+      const headers = buildUpstreamHeaders(request.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
+      const call = {
+        origin,
+        path,
+        method: request.method,
+        headers,
+        body,
+        timeoutMs: services.policy.proxy.upstreamTimeoutSeconds * 1000,
+        upstreamProxy: target.upstreamProxy ?? services.policy.proxy.upstreamProxy,
+      };
+      return services.upstream.relay(call, { sink: new ScrubbingReply(reply, scrub, target.allowRanges), signal: request.signal, inspection }).then((outcome) => {
         services.onCredentialUsed(id);
         if (outcome.kind === 'dropped') return `HTTP ${outcome.status}`;
         // With no other key to try the answer went to the agent as it was; a dead-key status still counts.
-        const health = isDeadKeyStatus(target.deadKey, outcome.status) ? services.rotation.markFailed(target.service, ids, id, target.rotation, `HTTP ${outcome.status}`, services.now()) : services.rotation.markWorked(id);
+        const health = isDeadKeyStatus(target.deadKey, outcome.status) ? services.rotation.markFailed(target.service, order.all, id, target.rotation, `HTTP ${outcome.status}`, services.now()) : services.rotation.markWorked(id);
         if (health !== null) services.onCredentialHealth(health);
         return null;
       });
-      if (dead === null) return;
-      failures.push(`credential ${id}: ${dead}`);
-      services.onCredentialHealth(services.rotation.markFailed(target.service, ids, id, target.rotation, dead, services.now()));
-    }
-    throw new KeygateError('ALL_CREDENTIALS_FAILED', `${failures.join('; ')}.`);
+    });
   }
 }
+
+/** A service's usable credential ids (`all`, as the rotation state knows them) and the ones to try, in order. */
+interface CredentialOrder {
+  all: readonly string[];
+  ids: readonly string[];
+}
+

@@ -172,18 +172,48 @@ export class VaultKeeper {
       : new KeygateError('CREDENTIAL_NOT_FOUND', `No credential for "${service}".`);
   }
 
-  /** Opens one secret for the duration of `use` only; its bytes are zeroed however `use` ends. */
-  async withOpenCredential<T>(id: string, use: (secret: Uint8Array, record: CredentialRecord) => T | Promise<T>): Promise<T> {
+  /**
+   * Opens one secret for the duration of `use` only; its bytes are zeroed however `use` ends. Not an
+   * `async` frame: a request opens one on its way out, and the zeroing rides on `use`'s own promise
+   * (one reaction) instead of a promise and an await of its own.
+   */
+  withOpenCredential<T>(id: string, use: (secret: Uint8Array, record: CredentialRecord) => T | Promise<T>): Promise<T> {
+    let opened: { secret: Uint8Array; record: CredentialRecord };
+    try {
+      opened = this.openCredential(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { secret, record } = opened;
+    let used: T | Promise<T>;
+    try {
+      used = use(secret, record);
+    } catch (error) {
+      wipe(secret);
+      return Promise.reject(error);
+    }
+    if (!(used instanceof Promise)) {
+      wipe(secret);
+      return Promise.resolve(used);
+    }
+    return used.then(
+      (value) => {
+        wipe(secret);
+        return value;
+      },
+      (error: unknown) => {
+        wipe(secret);
+        throw error;
+      },
+    );
+  }
+
+  private openCredential(id: string): { secret: Uint8Array; record: CredentialRecord } {
     const session = this.requireSession();
     const record = session.records.get(id);
     if (record === undefined) throw new KeygateError('CREDENTIAL_NOT_FOUND', `Record ${JSON.stringify(id)}.`);
     this.touch();
-    const secret = openDecodedCredential(session.key, id, session.sealed.get(id) ?? null, session.cipher.decrypt);
-    try {
-      return await use(secret, record);
-    } finally {
-      wipe(secret);
-    }
+    return { secret: openDecodedCredential(session.key, id, session.sealed.get(id) ?? null, session.cipher.decrypt), record };
   }
 
   /**
