@@ -6,7 +6,8 @@
  * - direct: the load generator (this process, undici) calls the mock itself;
  * - relay: a TCP byte relay, the price of the extra hop alone (the ceiling of any proxy here);
  * - passthrough: bare node:http + undici that checks a `pk_` key and sets the real one (the floor of
- *   any Node proxy doing Keygate's job);
+ *   any Node proxy doing Keygate's job); it and the relay run as plain JavaScript bundles, as the
+ *   host does, so their CPU and memory are node's alone (not tsx's loader's);
  * - nginx and HAProxy (Debian packages), configured for the same job (bench/peer-servers.ts);
  * - portkey: the Portkey AI gateway from npm (the agent sends it the real key; it hides nothing);
  * - keygate: the real built keygate-host, unlocked as the browser does it.
@@ -16,7 +17,8 @@
  * added p50/p99 at 1 connection (alternating blocks, order flipped every round, so drift hits every
  * arm alike), requests/s at 100 connections over direct (rounds rotate the arms' order), CPU ms per
  * request of the middle process (its whole process tree, /proc), and the stream's time to last event.
- * Keygate's resident memory is read after its first 1k requests and again after 100k, and the idle
+ * Keygate's resident memory (and the pass-through's, as a baseline) is read after its first 1k
+ * requests and again after 100k, and the idle
  * RSS of both host modes is measured; the goals of issue #13 are computed from these same figures.
  * An arm that cannot start or answers wrongly fails the run: no arm is ever skipped.
  */
@@ -31,7 +33,7 @@ import { residentMiB } from '../tests/support/resident-memory';
 import { type IdleResident, measureIdleResident } from './host-memory';
 import { portkeyHeaders, startHaproxy, startNginx, startPortkey } from './peer-servers';
 import { CHAT_ANSWER, LARGE_BODY, MODELS_ANSWER, PEER_AGENT_KEY, SMALL_BODY, SSE_DONE, SSE_EVENTS, STREAM_BODY, UPSTREAM_KEY } from './proxy-workload';
-import { MOCK_UPSTREAM_SERVER, startServerProcess } from './server-process';
+import { MOCK_UPSTREAM_SERVER, startBundledServerProcess, startServerProcess } from './server-process';
 import { percentile, processTreeCpuMs, round, summarizeLatency } from './stats';
 
 const CONNECTIONS = 100;
@@ -198,8 +200,8 @@ export async function benchProxyOverhead() {
       stops.push(server.stop);
       return server;
     };
-    const relay = await started(startServerProcess(RELAY_SERVER, [upstream.origin]));
-    const passthrough = await started(startServerProcess(PASSTHROUGH_SERVER, [upstream.origin]));
+    const relay = await started(startBundledServerProcess(RELAY_SERVER, [upstream.origin], peerDir));
+    const passthrough = await started(startBundledServerProcess(PASSTHROUGH_SERVER, [upstream.origin], peerDir));
     const nginx = await started(startNginx(upstream.origin, join(peerDir, 'nginx')));
     const haproxy = await started(startHaproxy(upstream.origin, join(peerDir, 'haproxy')));
     const portkey = await started(startPortkey());
