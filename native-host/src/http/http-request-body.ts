@@ -73,6 +73,7 @@ function readWholeByDeadline(req: IncomingMessage, deadlines: BodyDeadlines | nu
     const onBrokenOff = () => fail(new KeygateError('CLIENT_DISCONNECTED', 'The request body broke off.'));
     const deadline = { at: deadlineAt, late: () => fail(new KeygateError('REQUEST_TIMEOUT')) };
     deadlines?.watch(deadline);
-    req.on('data', onData).once('end', onEnd).once('error', onBrokenOff).once('close', onBrokenOff);
+    // Plain listeners, not `once`: each one's first act removes all four, and `once` wraps every listener in two objects more.
+    req.on('data', onData).on('end', onEnd).on('error', onBrokenOff).on('close', onBrokenOff);
   });
 }
