@@ -161,16 +161,30 @@ describe('Host and Origin (DNS rebinding, hostile pages)', () => {
     expect(upstream.received).toHaveLength(0);
   });
 
-  it('refuses a request with two Host headers, even two good ones', async () => {
-    for (const second of ['evil.com', `127.0.0.1:${proxy.port}`]) {
+  it('refuses a request with two Host headers, even two good ones, in any spelling of the name', async () => {
+    const pairs = [['Host', 'Host', 'evil.com'], ['Host', 'Host', `127.0.0.1:${proxy.port}`], ['host', 'HOST', `127.0.0.1:${proxy.port}`], ['hOsT', 'host', `127.0.0.1:${proxy.port}`]];
+    for (const [firstName, secondName, second] of pairs) {
       const answer = await rawExchange(
         proxy.port,
-        `GET /openai/v1/models HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nHost: ${second}\r\nAuthorization: Bearer ${proxy.agentKeys.agent}\r\nConnection: close\r\n\r\n`,
+        `GET /openai/v1/models HTTP/1.1\r\n${firstName}: 127.0.0.1:${proxy.port}\r\n${secondName}: ${second}\r\nAuthorization: Bearer ${proxy.agentKeys.agent}\r\nConnection: close\r\n\r\n`,
       );
       const [head = '', body = ''] = answer.split('\r\n\r\n');
       const status = Number(head.split(' ')[1]);
       expect(status).toBe(400);
       expect(codeOf({ status, body: decodeChunked(head, body) })).toBe('HOST_HEADER_INVALID');
+    }
+    expect(upstream.received).toHaveLength(0);
+  });
+
+  it('refuses two Origin headers, even the allow-listed one twice, in any spelling of the name', async () => {
+    for (const [firstName, secondName] of [['Origin', 'Origin'], ['origin', 'ORIGIN']]) {
+      const answer = await rawExchange(
+        proxy.port,
+        `GET /openai/v1/models HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\n${firstName}: ${ALLOWED_ORIGIN}\r\n${secondName}: ${ALLOWED_ORIGIN}\r\nAuthorization: Bearer ${proxy.agentKeys.agent}\r\nConnection: close\r\n\r\n`,
+      );
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      const status = Number(head.split(' ')[1]);
+      expect({ firstName, secondName, status, code: codeOf({ status, body: decodeChunked(head, body) }) }).toEqual({ firstName, secondName, status: 403, code: 'ORIGIN_NOT_ALLOWED' });
     }
     expect(upstream.received).toHaveLength(0);
   });

@@ -14,10 +14,13 @@ const NO_ORIGIN: GuardResult = Object.freeze({ ok: true, corsOrigin: null });
 /** No CORS headers: read-only, so every answer to an agent shares it. */
 const NO_CORS: Record<string, string> = Object.freeze({});
 
+/** Raw headers named `name` (lower case), in any case; only a name of its length is lowered (a string per header otherwise). */
 function headerCount(req: IncomingMessage, name: string): number {
+  const raw = req.rawHeaders;
   let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i]!.toLowerCase() === name) count += 1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const header = raw[i]!;
+    if (header.length === name.length && (header === name || header.toLowerCase() === name)) count += 1;
   }
   return count;
 }

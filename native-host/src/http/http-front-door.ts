@@ -53,11 +53,13 @@ export class HttpFrontDoor {
       if (!res.writableFinished) agentGone.abort();
     };
     this.busy.add(req.socket);
-    const forget = this.tellWhenConnectionCloses(req.socket, left);
-    // The response's one 'close' listener: the reply learns here whether its answer was delivered.
-    res.once('close', () => {
+    const waiting = this.unansweredOn(req.socket);
+    waiting.add(left);
+    // The response's one 'close' listener (a response closes once; `once` would wrap it in two objects
+    // more): the reply learns here whether its answer was delivered.
+    res.on('close', () => {
       this.busy.delete(req.socket);
-      forget();
+      waiting.delete(left);
       if (res.writableFinished) reply?.delivered();
       else agentGone.abort();
     });
@@ -84,8 +86,8 @@ export class HttpFrontDoor {
     return pipeline.handle(request, reply);
   }
 
-  /** Calls `left` when the connection closes; returns how to stop (the request was answered). */
-  private tellWhenConnectionCloses(socket: Duplex, left: () => void): () => void {
+  /** The connection's unanswered requests: each is told when it closes, and taken out once answered. */
+  private unansweredOn(socket: Duplex): Set<() => void> {
     let waiting = this.unanswered.get(socket);
     if (waiting === undefined) {
       const requests = new Set<() => void>();
@@ -93,8 +95,7 @@ export class HttpFrontDoor {
       this.unanswered.set(socket, requests);
       waiting = requests;
     }
-    waiting.add(left);
-    return () => waiting.delete(left);
+    return waiting;
   }
 
   /**

@@ -49,7 +49,9 @@ async function* bodyParsedWithHead(req: IncomingMessage): AsyncGenerator<Buffer>
 /** `deadlines` null: the body is all there already; else `deadlineAt` is on their clock. */
 function readWholeByDeadline(req: IncomingMessage, deadlines: BodyDeadlines | null, deadlineAt: number, maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Most bodies arrive as one chunk: an array (and the 17 slots its first push makes) only for a second.
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
     let total = 0;
     const stop = () => {
       deadlines?.met(deadline);
@@ -63,16 +65,18 @@ function readWholeByDeadline(req: IncomingMessage, deadlines: BodyDeadlines | nu
       total += chunk.length;
       onBytes(total);
       if (total > maxBytes) fail(tooLarge(maxBytes));
-      else chunks.push(chunk);
+      else if (first === null) first = chunk;
+      else (more ??= [first]).push(chunk);
     };
     const onEnd = () => {
       stop();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      resolve(more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0)));
     };
     // The agent's side broke off before the end ('close' without 'end'); that is the agent leaving.
     const onBrokenOff = () => fail(new KeygateError('CLIENT_DISCONNECTED', 'The request body broke off.'));
     const deadline = { at: deadlineAt, late: () => fail(new KeygateError('REQUEST_TIMEOUT')) };
     deadlines?.watch(deadline);
-    req.on('data', onData).once('end', onEnd).once('error', onBrokenOff).once('close', onBrokenOff);
+    // Plain listeners, not `once`: each one's first act removes all four, and `once` wraps every listener in two objects more.
+    req.on('data', onData).on('end', onEnd).on('error', onBrokenOff).on('close', onBrokenOff);
   });
 }

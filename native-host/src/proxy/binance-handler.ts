@@ -28,7 +28,7 @@ export class BinanceHandler implements ServiceHandler<BinanceAdmission> {
         signal: request.signal,
         scrubbedReply: (secrets) => new ScrubbingReply(reply, patternsForOneAnswer(secrets)),
         meter: record.meter,
-        detail: record.detail,
+        detail: (record.detail ??= {}),
       },
       admitted,
     );

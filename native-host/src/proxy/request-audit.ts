@@ -28,8 +28,8 @@ export interface RequestRecord {
   /** The status the agent was answered with (0 until the head went out). */
   status: number;
   meter: ForwardMeter;
-  /** Facts for the audit line (e.g. a Binance order's value); never a secret. */
-  detail: Record<string, string | number | boolean | null>;
+  /** Facts for the audit line (e.g. a Binance order's value); never a secret. Null until a step has one (most requests never do). */
+  detail: Record<string, string | number | boolean | null> | null;
 }
 
 /** Codes that are Keygate saying no on purpose (the audit's "blocked"), wherever they are raised. */
@@ -64,6 +64,6 @@ export function auditRecord(record: RequestRecord, failure: KeygateError | null)
     bytesIn: record.meter.bytesIn,
     bytesOut: record.meter.bytesOut,
   };
-  if (Object.keys(record.detail).length > 0) line.detail = record.detail;
+  if (record.detail !== null && Object.keys(record.detail).length > 0) line.detail = record.detail;
   return line;
 }

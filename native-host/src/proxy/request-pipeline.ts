@@ -10,7 +10,6 @@
  * is aborted, the agent gets the refusal (or, after the head, a broken-off answer), and the audit line
  * says why.
  */
-import { randomUUID } from 'node:crypto';
 import { scopeAllows } from '../../../shared/agents/agent-keys';
 import { ERRORS, KeygateError } from '../../../shared/errors';
 import { BinanceBackOff } from '../binance/binance-gateway';
@@ -24,6 +23,7 @@ import { replyError, replyJson } from './error-response';
 import { KeyInjectionHandler } from './forward-with-rotation';
 import type { ProxyServices } from './proxy-services';
 import { RecordingReply } from './recording-reply';
+import { newRequestId } from './request-id';
 import { Refusal } from './refusal';
 import { auditRecord, type RequestRecord } from './request-audit';
 import type { ServiceHandler } from './service-handler';
@@ -89,7 +89,7 @@ export class RequestPipeline {
 
   private newRecord(method: string): RequestRecord {
     return {
-      requestId: randomUUID(),
+      requestId: newRequestId(),
       receivedAt: this.services.now(),
       startedAt: performance.now(),
       method,
@@ -99,7 +99,7 @@ export class RequestPipeline {
       path: '(refused)',
       status: 0,
       meter: { credentialId: null, bytesIn: 0, bytesOut: 0 },
-      detail: {},
+      detail: null,
     };
   }
 

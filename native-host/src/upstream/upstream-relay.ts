@@ -16,6 +16,9 @@ const MAX_INSPECTED_BODY_BYTES = 64 * 1024;
 
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
+/** Until the answer's head: shared, not an empty object made for every call. */
+const NO_HEADERS_YET: UpstreamHeaders = Object.freeze({});
+
 /** Where an answer goes: the agent's reply (with its decorators). Transport-neutral. */
 export interface AnswerSink {
   /** Throws a KeygateError to refuse the answer at its head (nothing sent; the upstream call is aborted). */
@@ -55,7 +58,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private agentGone: KeygateError | null = null;
   private status = 0;
-  private headers: UpstreamHeaders = {};
+  private headers: UpstreamHeaders = NO_HEADERS_YET;
   /** Chunks of an answer being inspected; null while streaming (or before the status is known). */
   private held: Buffer[] | null = null;
   private heldBytes = 0;
