@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import { BridgeBody } from '../../native-host/src/bridge/bridge-body';
 import { BridgeReply } from '../../native-host/src/bridge/bridge-reply';
+import { answerEnded } from '../../native-host/src/upstream/upstream-relay';
 import { BridgeRequests } from '../../native-host/src/bridge/bridge-requests';
 import { ProxyRuntime } from '../../native-host/src/proxy/proxy-runtime';
 import { VaultKeeper } from '../../native-host/src/vault/vault-keeper';
@@ -53,7 +54,7 @@ describe('BridgeReply', () => {
     reply.start(200, { 'content-type': 'application/octet-stream', 'x-many': ['a', 'b'] });
     reply.write(body);
     reply.credit(3);
-    await reply.end();
+    await answerEnded(reply);
     expect(events.map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk', 'proxy.chunk', 'proxy.chunk', 'proxy.end']);
     expect(events[0]).toMatchObject({ status: 200, headers: [['content-type', 'application/octet-stream'], ['x-many', 'a'], ['x-many', 'b']] });
     expect(bodyOf(events).equals(body)).toBe(true);
@@ -81,7 +82,7 @@ describe('BridgeReply', () => {
     reply.credit(1);
     expect(events.filter((event) => event.event === 'proxy.chunk')).toHaveLength(BRIDGE_CREDIT_WINDOW + 3);
     expect(drained).toBe(true);
-    const ended = reply.end();
+    const ended = answerEnded(reply);
     await ended;
     expect(events.at(-1)).toEqual({ type: 'event', event: 'proxy.end', requestId: 'req-00000002' });
   });
@@ -98,7 +99,7 @@ describe('BridgeReply', () => {
       reply.write(piece);
       reply.credit(1);
     }
-    await reply.end();
+    await answerEnded(reply);
     const chunks = events.filter((frame) => frame.event === 'proxy.chunk') as Array<{ data: string; coding?: string }>;
     expect(chunks.map((chunk) => chunk.coding ?? 'as is')).toEqual(['deflate-raw', 'as is', 'as is', 'as is']);
     expect(Buffer.from(chunks[0]!.data, 'base64').length).toBeLessThan(text.length / 3);
@@ -124,7 +125,7 @@ describe('BridgeReply', () => {
     reply.write(piece);
     reply.write(piece);
     expect(sizes()).toHaveLength(3);
-    await reply.end();
+    await answerEnded(reply);
     expect(sizes()).toEqual([piece.length, BRIDGE_CHUNK_BYTES, piece.length, 2 * piece.length]);
     const body = Buffer.concat(events.filter((event) => event.event === 'proxy.chunk').map((event) => unpacked(event as { data: string; coding?: string })));
     expect(body.equals(Buffer.concat(Array(8).fill(piece)))).toBe(true);
@@ -136,7 +137,7 @@ describe('BridgeReply', () => {
     whole.start(200, { 'content-type': 'application/json' });
     whole.write(Buffer.from('{"data":'));
     whole.write(Buffer.from('[]}'));
-    await whole.end();
+    await answerEnded(whole);
     expect(small.events).toEqual([{ type: 'event', event: 'proxy.answer', requestId: 'req-00000006', status: 200, headers: [['content-type', 'application/json']], data: Buffer.from('{"data":[]}').toString('base64') }]);
     expect(validateHostFrame(small.events[0])).not.toBeNull();
 
@@ -146,7 +147,7 @@ describe('BridgeReply', () => {
     later.write(Buffer.from('data: one\n\n'));
     await nextTurn();
     expect(streamed.events.map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk']);
-    await later.end();
+    await answerEnded(later);
     expect(streamed.events.map((event) => event.event)).toEqual(['proxy.head', 'proxy.chunk', 'proxy.end']);
   });
 
@@ -158,7 +159,7 @@ describe('BridgeReply', () => {
     for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.alloc(BRIDGE_CHUNK_BYTES, 'x'));
     reply.cancel();
     reply.credit(5);
-    await expect(reply.end()).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
+    await expect(answerEnded(reply)).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
     expect(cancelled.events.map((event) => event.event)).toEqual(['proxy.head', ...Array(BRIDGE_CREDIT_WINDOW).fill('proxy.chunk')]);
 
     const broken = recorder();
@@ -186,7 +187,7 @@ describe('BridgeReply stall watch', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(stalls).toBe(0);
     for (let i = 0; i < BRIDGE_CREDIT_WINDOW + 1; i++) reply.write(Buffer.alloc(BRIDGE_CHUNK_BYTES, 'y'));
-    void reply.end();
+    reply.end(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(stalls).toBe(1);
   });

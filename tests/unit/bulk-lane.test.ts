@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BridgeReply } from '../../native-host/src/bridge/bridge-reply';
+import { answerEnded } from '../../native-host/src/upstream/upstream-relay';
 import type { BulkHolder, BulkLaneAccess, BulkSink } from '../../native-host/src/bridge/bulk-lane';
 import { bulkLaneDue } from '../../native-host/src/bridge/bulk-switch';
 import { BulkTickets } from '../../native-host/src/bridge/bulk-tickets';
@@ -136,7 +137,7 @@ describe('BridgeReply on the bulk lane', () => {
     expect(events[2]).toEqual({ type: 'event', event: 'proxy.bulk', requestId: 'req-bulk-0001', url: URL_OF_LANE });
     expect(validateHostFrame(events[2])).not.toBeNull();
     reply.write(third);
-    const ended = reply.end();
+    const ended = answerEnded(reply);
     expect(lane.state.bytes).toEqual([]);
     lane.fetch();
     await ended;
@@ -191,7 +192,7 @@ describe('BridgeReply on the bulk lane', () => {
     cancelled.fetch();
     one.cancel();
     expect([cancelled.state.destroyed, cancelled.state.withdrawn]).toEqual([true, true]);
-    await expect(one.end()).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
+    await expect(answerEnded(one)).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
 
     const unfetched = fakeLane();
     const broken: KeygateError[] = [];
@@ -226,7 +227,7 @@ describe('BridgeReply on the bulk lane', () => {
     reply.write(pattern(BULK_SWITCH_BYTES + 1));
     await nextTurn();
     lane.fetch();
-    await expect(reply.end()).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
+    await expect(answerEnded(reply)).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
     expect(names()).toEqual(['proxy.head', 'proxy.bulk', 'proxy.error']);
     expect([lane.state.ended, lane.state.destroyed]).toEqual([true, true]);
   });

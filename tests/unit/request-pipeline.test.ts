@@ -11,6 +11,7 @@ import type { AuditRecord } from '../../native-host/src/audit/audit-record';
 import type { AgentReply, AgentRequest, CallerClaim } from '../../native-host/src/proxy/agent-exchange';
 import { ProxyRuntime } from '../../native-host/src/proxy/proxy-runtime';
 import { VaultKeeper } from '../../native-host/src/vault/vault-keeper';
+import type { DeliveryReport } from '../../native-host/src/upstream/upstream-relay';
 import { generateAgentKey } from '../../shared/agents/agent-keys';
 import { KeygateError } from '../../shared/errors';
 import type { GrantRecord } from '../../shared/grants/grant-record';
@@ -48,9 +49,9 @@ class RecordedReply implements AgentReply {
 
   onDrain(): void {}
 
-  end(): Promise<void> {
+  end(delivered: DeliveryReport): void {
     this.ended = true;
-    return this.gone ? Promise.reject(new KeygateError('CLIENT_DISCONNECTED')) : Promise.resolve();
+    delivered(this.gone ? new KeygateError('CLIENT_DISCONNECTED') : null);
   }
 
   abort(error: KeygateError): void {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeygateError } from '../../shared/errors';
 import { UpstreamPool } from '../../native-host/src/upstream/upstream-pool';
-import type { AnswerSink } from '../../native-host/src/upstream/upstream-relay';
+import type { AnswerSink, DeliveryReport } from '../../native-host/src/upstream/upstream-relay';
 import { RequestStop } from '../../native-host/src/upstream/stop-signal';
 
 const CHUNK = Buffer.alloc(64 * 1024, 'a');
@@ -67,8 +67,8 @@ class TestSink implements AnswerSink {
     drain?.();
   }
 
-  end(): Promise<void> {
-    return Promise.resolve();
+  end(delivered: DeliveryReport): void {
+    delivered(null);
   }
 
   abort(error: KeygateError): void {

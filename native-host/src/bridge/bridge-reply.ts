@@ -26,6 +26,7 @@ import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type HeaderList } from '../..
 import { errorBody, KeygateError } from '../../../shared/errors';
 import type { EventFrame } from '../../../shared/protocol';
 import type { AgentReply } from '../proxy/agent-exchange';
+import type { DeliveryReport } from '../upstream/upstream-relay';
 import type { BulkLaneAccess, BulkOffer, BulkSink } from './bulk-lane';
 import { bulkLaneDue } from './bulk-switch';
 import { ChunkPacker } from './chunk-coding';
@@ -123,8 +124,9 @@ export class BridgeReply implements AgentReply {
     this.pump();
   }
 
-  /** Resolves once `proxy.end` went out (after every waiting chunk); rejects if the request was cancelled first. */
-  end(): Promise<void> {
+  /** Reports null once `proxy.end` went out (after every waiting chunk), the reason if the request was cancelled first. */
+  end(delivered: DeliveryReport): void {
+    this.ended.then(() => delivered(null), delivered);
     this.ending = true;
     const head = this.heldHead;
     if (head !== null && !this.closed && this.waitingBytes <= BRIDGE_CHUNK_BYTES) {
@@ -133,11 +135,10 @@ export class BridgeReply implements AgentReply {
       this.stopStallWatch();
       this.send({ type: 'event', event: 'proxy.answer', requestId: this.requestId, ...head, ...this.packer.pack(this.takeChunk()) });
       this.resolveEnd();
-      return this.ended;
+      return;
     }
     this.sendHead();
     this.pump();
-    return this.ended;
   }
 
   abort(error: KeygateError): void {

@@ -6,20 +6,21 @@
  * connection for good, and a few hundred such agents would fill the pool for everyone.
  *
  * The front door owns the response's one 'close' listener and tells the reply (`delivered`, or the
- * agent-gone signal); the promise `end` returns is made only when the answer is still on its way.
+ * agent-gone signal); `end` keeps its report until then, or makes it at once when the answer's fate is known.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentReply } from '../proxy/agent-exchange';
 import type { StopSignal } from '../upstream/stop-signal';
+import type { DeliveryReport } from '../upstream/upstream-relay';
 
 /** Where the answer stands: on its way, with the agent whole, or the agent gone first. */
 type Delivery = 'sending' | 'delivered' | 'gone';
 
 export class HttpReply implements AgentReply {
   private delivery: Delivery = 'sending';
-  /** Settles what `end` returned, once the answer is delivered or the agent gone. */
-  private settle: ((delivery: Delivery) => void) | null = null;
+  /** What `end` was given, told once the answer is delivered or the agent gone. */
+  private report: DeliveryReport | null = null;
   private stalled: NodeJS.Timeout | null = null;
 
   constructor(
@@ -67,16 +68,13 @@ export class HttpReply implements AgentReply {
     });
   }
 
-  /** Resolves when the agent has the whole answer; rejects when its connection closed first. */
-  end(): Promise<void> {
+  /** Reports null when the agent has the whole answer, CLIENT_DISCONNECTED when its connection closed first. */
+  end(delivered: DeliveryReport): void {
     this.res.end();
     // The last bytes may still wait for an agent that stopped reading.
     if (this.res.writableNeedDrain) this.watchForStall();
-    if (this.delivery === 'delivered') return Promise.resolve();
-    if (this.delivery === 'gone') return Promise.reject(new KeygateError('CLIENT_DISCONNECTED'));
-    return new Promise((resolve, reject) => {
-      this.settle = (delivery) => (delivery === 'delivered' ? resolve() : reject(new KeygateError('CLIENT_DISCONNECTED')));
-    });
+    if (this.delivery === 'sending') this.report = delivered;
+    else tell(delivered, this.delivery);
   }
 
   abort(): void {
@@ -87,7 +85,9 @@ export class HttpReply implements AgentReply {
     if (this.delivery !== 'sending') return;
     this.delivery = delivery;
     this.stopStallWatch();
-    this.settle?.(delivery);
+    const report = this.report;
+    this.report = null;
+    if (report !== null) tell(report, delivery);
   }
 
   private watchForStall(): void {
@@ -104,6 +104,11 @@ export class HttpReply implements AgentReply {
     if (this.stalled !== null) clearTimeout(this.stalled);
     this.stalled = null;
   }
+}
+
+/** The report for an answer whose fate is known: delivered, or the agent gone first. */
+function tell(report: DeliveryReport, delivery: Delivery): void {
+  report(delivery === 'delivered' ? null : new KeygateError('CLIENT_DISCONNECTED'));
 }
 
 /** A body announced and not yet read to the end. (A request without one may be answered before Node marks it complete.) */

@@ -5,7 +5,7 @@
  * socket at all.
  */
 import type { KeygateError } from '../../../shared/errors';
-import type { AnswerSink } from '../upstream/upstream-relay';
+import type { AnswerSink, DeliveryReport } from '../upstream/upstream-relay';
 import type { RequestBody } from '../upstream/request-body';
 import type { StopSignal } from '../upstream/stop-signal';
 
@@ -62,8 +62,8 @@ export class ReplyDecorator implements AgentReply {
     this.inner.onDrain(resume);
   }
 
-  end(): Promise<void> {
-    return this.inner.end();
+  end(delivered: DeliveryReport): void {
+    this.inner.end(delivered);
   }
 
   abort(error: KeygateError): void {

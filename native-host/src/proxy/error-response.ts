@@ -5,13 +5,14 @@
  */
 import { agentHint, type HintMode } from '../../../shared/error-hints';
 import { ERRORS, type ErrorCode, errorBody, KeygateError } from '../../../shared/errors';
+import { answerEnded } from '../upstream/upstream-relay';
 import type { AgentReply } from './agent-exchange';
 
 export function replyJson(reply: AgentReply, status: number, value: unknown, headers: Record<string, string> = {}): Promise<void> {
   const body = Buffer.from(JSON.stringify(value));
   reply.start(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' });
   reply.write(body);
-  return reply.end();
+  return answerEnded(reply);
 }
 
 /**

@@ -4,7 +4,7 @@
  * It wraps the agent's reply the way undici's DecoratorHandler wraps a handler, so the relay and the
  * front doors never know scrubbing happens.
  */
-import type { UpstreamHeaders } from '../upstream/upstream-relay';
+import type { DeliveryReport, UpstreamHeaders } from '../upstream/upstream-relay';
 import type { KeygateError } from '../../../shared/errors';
 import { type AgentReply, ReplyDecorator } from './agent-exchange';
 import { encodedSecretForms, wipeForms } from './encoded-secret-forms';
@@ -91,14 +91,12 @@ export class ScrubbingReply extends ReplyDecorator {
     return this.inner.write(this.scrubber.push(chunk));
   }
 
-  /** Not `async`: the inner reply's promise is returned as it is, not wrapped in one more per answer. */
-  override end(): Promise<void> {
+  /** The scrubber's held tail goes out before the end; the answer's own spellings are wiped whatever happens. */
+  override end(delivered: DeliveryReport): void {
     try {
       const tail = this.scrubber.finish();
       if (tail.length > 0) this.inner.write(tail);
-      return this.inner.end();
-    } catch (error) {
-      return Promise.reject(error);
+      this.inner.end(delivered);
     } finally {
       wipeForms(this.scrub.owned);
     }

@@ -26,10 +26,23 @@ export interface AnswerSink {
   /** False when the agent cannot take more now: stop reading upstream until `onDrain`. */
   write(chunk: Buffer): boolean;
   onDrain(resume: () => void): void;
-  /** Resolves when the agent has the whole answer; rejects (CLIENT_DISCONNECTED) when it left first. */
-  end(): Promise<void>;
+  /**
+   * Ends the answer and reports, once, how it ended: null when the agent has all of it, the reason
+   * (CLIENT_DISCONNECTED) when it left first. A callback, not a promise: every request ends an
+   * answer, and a promise and its reaction per request cost more than the call (`answerEnded` makes
+   * one where a caller wants it).
+   */
+  end(delivered: DeliveryReport): void;
   /** The answer broke off: the agent must not take a truncated body for a whole one. */
   abort(error: KeygateError): void;
+}
+
+/** How an answer ended: null when the agent has all of it, otherwise why not. */
+export type DeliveryReport = (lost: KeygateError | null) => void;
+
+/** The end of an answer as a promise, for callers that await it (an error reply, tests). */
+export function answerEnded(sink: AnswerSink): Promise<void> {
+  return new Promise((resolve, reject) => sink.end((lost) => (lost === null ? resolve() : reject(lost))));
 }
 
 /** An answer the caller reads before the agent does: which statuses, and the verdict on a body start. */
@@ -156,7 +169,11 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.settle();
     this.discarded = true;
     const status = this.status;
-    this.plan.sink.end().then(() => this.resolveOutcome({ kind: 'relayed', status }), this.rejectOutcome);
+    try {
+      this.plan.sink.end((lost) => (lost === null ? this.resolveOutcome({ kind: 'relayed', status }) : this.rejectOutcome(lost)));
+    } catch (error) {
+      this.rejectOutcome(error instanceof KeygateError ? error : new KeygateError('INTERNAL_ERROR'));
+    }
   }
 
   private settle(): void {
