@@ -35,6 +35,22 @@ function seededRandom(seed: number): (below: number) => number {
   };
 }
 
+/** `body` cut at up to `maxCuts - 1` random places, in order. */
+function cutAtRandom(body: string, random: (below: number) => number, maxCuts: number): string[] {
+  const cuts = [0, ...Array.from({ length: random(maxCuts) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
+  return cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
+}
+
+/** Random filler with the secrets and their prefixes planted in it, so whole and cut-off matches both occur. */
+function plantSecrets(secrets: string[], random: (below: number) => number, filler: (length: number) => string, fillerMax: number, wantsMore: (length: number) => boolean): string {
+  let body = '';
+  while (wantsMore(body.length)) {
+    const secret = secrets[random(secrets.length)]!;
+    body += filler(random(fillerMax)) + (random(3) === 0 ? secret.slice(0, 1 + random(secret.length)) : secret);
+  }
+  return body;
+}
+
 const pushText = (scrubber: SecretScrubber, text: string) => scrubber.push(Buffer.from(text, 'utf8')).toString('utf8');
 
 describe('SecretScrubber', () => {
@@ -149,8 +165,7 @@ describe('SecretScrubber', () => {
     for (let round = 0; round < 400; round++) {
       const secrets = Array.from({ length: 1 + random(3) }, () => text(1 + random(6)));
       const body = text(random(60));
-      const cuts = [0, ...Array.from({ length: random(6) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
-      const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
+      const chunks = cutAtRandom(body, random, 6);
       expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, chunks })).toBe(scrubbedAtOnce(body, secrets));
     }
   });
@@ -162,13 +177,8 @@ describe('SecretScrubber', () => {
     const text = (length: number) => Array.from({ length }, () => 'abcdefg-'[random(8)]).join('');
     for (let round = 0; round < 600; round++) {
       const secrets = Array.from({ length: 1 + random(4) }, () => text(1 + random(7)));
-      let body = '';
-      while (body.length < random(120)) {
-        const secret = secrets[random(secrets.length)]!;
-        body += text(random(12)) + (random(3) === 0 ? secret.slice(0, 1 + random(secret.length)) : secret);
-      }
-      const cuts = [0, ...Array.from({ length: random(8) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
-      const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
+      const body = plantSecrets(secrets, random, text, 12, (length) => length < random(120));
+      const chunks = cutAtRandom(body, random, 8);
       expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, chunks })).toBe(scrubbedAtOnce(body, secrets));
     }
   });
@@ -182,15 +192,9 @@ describe('SecretScrubber', () => {
     const text = (length: number) => Array.from({ length }, () => 'ab-s'[random(4)]).join('');
     for (let round = 0; round < 150; round++) {
       const secrets = Array.from({ length: 1 + random(3) }, () => text(4 + random(40)));
-      // Secrets and their prefixes planted in random text, so whole and cut-off matches both occur.
-      let body = '';
-      while (body.length < 200 + random(1400)) {
-        const secret = secrets[random(secrets.length)]!;
-        body += text(random(80)) + (random(3) === 0 ? secret.slice(0, 1 + random(secret.length)) : secret);
-      }
-      const cuts = [0, ...Array.from({ length: random(5) }, () => random(body.length + 1)).sort((a, b) => a - b), body.length];
-      const chunks = cuts.slice(1).map((end, i) => body.slice(cuts[i], end));
-      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, cuts })).toBe(scrubbedAtOnce(body, secrets));
+      const body = plantSecrets(secrets, random, text, 80, (length) => length < 200 + random(1400));
+      const chunks = cutAtRandom(body, random, 5);
+      expect(scrubChunks(secrets, chunks), JSON.stringify({ secrets, chunks })).toBe(scrubbedAtOnce(body, secrets));
     }
   });
 
