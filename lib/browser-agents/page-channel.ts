@@ -4,8 +4,9 @@
  * (`page-ready`, `relay-ready`); the page asks for a line of its own to the background
  * (`line-wanted`), and the relay answers `line` with Keygate's frame's MessagePort (page-direct-line.ts)
  * or, where there is none, without a port: then each request gets its own MessageChannel, whose
- * second port travels with an `open` note, and the relay carries it. `line-closed` says the line
- * named in it is gone (its watch port disconnected). Any script on the page can post such notes
+ * second port travels with an `open` note, and the relay carries it. `line-later` is that answer for
+ * now only (the site's grant is gone, and may come back): the relay carries this call, the page asks
+ * again with its next. `line-closed` says the line named in it is gone (its watch port disconnected). Any script on the page can post such notes
  * too: the background checks every message on either line and decides by the tab's origin and its
  * grant, never by what is said here.
  */
@@ -15,7 +16,7 @@ import type { AgentChannel, OpenAgentChannel } from './keygate-fetch';
 
 export const PAGE_CHANNEL = 'keygate/v1';
 
-const NOTE_KINDS = ['relay-ready', 'page-ready', 'open', 'line-wanted', 'line', 'line-closed'] as const;
+const NOTE_KINDS = ['relay-ready', 'page-ready', 'open', 'line-wanted', 'line', 'line-later', 'line-closed'] as const;
 
 /** `line` names the MessagePort line a `line` (with the port) or `line-closed` note is about. */
 export type PageNote = { channel: typeof PAGE_CHANNEL; kind: (typeof NOTE_KINDS)[number]; line?: string };

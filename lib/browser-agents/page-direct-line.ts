@@ -10,7 +10,8 @@
  * carries the requests itself where there is no frame port (Firefox, or a frame that failed): its
  * `line` note then comes without a port, and each request goes as an `open` note (page-channel.ts).
  * A line the background retired (its grant refused a call: page-line.ts) takes no new calls; the
- * next one asks for a new line.
+ * next one asks for a new line. While the grant is gone each call asks, and goes through the content
+ * script (where the background refuses it); once the grant is given back, the next call gets a line.
  *
  * Why the page may hold the port: the frame posts it to this window, where every world's `message`
  * listener sees it, so a page script could always take it; any script on a granted origin may use
@@ -132,12 +133,14 @@ export function directLineOpener(win: Window, openThroughRelay: OpenAgentChannel
   const askForLine = () =>
     new Promise<PageLine>((resolve) => {
       const listen = (event: MessageEvent) => {
-        if (event.source !== win || !isPageNote(event.data) || event.data.kind !== 'line') return;
+        if (event.source !== win || !isPageNote(event.data) || (event.data.kind !== 'line' && event.data.kind !== 'line-later')) return;
         win.removeEventListener('message', listen);
+        asking = null;
+        // For this call only: the next one asks again (the site's grant may be given back meanwhile).
+        if (event.data.kind === 'line-later') return resolve('relay');
         const port = event.ports[0];
         line = port !== undefined && event.data.line !== undefined ? new DirectLine(event.data.line, port) : 'relay';
         if (line instanceof DirectLine) directLines.set(line.name, line);
-        asking = null;
         resolve(line);
       };
       win.addEventListener('message', listen);

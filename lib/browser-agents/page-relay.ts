@@ -80,6 +80,9 @@ class RuntimeLine {
  * its watch port kept here. A new ask replaces the line there was (its watch goes, so the background
  * ends it), which bounds what page scripts asking again and again can open.
  */
+/** No direct line while the site has no grant (revoked, expired, disabled); one may come with the next ask. */
+const NOT_GRANTED = 'not-granted';
+
 class DirectLines {
   private current: { name: string; watch: RuntimePort } | null = null;
   private opening: Promise<void> | null = null;
@@ -107,8 +110,10 @@ class DirectLines {
       this.end(replaced);
     }
     const line = await this.openFrameLine();
-    // Without a direct line the page sends its requests through this script.
-    if (line === null) postNote(this.win, 'line');
+    // Without a direct line the page sends its requests through this script: for good where there is
+    // no frame, for this call only where the grant is gone (given again, the next call gets a line).
+    if (line === NOT_GRANTED) postNote(this.win, 'line-later');
+    else if (line === null) postNote(this.win, 'line');
     else postNote(this.win, 'line', [line.port], line.name);
   }
 
@@ -118,10 +123,10 @@ class DirectLines {
    * line the background retired because the grant refused a call) asks again, so a page whose grant
    * is gone gets its refusals at once over the runtime port instead of waiting out a refused frame.
    */
-  private async openFrameLine(): Promise<{ name: string; port: MessagePort } | null> {
+  private async openFrameLine(): Promise<{ name: string; port: MessagePort } | typeof NOT_GRANTED | null> {
     const { openFramePort } = this.deps;
     if (openFramePort === undefined) return null;
-    if (this.opened++ > 0 && !(await this.deps.siteGranted())) return null;
+    if (this.opened++ > 0 && !(await this.deps.siteGranted())) return NOT_GRANTED;
     const name = (this.deps.newToken ?? (() => crypto.randomUUID()))();
     const watch = this.deps.connect(watchPortName(name));
     const port = await openFramePort(name);

@@ -173,7 +173,7 @@ describe('a web page on a granted origin', () => {
     await Promise.all([page.close(), popup.close()]);
   });
 
-  it('revoking the grant refuses the next call from an open page and retires its MessagePort line, and a reloaded page has no window.keygate', async () => {
+  it('revoking the grant refuses the next call from an open page and retires its MessagePort line, a new page has no window.keygate, and given back the open page is served again over a line of its own', async () => {
     const origin = webApp!.origin('127.0.0.1');
     const page = await keygate!.browser.newPage();
     // Each request window.keygate hands the content script to carry (an `open` note brings its port).
@@ -205,8 +205,19 @@ describe('a web page on a granted origin', () => {
     expect(await call()).toMatchObject({ status: 403, body: { error: { code: 'GRANT_MISSING' } } });
     expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(await page.evaluate(() => (window as unknown as { carried: string[] }).carried)).toEqual(['open']);
-    await page.reload();
-    expect(await page.evaluate(() => 'keygate' in window)).toBe(false);
+    const opened = await keygate!.browser.newPage();
+    await opened.goto(`${origin}/`);
+    expect(await opened.evaluate(() => 'keygate' in window)).toBe(false);
+    await opened.close();
+
+    // Given back: the open page's next call is answered, over a new MessagePort line (not carried).
+    await grant('site', origin, ['openai']);
+    expect((await call()).status).toBe(200);
+    expect(await page.evaluate(() => (window as unknown as { carried: string[] }).carried)).toEqual(['open']);
+    // Left as found: revoked.
+    await options!.reload();
+    await click(options!, `[data-testid="grant"][data-subject="${origin}"] [data-testid="revoke-grant"]`);
+    await options!.waitForSelector(`[data-testid="grant"][data-subject="${origin}"]`, { hidden: true });
     await page.close();
   });
 });

@@ -259,6 +259,30 @@ describe("the page's own line through the frame", () => {
     expect(host.requests.size).toBe(1);
   });
 
+  it('a page whose grant is given back gets a line of its own again with its next call, without a reload', async () => {
+    const { host, grant, keygate, runtimePorts, win } = await grantedPage();
+    const answerLast = () => {
+      const [lastId] = [...host.requests.keys()].slice(-1);
+      host.respond(lastId!, 200, [], [encodeChunk(new TextEncoder().encode('{"ok":true}'))]);
+    };
+    const first = keygate.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 1);
+    answerLast();
+    expect((await first).status).toBe(200);
+
+    grant.revoked = true;
+    for (let call = 0; call < 3; call++) expect((await keygate.fetch('/openai/v1/models')).status).toBe(403);
+    grant.revoked = false;
+    const again = keygate.fetch('/openai/v1/models');
+    await host.until(() => host.requests.size === 2);
+    answerLast();
+    expect(await (await again).text()).toBe('{"ok":true}');
+    // Refused on the line (retiring it: the next ask closed it), then twice through the content
+    // script, each call asking again; given back, the next call came over a new frame port.
+    expect(win.notes.filter((kind) => kind.startsWith('line'))).toEqual(['line-wanted', 'line+port', 'line-wanted', 'line-closed', 'line-later', 'line-wanted', 'line-later', 'line-wanted', 'line+port']);
+    expect(runtimePorts).toEqual(['keygate-page-watch:token-1', PAGE_PORT_NAME, 'keygate-page-watch:token-2']);
+  });
+
   it("the page holds the frame's port itself: once it is there, requests and answers cross no note through the content script", async () => {
     const { host, keygate, win } = await grantedPage();
     const answer = (n: number) => host.until(() => host.requests.size === n).then(() => host.respond([...host.requests.keys()][n - 1]!, 200, [], [encodeChunk(Uint8Array.from([n]))]));
