@@ -45,9 +45,9 @@ interface LatencyPlan {
 /** Timed after the throughput phases, when every arm is warm. */
 const LATENCY: Record<KindName, LatencyPlan> = { chat: { warmup: 200, block: 150, blocks: 10 }, models: { warmup: 100, block: 100, blocks: 4 }, large: { warmup: 100, block: 100, blocks: 4 } };
 /**
- * The headline at one connection right after the 1k-request memory mark: a process's first ~1.5k
- * requests, run partly before V8 has optimised their code (here p50 +0.1–0.2 ms and p99 +2 ms over
- * the same arm warm, the bare pass-through as much as Keygate).
+ * The headline at one connection right after the 1k-request memory mark: a process's requests from
+ * ~1.1k to ~2.6k, run partly before V8 has optimised their code (here p50 +0.1–0.2 ms and p99 +2 ms
+ * over the same arm warm, the bare pass-through as much as Keygate).
  */
 const START_LATENCY: Partial<Record<KindName, LatencyPlan>> = { chat: { warmup: 0, block: 150, blocks: 10 } };
 /**
@@ -135,7 +135,6 @@ async function call(pool: Pool, arm: Arm, kind: Kind): Promise<void> {
   arm.served += 1;
 }
 
-/** `count` requests one after another on one keep-alive connection; per-request ms. */
 /** Each arm's latency at one connection for `kinds`, in blocks that alternate the arms' order. */
 async function measureLatency(arms: Arm[], single: Record<ArmName, Pool>, kinds: Kind[], plans: Partial<Record<KindName, LatencyPlan>>) {
   const latency = {} as Record<KindName, Record<ArmName, number[]>>;
@@ -152,6 +151,7 @@ async function measureLatency(arms: Arm[], single: Record<ArmName, Pool>, kinds:
   return latency;
 }
 
+/** `count` requests one after another on one keep-alive connection; per-request ms. */
 async function sequential(pool: Pool, arm: Arm, kind: Kind, count: number): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {

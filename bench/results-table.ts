@@ -35,7 +35,7 @@ const results = JSON.parse(await readFile('bench/results/proxy-overhead.json', '
 const lines = [
   `Last run: ${results.at.slice(0, 10)}, ${results.cpus} cores shared with other work, Node ${results.node}. Headline: \`POST /v1/chat/completions\` with a small JSON body.`,
   '',
-  '| arm | added p50 / p99 at 1 connection, warm (ms) | the same in its first 1.5k requests | throughput at 100 connections (× direct) | CPU ms per request | `GET /v1/models` (× direct) | 64 KiB body (× direct) | SSE, 1,000 events: time to last (× direct) |',
+  '| arm | added p50 / p99 at 1 connection, warm (ms) | the same right after its first 1k requests | throughput at 100 connections (× direct) | CPU ms per request | `GET /v1/models` (× direct) | 64 KiB body (× direct) | SSE, 1,000 events: time to last (× direct) |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const [name, arm] of Object.entries(results.arms)) {
