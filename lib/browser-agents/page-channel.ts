@@ -6,9 +6,9 @@
  * or, where there is none, without a port: then each request gets its own MessageChannel, whose
  * second port travels with an `open` note, and the relay carries it. `line-later` is that answer for
  * now only (the site's grant is gone, and may come back): the relay carries this call, the page asks
- * again with its next. `line-closed` says the line named in it is gone (its watch port disconnected). Any script on the page can post such notes
- * too: the background checks every message on either line and decides by the tab's origin and its
- * grant, never by what is said here.
+ * again with its next. `line-closed` says the line named in it is gone (its watch port
+ * disconnected). Any script on the page can post such notes too: the background checks every
+ * message on either line and decides by the tab's origin and its grant, never by what is said here.
  */
 import { type IncomingGatewayMessage, isGatewayMessage, type OutgoingAgentMessage, type PortAgentMessage } from './agent-messages';
 import { ownBuffer } from './body-chunks';

@@ -75,14 +75,14 @@ class RuntimeLine {
   }
 }
 
+/** No direct line while the site has no grant (revoked, expired, disabled); one may come with the next ask. */
+const NOT_GRANTED = 'not-granted';
+
 /**
  * The page's direct lines (Chromium): one at a time, each a frame port handed to the main world with
  * its watch port kept here. A new ask replaces the line there was (its watch goes, so the background
  * ends it), which bounds what page scripts asking again and again can open.
  */
-/** No direct line while the site has no grant (revoked, expired, disabled); one may come with the next ask. */
-const NOT_GRANTED = 'not-granted';
-
 class DirectLines {
   private current: { name: string; watch: RuntimePort } | null = null;
   private opening: Promise<void> | null = null;
