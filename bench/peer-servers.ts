@@ -76,7 +76,8 @@ http {
   keepalive_requests 1000000;
   client_max_body_size 1m;
   client_body_buffer_size 128k;
-  upstream mock { server ${upstream.hostname}:${upstream.port}; keepalive 256; keepalive_requests 1000000; keepalive_timeout 60s; }
+  # Idle upstream connections are let go before the mock's own 60 s keep-alive ends them.
+  upstream mock { server ${upstream.hostname}:${upstream.port}; keepalive 256; keepalive_requests 1000000; keepalive_timeout 30s; }
   map $http_authorization $agent_key_ok { default 0; "Bearer ${PEER_AGENT_KEY}" 1; }
   server {
     listen 127.0.0.1:${port};

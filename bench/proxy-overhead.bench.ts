@@ -37,6 +37,8 @@ import { MOCK_UPSTREAM_SERVER, startBundledServerProcess, startServerProcess } f
 import { percentile, processTreeCpuMs, round, summarizeLatency } from './stats';
 
 const CONNECTIONS = 100;
+/** Below every arm's own idle timeout (60 s; Node servers ask for less with a Keep-Alive hint, which undici honours). */
+const CLIENT_IDLE_MS = 30_000;
 interface LatencyPlan {
   warmup: number;
   block: number;
@@ -279,10 +281,14 @@ const canDo = (arm: Arm, kind: KindName | 'sse') => KNOWN_FAILURES[arm.name]?.[k
 async function measure(arms: Arm[], pools: Pool[], upstream: ChildProcess) {
   const byName = Object.fromEntries(arms.map((a) => [a.name, a])) as Record<ArmName, Arm>;
   const keygate = byName.keygate;
+  // An arm's pools sit idle for over a minute while the others are measured. A client that keeps an
+  // idle connection exactly as long as the server (nginx and HAProxy keep 60 s and send no Keep-Alive
+  // hint) may send on it as the server closes it: a POST then fails with ECONNRESET and ends the run
+  // (seen once in ~10 runs). So the client lets go first, and reconnects in a warm-up.
   const poolsOf = (connections: number) => {
     const opened = {} as Record<ArmName, Pool>;
     for (const a of arms) {
-      opened[a.name] = new Pool(a.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+      opened[a.name] = new Pool(a.origin, { connections, pipelining: 1, keepAliveTimeout: CLIENT_IDLE_MS });
       pools.push(opened[a.name]);
     }
     return opened;
