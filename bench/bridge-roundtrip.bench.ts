@@ -15,7 +15,9 @@
  * tell the transport's cost from the upstream hop. The streamed answers are two 5 MiB file downloads,
  * read chunk by chunk and checked by SHA-256 after the clock stops: model output as text (a Batch
  * API result file, JSONL, which the bridge deflates on the native port) and bytes that no
- * compression shrinks (as an image or an archive), each goal reported for both.
+ * compression shrinks (as an image or an archive), each goal reported for both. The same 5 MiB of
+ * JSONL also goes up (`POST /openai/v1/files`, as a Batch API input file or a long document would),
+ * which the mock answers only when every byte arrived; reported, with no goal of its own.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,7 @@ import { Pool } from 'undici';
 import { launchKeygateBrowser } from '../scripts/keygate-browser';
 import { startAgentWebApp } from '../tests/e2e/browser-agent-fixtures';
 import { addApiKey, applyPolicy, createAgentKey, createVault, grantAccess, proxyPort } from '../tests/e2e/popup-driver';
-import { DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, MODELS_ANSWER, TEXT_DOWNLOAD, TEXT_DOWNLOAD_PATH, UPSTREAM_KEY } from './proxy-workload';
+import { DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, MODELS_ANSWER, TEXT_DOWNLOAD, TEXT_DOWNLOAD_PATH, UPLOAD_ANSWER, UPLOAD_PATH, UPSTREAM_KEY } from './proxy-workload';
 import { MOCK_UPSTREAM_SERVER, startServerProcess } from './server-process';
 import { percentile, round, summarizeLatency } from './stats';
 
@@ -64,7 +66,7 @@ function binarySha256(): string {
   return hash.digest('hex');
 }
 
-declare const window: { keygate: { fetch: typeof fetch }; keygateReady: Promise<boolean> };
+declare const window: { keygate: { fetch: typeof fetch }; keygateReady: Promise<boolean>; keygateBenchUpload?: Uint8Array<ArrayBuffer> };
 
 /** Runs in the page: `count` sequential calls of one arm, each read to its end; the samples in ms. */
 function timeInPage(page: Page, arm: ArmName, proxyOrigin: string, agentKey: string, target: Target, count: number): Promise<number[]> {
@@ -134,6 +136,42 @@ function downloadInPage(page: Page, arm: ArmName, proxyOrigin: string, agentKey:
   );
 }
 
+/**
+ * Runs in the page: one upload of the text download's bytes (fetched once through Keygate and kept,
+ * so every arm sends the same array; a call that consumed it would fail the next one); its ms.
+ */
+function uploadInPage(page: Page, arm: ArmName, proxyOrigin: string, agentKey: string): Promise<number> {
+  return page.evaluate(
+    async (armName, origin, key, path, sourcePath, answer) => {
+      window.keygateBenchUpload ??= new Uint8Array(await (await window.keygate.fetch(sourcePath)).arrayBuffer());
+      const headers: Record<string, string> = { 'content-type': 'application/jsonl' };
+      if (armName !== 'bridged') headers.authorization = `Bearer ${key}`;
+      const init = { method: 'POST', headers, body: window.keygateBenchUpload };
+      const start = performance.now();
+      const response = armName === 'bridged' ? await window.keygate.fetch(path, init) : await fetch(origin + path, init);
+      const text = await response.text();
+      const ms = performance.now() - start;
+      if (response.status !== 200 || text !== answer) throw new Error(`${armName} upload: HTTP ${response.status} ${text.slice(0, 200)}`);
+      return ms;
+    },
+    arm,
+    proxyOrigin,
+    agentKey,
+    `/openai${UPLOAD_PATH}`,
+    DOWNLOADS.text.path,
+    UPLOAD_ANSWER,
+  );
+}
+
+async function uploadFromNode(pool: Pool, agentKey: string): Promise<number> {
+  const start = performance.now();
+  const response = await pool.request({ method: 'POST', path: `/openai${UPLOAD_PATH}`, headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/jsonl' }, body: TEXT_DOWNLOAD });
+  const text = await response.body.text();
+  const ms = performance.now() - start;
+  if (response.statusCode !== 200 || text !== UPLOAD_ANSWER) throw new Error(`node-http upload: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+  return ms;
+}
+
 async function downloadFromNode(pool: Pool, agentKey: string, path: string): Promise<Download> {
   const start = performance.now();
   const response = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${agentKey}` } });
@@ -188,25 +226,20 @@ export async function benchBridgeRoundTrip() {
     const models = await small({ path: MODELS_PATH, body: MODELS_ANSWER });
     const status = await small({ path: STATUS_PATH, body: null });
 
-    const download = (arm: ArmName, path: string) => (arm === 'node-http' ? downloadFromNode(nodePool, agentKey, path) : downloadInPage(page, arm, proxyOrigin, agentKey, path));
-    const streamed = async (kind: DownloadKind) => {
-      const { path, sha256 } = DOWNLOADS[kind];
-      const downloads: Record<ArmName, Download[]> = { bridged: [], 'page-http': [], 'node-http': [] };
-      for (const arm of ARMS) await download(arm, path);
+    /** 5 MiB moved by each arm, a warm-up and then STREAM_RUNS in alternating order: each arm's MB/s (median run). */
+    const transfers = async (request: string, move: (arm: ArmName) => Promise<number>) => {
+      const runsMs: Record<ArmName, number[]> = { bridged: [], 'page-http': [], 'node-http': [] };
+      for (const arm of ARMS) await move(arm);
       for (let run = 0; run < STREAM_RUNS; run++) {
-        for (const arm of run % 2 === 0 ? ARMS : [...ARMS].reverse()) {
-          const got = await download(arm, path);
-          if (got.bytes !== DOWNLOAD_BYTES || got.sha256 !== sha256) throw new Error(`${arm} ${kind} download arrived wrong: ${got.bytes} bytes, sha256 ${got.sha256}`);
-          downloads[arm].push(got);
-        }
+        for (const arm of run % 2 === 0 ? ARMS : [...ARMS].reverse()) runsMs[arm].push(await move(arm));
       }
-      const mbps = (arm: ArmName) => round(DOWNLOAD_BYTES / 1e6 / (median(downloads[arm].map((one) => one.ms)) / 1000), 1);
-      const arms = Object.fromEntries(ARMS.map((arm) => [arm, { megabytesPerSecond: mbps(arm), runsMs: downloads[arm].map((one) => round(one.ms, 1)) }])) as Record<
+      const mbps = (arm: ArmName) => round(DOWNLOAD_BYTES / 1e6 / (median(runsMs[arm]) / 1000), 1);
+      const arms = Object.fromEntries(ARMS.map((arm) => [arm, { megabytesPerSecond: mbps(arm), runsMs: runsMs[arm].map((ms) => round(ms, 1)) }])) as Record<
         ArmName,
         { megabytesPerSecond: number; runsMs: number[] }
       >;
       return {
-        request: `GET ${path}`,
+        request,
         bytes: DOWNLOAD_BYTES,
         runs: STREAM_RUNS,
         arms,
@@ -214,8 +247,18 @@ export async function benchBridgeRoundTrip() {
         bridgedOverPageHttp: round(arms.bridged.megabytesPerSecond / arms['page-http'].megabytesPerSecond, 2),
       };
     };
+    const download = (arm: ArmName, path: string) => (arm === 'node-http' ? downloadFromNode(nodePool, agentKey, path) : downloadInPage(page, arm, proxyOrigin, agentKey, path));
+    const streamed = (kind: DownloadKind) => {
+      const { path, sha256 } = DOWNLOADS[kind];
+      return transfers(`GET ${path}`, async (arm) => {
+        const got = await download(arm, path);
+        if (got.bytes !== DOWNLOAD_BYTES || got.sha256 !== sha256) throw new Error(`${arm} ${kind} download arrived wrong: ${got.bytes} bytes, sha256 ${got.sha256}`);
+        return got.ms;
+      });
+    };
     const text = await streamed('text');
     const binary = await streamed('binary');
+    const upload = await transfers(`POST /openai${UPLOAD_PATH}`, (arm) => (arm === 'node-http' ? uploadFromNode(nodePool, agentKey) : uploadInPage(page, arm, proxyOrigin, agentKey)));
 
     const smallP50 = models.bridged.p50Ms;
     const textMBps = text.arms.bridged.megabytesPerSecond;
@@ -231,6 +274,7 @@ export async function benchBridgeRoundTrip() {
       },
       statusNoUpstream: { request: `GET ${STATUS_PATH}`, arms: status },
       stream5MiB: { text, binary },
+      upload5MiB: upload,
       goals: {
         smallP50Ms: { measured: smallP50, target: `≤ ${GOALS.smallP50Ms}`, met: smallP50 <= GOALS.smallP50Ms },
         streamMBpsText: { measured: textMBps, target: `≥ ${GOALS.streamMBps}`, met: textMBps >= GOALS.streamMBps },

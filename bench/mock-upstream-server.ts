@@ -4,12 +4,13 @@
  * OpenAI API the workload uses (bench/proxy-workload.ts) and refuses, loudly, any request that lacks
  * the real key or carries another body: `GET /v1/models`, `POST /v1/chat/completions` (a JSON
  * answer, or 1,000 server-sent events when the body asks to stream), and a 5 MiB file download
- * (`DOWNLOAD_PATH`, for the bridge benchmark). Reports its port over IPC and
+ * (`DOWNLOAD_PATH`, for the bridge benchmark) and a 5 MiB upload that must arrive byte for byte
+ * (`UPLOAD_PATH`). Reports its port over IPC and
  * counts what it refused, so the benchmark can prove that a wrong agent key never got through.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHAT_ANSWER, DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, TEXT_DOWNLOAD, TEXT_DOWNLOAD_PATH, UPSTREAM_KEY } from './proxy-workload';
+import { CHAT_ANSWER, DOWNLOAD_BLOCK, DOWNLOAD_BYTES, DOWNLOAD_PATH, isExpectedChatBody, MODELS_ANSWER, SSE_DONE, SSE_EVENTS, sseEvent, TEXT_DOWNLOAD, TEXT_DOWNLOAD_PATH, UPLOAD_ANSWER, UPLOAD_PATH, UPSTREAM_KEY } from './proxy-workload';
 
 const models = Buffer.from(MODELS_ANSWER, 'utf8');
 const chat = Buffer.from(CHAT_ANSWER, 'utf8');
@@ -64,6 +65,9 @@ const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/v1/models') return answer(res, 200, models);
     if (req.method === 'GET' && req.url === DOWNLOAD_PATH) return streamDownload(res, 'application/octet-stream', () => DOWNLOAD_BLOCK);
     if (req.method === 'GET' && req.url === TEXT_DOWNLOAD_PATH) return streamDownload(res, 'application/jsonl', (offset) => TEXT_DOWNLOAD.subarray(offset));
+    if (req.method === 'POST' && req.url === UPLOAD_PATH) {
+      return Buffer.concat(chunks).equals(TEXT_DOWNLOAD) ? answer(res, 200, UPLOAD_ANSWER) : answer(res, 400, '{"error":"mock upstream: the upload arrived changed"}');
+    }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return answer(res, 404, '{"error":"mock upstream: no such route"}');
     const body = isExpectedChatBody(Buffer.concat(chunks).toString('utf8'));
     if (!body.ok) return answer(res, 400, '{"error":"mock upstream: not the body the agent sent"}');

@@ -82,6 +82,13 @@ const WORDS = 'the of and to in is that for it as with was on be by this are or 
 export const TEXT_DOWNLOAD_PATH = '/v1/files/file-bench-5mb-batch-output/content';
 export const TEXT_DOWNLOAD = batchOutput(DOWNLOAD_BYTES);
 
+/**
+ * An upload (`POST /v1/files`): the same 5 MiB of JSONL going up, as an agent sends a Batch API input
+ * file or a long document. The mock answers with the byte count only when every byte arrived intact.
+ */
+export const UPLOAD_PATH = '/v1/files';
+export const UPLOAD_ANSWER = JSON.stringify({ object: 'file', bytes: DOWNLOAD_BYTES, purpose: 'batch' });
+
 /** `bytes` of batch results with varied ids, numbers and sentences (seeded, so every run serves the same file). */
 function batchOutput(bytes: number): Buffer {
   let seed = 0x6b657967;
