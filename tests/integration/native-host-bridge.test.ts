@@ -246,7 +246,7 @@ describe('a method the HTTP proxy never forwards', () => {
     anyAnswer = undefined;
   });
 
-  it('a CONNECT is refused before anything goes upstream (forwarded, an upstream answering 2xx held it open for good: no answer, no audit line, deaf to cancel); the grant\'s next call works', async () => {
+  it('a CONNECT (or a made-up method) is refused before anything goes upstream (forwarded, an upstream answering 2xx held it open for good: no answer, no audit line, deaf to cancel); the grant\'s next call works', async () => {
     // An upstream that answers 200 to whatever it is sent, as a catch-all server does.
     const received: string[] = [];
     anyAnswer = createTcpServer((socket) => {
@@ -270,6 +270,8 @@ describe('a method the HTTP proxy never forwards', () => {
     const frame = { requestId: 'page-connect-01', grantId, method: 'CONNECT', path: '/custom/echo/tunnel', headers: [], hasBody: false };
     await expect(proxy.request('proxy.request', frame)).rejects.toThrow(/MESSAGE_INVALID/);
     expect(await proxy.request('proxy.cancel', { requestId: 'page-connect-01' })).toEqual({ cancelled: false });
+    // Nor a method Node's HTTP parser would refuse on the HTTP proxy.
+    await expect(proxy.request('proxy.request', { ...frame, requestId: 'page-made-up-01', method: 'FOO' })).rejects.toThrow(/MESSAGE_INVALID/);
     const refused = async () => (await readAuditLines(proxy!.dataDir)).filter((record) => record.method === 'CONNECT');
     for (let tries = 0; (await refused()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await refused()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 400, 'MESSAGE_INVALID: method']]);
