@@ -30,8 +30,17 @@ export function appState({ hostLink, session, hostSync }: BackgroundServices): A
  * synchronously); they wait for the services, whose vault database opens asynchronously.
  */
 export function servePageBridge(runtime: Runtime, servicesReady: Promise<BackgroundServices>): void {
+  const extensionOrigin = runtime.getURL('/');
+  /** Pages of this extension only: a content script's sender URL is the web page's, and its renderer is the page's. */
+  const fromOwnPage = (sender: { id?: string; url?: string } | undefined) => sender?.id === runtime.id && sender.url?.startsWith(extensionOrigin) === true;
+
   runtime.onConnect.addListener(async (port) => {
     if (port.name !== STATE_PORT_NAME) return;
+    // The state names credentials, their health and the vault's; a granted page gets `status()` only.
+    if (!fromOwnPage(port.sender)) {
+      port.disconnect();
+      return;
+    }
     const services = await servicesReady;
     const push = () => port.postMessage({ type: 'state', state: appState(services) } satisfies AppStateMessage);
     const stops = [services.hostLink.onStateChange(push), services.session.onStateChange(push), services.hostSync.onChange(push)];
@@ -39,10 +48,8 @@ export function servePageBridge(runtime: Runtime, servicesReady: Promise<Backgro
     push();
   });
 
-  const extensionOrigin = runtime.getURL('/');
   runtime.onMessage.addListener((message: unknown, sender) => {
-    // Pages of this extension only (a content script's sender URL is the web page's).
-    if (sender.id !== runtime.id || sender.url?.startsWith(extensionOrigin) !== true) return undefined;
+    if (!fromOwnPage(sender)) return undefined;
     if (!isPageMessage(message)) return Promise.resolve({ ok: false, error: errorBody('MESSAGE_INVALID') } satisfies PageReply);
     return answerSafely(async () => answerPageMessage(message, await servicesReady));
   });

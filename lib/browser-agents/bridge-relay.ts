@@ -71,8 +71,15 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   let stopEvents: () => void = () => undefined;
   /** Agent messages are handled in order (request, then body pieces); credits and cancel need not wait. */
   let queue: Promise<void> = Promise.resolve();
-  /** Chunks from the native port the agent has not credited yet: its next credits are the host's. */
+  /**
+   * Chunks from the native port the agent has not credited yet: its next credits are the host's, and
+   * no more than these go to it (the host has nothing else to credit), so a page posting credits in
+   * a loop puts no frame on the native port that all agents share.
+   */
   let nativeUncredited = 0;
+  /** Body pieces sent to the host and not yet acknowledged to the agent; the end once seen. */
+  let bodyUnacknowledged = 0;
+  let bodyEnded = false;
   let bulk: BulkDownload | null = null;
   let bulkDone = false;
   let bulkBroken = false;
@@ -177,8 +184,8 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   /** The agent's credits pay for the native chunks first (the host's window), then for the bulk stream's. */
   const credit = (chunks: number) => {
     if (host === null || requestId === null) return;
-    const forHost = bulk === null ? chunks : Math.min(chunks, nativeUncredited);
-    nativeUncredited = Math.max(0, nativeUncredited - forHost);
+    const forHost = Math.min(chunks, nativeUncredited);
+    nativeUncredited -= forHost;
     if (forHost > 0) host.post('proxy.credit', { requestId, chunks: forHost });
     if (chunks > forHost) bulk?.credit(chunks - forHost);
   };
@@ -206,6 +213,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
     if (host === null || requestId === null || finished) return;
     try {
       await host.request('proxy.body', { requestId, data: message.data, end: message.end }, HOST_PATIENCE_MS);
+      bodyUnacknowledged -= 1;
       send({ type: 'body-ack' });
     } catch (error) {
       // The host stopped reading (it answered already, or it failed): stop the upstream, say so once.
@@ -213,6 +221,13 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
       fail(bodyOf(error));
     }
   };
+
+  /**
+   * A body piece waits here until the host took the one before it, so pieces sent ahead of their
+   * acks would pile up in the worker without bound: the agent sends one at a time (the end, empty,
+   * may follow the last piece at once), and nothing after the end.
+   */
+  const bodyOutOfTurn = (message: Extract<AgentMessage, { type: 'body' }>) => bodyEnded || bodyUnacknowledged > (message.end && message.data === '' ? 1 : 0);
 
   let started = false;
   port.onMessage.addListener((raw) => {
@@ -228,6 +243,13 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
         queue = queue.then(() => open(raw));
         return;
       case 'body':
+        if (bodyOutOfTurn(raw)) {
+          cancelOnHost();
+          fail(errorBody('MESSAGE_INVALID', 'Send one body piece at a time, each after its body-ack, and nothing after the end.'));
+          return;
+        }
+        bodyUnacknowledged += 1;
+        bodyEnded = raw.end;
         queue = queue.then(() => forwardBody(raw));
         return;
       case 'credit':

@@ -85,6 +85,13 @@ export class GrantService {
   private cached: Promise<GrantRecord[]> | null = null;
   /** Site grants the browser took access from, asked again after each write and each permission change. */
   private cachedWithoutAccess: Promise<ReadonlySet<string>> | null = null;
+  /**
+   * Expired grants whose page scripts a call already had removed. A page loaded before the expiry
+   * keeps its scripts and may call in a loop; each removal re-registers every site's scripts and
+   * syncs the host, so it happens once per grant and expiry (a grant given a new expiry that runs
+   * out again is applied again), not per call.
+   */
+  private readonly expiryApplied = new Set<string>();
 
   constructor(private readonly deps: GrantServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -189,10 +196,9 @@ export class GrantService {
     const grant = grants.find((candidate) => candidate.kind === identity.kind && candidate.subject === identity.subject);
     if (grant === undefined) throw new KeygateError('GRANT_MISSING');
     const usable = grantUsable(grant, this.now());
-    if (usable !== 'ok') {
-      void this.changed().catch(() => undefined);
-      throw new KeygateError(usable === 'expired' ? 'GRANT_EXPIRED' : 'GRANT_DISABLED');
-    }
+    // A disabled grant lost its scripts when it was disabled (update); an expired one on its first call here.
+    if (usable === 'expired') this.applyExpiry(grant);
+    if (usable !== 'ok') throw new KeygateError(usable === 'expired' ? 'GRANT_EXPIRED' : 'GRANT_DISABLED');
     if ((await this.withoutSiteAccess()).has(grant.id)) throw new KeygateError('GRANT_PERMISSION_DENIED', 'Access to this site was removed in the browser\'s settings.');
     return grant;
   }
@@ -203,6 +209,13 @@ export class GrantService {
     const grant = (await this.list()).find((candidate) => candidate.id === id);
     if (grant === undefined || (grant.lastUsedAt !== null && now - grant.lastUsedAt < LAST_USE_RESOLUTION_MS)) return;
     await this.write(() => store.putGrant(this.deps.db, { ...grant, lastUsedAt: now }));
+  }
+
+  private applyExpiry(grant: GrantRecord): void {
+    const expiry = `${grant.id}@${grant.expiresAt}`;
+    if (this.expiryApplied.has(expiry)) return;
+    this.expiryApplied.add(expiry);
+    void this.changed().catch(() => this.expiryApplied.delete(expiry));
   }
 
   private async write(change: () => Promise<void>): Promise<void> {

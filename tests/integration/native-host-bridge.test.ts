@@ -3,8 +3,10 @@
  * browser agent's request sent as `proxy.request` + `proxy.body`, the answer streamed back as events
  * under credit flow control, refusals as catalogue answers, and the port closing cancels an open
  * request (the upstream sees its connection closed, the audit line says 499). Revoking a grant ends
- * its open requests too. A `proxy.request` frame refused outright is audited like any refusal.
+ * its open requests too. A `proxy.request` frame refused outright is audited like any refusal, and so
+ * is a method the HTTP proxy would never forward (CONNECT).
  */
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
@@ -231,5 +233,52 @@ describe('the native bridge, through the real host', () => {
       ['site:http://localhost:3002', 'POST', 429, 'blocked', 'RATE_LIMITED: open requests per port'],
     ]);
     expect(upstream!.received).toHaveLength(0);
+  });
+});
+
+describe('a method the HTTP proxy never forwards', () => {
+  let anyAnswer: TcpServer | undefined;
+  const sockets = new Set<Socket>();
+  afterEach(async () => {
+    // The host's pool keeps its connection: closing the listener waits for every socket to go.
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => (anyAnswer === undefined ? resolve(undefined) : anyAnswer.close(resolve)));
+    anyAnswer = undefined;
+  });
+
+  it('a CONNECT (or a made-up method) is refused before anything goes upstream (forwarded, an upstream answering 2xx held it open for good: no answer, no audit line, deaf to cancel); the grant\'s next call works', async () => {
+    // An upstream that answers 200 to whatever it is sent, as a catch-all server does.
+    const received: string[] = [];
+    anyAnswer = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (bytes) => {
+        received.push(bytes.toString('latin1'));
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok');
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => anyAnswer!.listen(0, '127.0.0.1', resolve));
+    const upstreamPort = (anyAnswer.address() as { port: number }).port;
+    proxy = await startProxyHost({
+      policy: `[proxy]\nport = 0\n[custom.echo]\nbase_url = "http://127.0.0.1:${upstreamPort}"\nauth_header = "X-Echo-Key"\n`,
+      credentials: [{ service: 'echo', secret: KEY }],
+      agents: [],
+    });
+    const grantId = newRecordId();
+    await proxy.request('grants.sync', { grants: [{ id: grantId, kind: 'site', subject: 'http://localhost:3000', scopes: ['custom:echo'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null }] });
+
+    const frame = { requestId: 'page-connect-01', grantId, method: 'CONNECT', path: '/custom/echo/tunnel', headers: [], hasBody: false };
+    await expect(proxy.request('proxy.request', frame)).rejects.toThrow(/MESSAGE_INVALID/);
+    expect(await proxy.request('proxy.cancel', { requestId: 'page-connect-01' })).toEqual({ cancelled: false });
+    // Nor a method Node's HTTP parser would refuse on the HTTP proxy.
+    await expect(proxy.request('proxy.request', { ...frame, requestId: 'page-made-up-01', method: 'FOO' })).rejects.toThrow(/MESSAGE_INVALID/);
+    const refused = async () => (await readAuditLines(proxy!.dataDir)).filter((record) => record.method === 'CONNECT');
+    for (let tries = 0; (await refused()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await refused()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 400, 'MESSAGE_INVALID: method']]);
+
+    proxy.post('proxy.request', { ...frame, requestId: 'page-after-connect', method: 'GET' });
+    const answer = await waitForHostEvent(proxy.host, 'proxy.answer', (event) => event.requestId === 'page-after-connect');
+    expect([answer.status, Buffer.from(String(answer.data), 'base64').toString()]).toEqual([200, 'ok']);
+    expect(received.map((request) => request.split(' ', 1)[0])).toEqual(['GET']);
   });
 });

@@ -25,6 +25,14 @@ export class FakeBridgeHost {
   readonly calls: Array<{ type: string; params: Record<string, unknown> }> = [];
   private readonly listeners = new Map<string, (event: BridgeEvent) => void>();
   private waiters: Array<() => void> = [];
+  /** Set, `proxy.body` replies wait for `takeHeldBodies()`: a host whose upstream is slow to read. */
+  holdBodies = false;
+  private readonly heldBodies: Array<() => void> = [];
+
+  /** The pipeline takes every body piece held so far. */
+  takeHeldBodies(): void {
+    for (const take of this.heldBodies.splice(0)) take();
+  }
 
   onBridgeEvents(requestId: string, listener: (event: BridgeEvent) => void): () => void {
     this.listeners.set(requestId, listener);
@@ -43,6 +51,10 @@ export class FakeBridgeHost {
         case 'proxy.body':
           open!.body.push(params.data as string);
           open!.bodyEnded = params.end as boolean;
+          if (this.holdBodies) {
+            this.wakeWaiters();
+            await new Promise<void>((take) => this.heldBodies.push(take));
+          }
           return {} as never;
         case 'proxy.credit':
           open!.credits += params.chunks as number;
@@ -55,8 +67,12 @@ export class FakeBridgeHost {
           throw new Error(`unexpected ${type}`);
       }
     } finally {
-      for (const wake of this.waiters.splice(0)) wake();
+      this.wakeWaiters();
     }
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   /** Frames the host replies to only when refusing them (the double never refuses one). */

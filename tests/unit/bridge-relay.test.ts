@@ -129,6 +129,37 @@ describe('background relay', () => {
     expect(after.agent.received.map((message) => message.type)).toEqual(['head', 'error']);
   });
 
+  it('a page sending body pieces ahead of their acks (a flood the worker would queue) ends with MESSAGE_INVALID: one piece reached the host, the host request is cancelled', async () => {
+    const { host, agent } = relayWith(async () => GRANT);
+    host.holdBodies = true;
+    agent.send(REQUEST);
+    const piece = btoa('x'.repeat(3 * 1024));
+    for (let n = 0; n < 200; n++) agent.send({ type: 'body', data: piece, end: false });
+    await agent.until('end');
+    expect(agent.received[0]).toMatchObject({ type: 'head', status: 400 });
+    expect(JSON.parse(agent.bodyText()).error.code).toBe('MESSAGE_INVALID');
+    await host.until(() => host.only()[1].cancelled);
+    host.takeHeldBodies();
+    await tick();
+    expect(host.calls.filter((call) => call.type === 'proxy.body')).toHaveLength(1);
+    expect(agent.received.map((message) => message.type)).toEqual(['head', 'chunk', 'end']);
+  });
+
+  it('forwards no more credit than the host sent chunks: a page posting credits in a loop puts no flood of frames on the shared native port', async () => {
+    const { host, agent } = relayWith(async () => GRANT);
+    agent.send({ ...REQUEST, hasBody: false });
+    await host.until(() => host.requests.size === 1);
+    host.emit({ type: 'event', event: 'proxy.head', requestId: 'req-00000001', status: 200, headers: [['content-type', 'text/event-stream']] });
+    host.emit({ type: 'event', event: 'proxy.chunk', requestId: 'req-00000001', data: btoa('data: 1\n\n') });
+    host.emit({ type: 'event', event: 'proxy.chunk', requestId: 'req-00000001', data: btoa('data: 2\n\n') });
+    for (let n = 0; n < 500; n++) agent.send({ type: 'credit', chunks: 64 });
+    agent.send({ type: 'cancel' });
+    await host.until(() => host.only()[1].cancelled);
+    const credits = host.calls.filter((call) => call.type === 'proxy.credit').map((call) => call.params.chunks as number);
+    expect(credits.reduce((sum, chunks) => sum + chunks, 0)).toBe(2);
+    expect(credits).toHaveLength(1);
+  });
+
   it('refuses anything but a request first, and a second request', async () => {
     const first = relayWith(async () => GRANT);
     first.agent.send({ type: 'credit', chunks: 1 });

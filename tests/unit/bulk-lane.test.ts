@@ -3,13 +3,16 @@
  * each, within their lifetime), the host's reply sending native chunks first and the rest into the
  * bulk socket under its back-pressure, and the background's relay putting the fetched bytes after
  * the native chunks, under the agent's credits, with both cancel paths. The listener's refusals are
- * tested against the built host with raw sockets (tests/integration/bulk-lane.test.ts).
+ * tested against the built host with raw sockets (tests/integration/bulk-lane.test.ts); its header
+ * deadline here, on a listener of its own with a short one.
  */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BridgeReply } from '../../native-host/src/bridge/bridge-reply';
 import { answerEnded } from '../../native-host/src/upstream/upstream-relay';
-import type { BulkHolder, BulkLaneAccess, BulkSink } from '../../native-host/src/bridge/bulk-lane';
+import { type BulkHolder, BulkLane, type BulkLaneAccess, type BulkSink } from '../../native-host/src/bridge/bulk-lane';
 import { bulkLaneDue } from '../../native-host/src/bridge/bulk-switch';
 import { BulkTickets } from '../../native-host/src/bridge/bulk-tickets';
 import type { GatewayMessage } from '../../lib/browser-agents/agent-messages';
@@ -393,5 +396,62 @@ describe('the background relay on the bulk lane', () => {
   it('a relay that cannot fetch does not ask for the lane, and a proxy.bulk URL must be the loopback listener\'s', () => {
     expect(isBulkUrl(URL_OF_LANE)).toBe(true);
     for (const url of [`http://localhost:40000/bulk/${TOKEN}`, `https://127.0.0.1:40000/bulk/${TOKEN}`, `http://127.0.0.1:40000/bulk/${TOKEN}?x`, `http://127.0.0.1:40000/other/${TOKEN}`, `http://127.0.0.1:40000/bulk/${TOKEN.slice(1)}`, `http://127.0.0.1:40000@evil.example/bulk/${TOKEN}`]) expect(isBulkUrl(url)).toBe(false);
+  });
+});
+
+describe('the lane listener against slow clients (raw sockets)', () => {
+  const HEADERS_MS = 400;
+
+  /** Connects, sends `opening` (maybe nothing), and resolves with what came back and when the listener closed the socket. */
+  function slowClient(port: number, opening: string): Promise<{ closedAfterMs: number; answer: string }> {
+    return new Promise((resolve) => {
+      const startedAt = Date.now();
+      let answer = '';
+      const socket = connect(port, '127.0.0.1', () => {
+        if (opening !== '') socket.write(opening);
+      });
+      socket.on('data', (bytes) => (answer += bytes.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ closedAfterMs: Date.now() - startedAt, answer }));
+    });
+  }
+
+  it('a socket that sends nothing, or half a request, is closed at its header deadline (Node alone checks every 30 s); an answer streaming longer than it is not cut', async () => {
+    const lane = new BulkLane({ extensionOrigin: 'chrome-extension://ljfinjkkblfipmgadfpfgephgogcoghg', requestHeadersMs: HEADERS_MS });
+    await lane.listen();
+    try {
+      let taken: (sink: BulkSink) => void = () => undefined;
+      const fetched = new Promise<BulkSink>((resolve) => (taken = resolve));
+      const laneUrl = lane.offer({ fetched: (sink) => taken(sink), broken: () => undefined })!.url;
+      const url = new URL(laneUrl);
+      const port = Number(url.port);
+      const [silent, halfway] = await Promise.all([slowClient(port, ''), slowClient(port, `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n`)]);
+      for (const client of [silent, halfway]) {
+        expect(client.closedAfterMs).toBeGreaterThanOrEqual(HEADERS_MS - 50);
+        expect(client.closedAfterMs).toBeLessThan(HEADERS_MS * 5);
+      }
+      expect(halfway.answer).toMatch(/^HTTP\/1\.1 408 /);
+
+      // The background's fetch, answered over more than the deadline: the deadline is for the request only.
+      const body = new Promise<Buffer>((resolve, reject) => {
+        httpRequest(laneUrl, (response) => {
+          const pieces: Buffer[] = [];
+          response.on('data', (piece: Buffer) => pieces.push(piece));
+          response.on('end', () => resolve(Buffer.concat(pieces)));
+          response.on('error', reject);
+        })
+          .on('error', reject)
+          .end();
+      });
+      const sink = await fetched;
+      for (let piece = 0; piece < 4; piece++) {
+        sink.write(Buffer.from(`piece ${piece};`));
+        await new Promise((resolve) => setTimeout(resolve, HEADERS_MS));
+      }
+      await sink.end();
+      expect((await body).toString()).toBe('piece 0;piece 1;piece 2;piece 3;');
+    } finally {
+      await lane.close();
+    }
   });
 });

@@ -167,6 +167,39 @@ describe('revoking, disabling, expiry', () => {
     expect(scripting.registered.size).toBe(0);
   });
 
+  it('a page that keeps calling on an expired or disabled grant re-registers no scripts and syncs the host no more than once, so other sites keep theirs', async () => {
+    const { scripting, service, synced, clock, grantFromPage } = await setup();
+    const expiring = await grantFromPage({ ...site('https://app.example'), expiresAt: clock.now + 60_000 });
+    const disabled = await grantFromPage(site('https://idle.example'));
+    await grantFromPage(site('https://other.example'));
+    await service.update(disabled.id, { enabled: false });
+    const unregistered: string[][] = [];
+    const unregister = scripting.unregisterContentScripts.bind(scripting);
+    scripting.unregisterContentScripts = async (filter) => {
+      unregistered.push(filter?.ids ?? []);
+      await unregister(filter);
+    };
+    const syncs = synced.length;
+    clock.now += 60_000;
+    for (let call = 0; call < 20; call++) {
+      expect(await refusal(service.authorize({ kind: 'site', subject: 'https://app.example' }))).toBe('GRANT_EXPIRED');
+      expect(await refusal(service.authorize({ kind: 'site', subject: 'https://idle.example' }))).toBe('GRANT_DISABLED');
+    }
+    // A refresh queues behind every re-registration the calls caused: then all of them are counted.
+    await service.refresh();
+    expect(synced.length - syncs).toBe(2);
+    expect(unregistered).toHaveLength(2);
+    expect(scripting.matchesIn('MAIN')).toEqual(['https://other.example/*']);
+
+    // Given a new expiry that runs out too, the grant's next refused call removes its scripts again.
+    await service.update(expiring.id, { expiresAt: clock.now + 60_000 });
+    expect(scripting.matchesIn('MAIN')).toEqual(['https://app.example/*', 'https://other.example/*']);
+    clock.now += 60_000;
+    expect(await refusal(service.authorize({ kind: 'site', subject: 'https://app.example' }))).toBe('GRANT_EXPIRED');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(scripting.matchesIn('MAIN')).toEqual(['https://other.example/*']);
+  });
+
   it('matches the exact origin: another port, scheme or host is not granted', async () => {
     const { service, grantFromPage } = await setup();
     await grantFromPage(site('http://localhost:3000'));

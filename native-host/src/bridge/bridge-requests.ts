@@ -4,7 +4,7 @@
  * proxy with the grant as its caller, and its answer goes back as events (see BridgeReply). A
  * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
  */
-import { maxHeaderSize, validateHeaderName, validateHeaderValue } from 'node:http';
+import { maxHeaderSize, METHODS, validateHeaderName, validateHeaderValue } from 'node:http';
 import { BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
@@ -25,6 +25,13 @@ interface OpenRequest {
 }
 
 const METHOD = /^[A-Z]{1,16}$/;
+/**
+ * What the HTTP proxy's parser takes (node:http METHODS), less CONNECT: over HTTP a CONNECT never
+ * reaches the pipeline (Node closes the socket), while forwarded it went upstream with the key
+ * injected, and an upstream answering 2xx opened a tunnel the request never came back from: no
+ * answer, no audit line, deaf to cancel, its slot (of the grant's and the port's) held for good.
+ */
+const FORWARDED_METHODS: ReadonlySet<string> = new Set(METHODS.filter((method) => method !== 'CONNECT'));
 
 /** Lower-case names; a repeated name becomes a list, as Node gives them for HTTP. */
 function agentHeaders(list: HeaderList): AgentHeaders {
@@ -110,7 +117,7 @@ export class BridgeRequests {
       return new Refusal('GRANT_OPEN_REQUESTS_EXCEEDED', `At most ${BRIDGE_MAX_OPEN_PER_GRANT} requests per grant may be open at once.`, {}, 'open requests per grant');
     }
     if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) return new Refusal('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`, {}, 'open requests per port');
-    if (!METHOD.test(params.method)) return new Refusal('MESSAGE_INVALID', 'The method must be an upper-case HTTP method.', {}, 'method');
+    if (!METHOD.test(params.method) || !FORWARDED_METHODS.has(params.method)) return new Refusal('MESSAGE_INVALID', 'The method must be an upper-case HTTP method the proxy forwards (not CONNECT).', {}, 'method');
     if (!params.path.startsWith('/')) return new Refusal('MESSAGE_INVALID', 'The path must start with "/".', {}, 'path');
     return null;
   }

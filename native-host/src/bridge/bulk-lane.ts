@@ -53,12 +53,20 @@ export interface BulkLaneOptions {
   /** The only Origin a fetch may carry, if any: the extension's (`chrome-extension://ID`). */
   extensionOrigin: string;
   ticketMs?: number;
+  /** How long a client may take to send its request line and headers (REQUEST_HEADERS_MS). */
+  requestHeadersMs?: number;
   now?: () => number;
 }
 
 const TOKEN_PATH = /^\/bulk\/([A-Za-z0-9_-]{43})$/;
 /** The background fetches at once; a client slower than this to send its request line and headers is not it. */
 const REQUEST_HEADERS_MS = 5000;
+/**
+ * Node checks those deadlines only every `connectionsCheckingInterval` (30 s unless told): a socket
+ * that sent nothing, or half a request, was held 30 s, not 5. Checked four times per deadline, a slow
+ * client goes within 1.25× of it.
+ */
+const DEADLINE_CHECKS = 4;
 
 function headerCount(request: IncomingMessage, name: string): number {
   let count = 0;
@@ -91,7 +99,9 @@ export class BulkLane implements BulkLaneAccess {
 
   /** Starts listening on 127.0.0.1 at a port the system picks. */
   async listen(): Promise<void> {
-    const server = createServer({ requestTimeout: REQUEST_HEADERS_MS, headersTimeout: REQUEST_HEADERS_MS, maxHeaderSize: 8192 }, (request, response) => this.serve(request, response));
+    const headersMs = this.options.requestHeadersMs ?? REQUEST_HEADERS_MS;
+    const deadlines = { requestTimeout: headersMs, headersTimeout: headersMs, connectionsCheckingInterval: Math.ceil(headersMs / DEADLINE_CHECKS) };
+    const server = createServer({ ...deadlines, maxHeaderSize: 8192 }, (request, response) => this.serve(request, response));
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
