@@ -11,6 +11,8 @@
  *   proxy.body     {requestId, data, end}   → {}    proxy.end   {requestId}
  *   proxy.credit   {requestId, chunks}      → ✗     proxy.error {requestId, error} (after the head only)
  *   proxy.cancel   {requestId}              → {cancelled}
+ *   proxy.refused  {agent, method, path,     → ✗
+ *                   code}  (a call the background refused itself: its audit line)
  *                                                   proxy.answer {requestId, status, headers, data}
  *                                                   proxy.bulk  {requestId, url}  (the rest of the body: fetch it)
  *
@@ -35,7 +37,7 @@
  * `proxy.end` or `proxy.error` still ends the request on the native port (see
  * native-host/src/bridge/bulk-lane.ts and docs/browser-agents.md, "The bulk lane").
  */
-import { type ErrorBody, isErrorBody } from './errors';
+import { type ErrorBody, type ErrorCode, isErrorBody } from './errors';
 import { type GrantRecord, isGrantRecordList } from './grants/grant-record';
 import type { Schema } from './validate';
 
@@ -49,7 +51,7 @@ export const BRIDGE_CREDIT_WINDOW = 8;
  * spares the browser one native message per call and per credit, and each costs it more than
  * the few bytes suggest (a read on Chromium's thread pool, then a dispatch to the service worker).
  */
-export const BRIDGE_REPLY_ON_FAILURE_ONLY: ReadonlySet<string> = new Set<keyof BridgeRequestMap>(['proxy.request', 'proxy.credit']);
+export const BRIDGE_REPLY_ON_FAILURE_ONLY: ReadonlySet<string> = new Set<keyof BridgeRequestMap>(['proxy.request', 'proxy.credit', 'proxy.refused']);
 /** Requests one port may have open at once; past it `proxy.request` is refused (BRIDGE_BUSY-like). */
 export const BRIDGE_MAX_OPEN_REQUESTS = 64;
 /**
@@ -104,6 +106,19 @@ export function isBase64Chunk(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_BASE64_CHUNK_CHARS && value.length % 4 === 0 && BASE64.test(value);
 }
 
+/**
+ * What the background refuses a browser agent's call with before it reaches the host (its grant, the
+ * vault); reported with `proxy.refused` so the call still leaves its audit line. HOST_NOT_CONNECTED
+ * is not among them: with no host there is nobody to report to.
+ */
+export const BROWSER_REFUSAL_CODES = ['GRANT_MISSING', 'GRANT_DISABLED', 'GRANT_EXPIRED', 'GRANT_PERMISSION_DENIED', 'VAULT_LOCKED'] as const satisfies readonly ErrorCode[];
+export type BrowserRefusalCode = (typeof BROWSER_REFUSAL_CODES)[number];
+
+/** `site:ORIGIN` or `extension:ID`, as the browser vouched for the caller (grantIdentity's form). */
+function isBrowserAgentName(value: unknown): value is string {
+  return typeof value === 'string' && /^(site|extension):\S{1,512}$/.test(value);
+}
+
 const requestId = { check: isBridgeRequestId, expected: 'a request id of 8–64 characters [A-Za-z0-9_-]' } as const;
 const headers = { check: isHeaderList, expected: 'a list of [name, value] string pairs' } as const;
 const chunk = { check: isBase64Chunk, expected: `base64 of at most ${BRIDGE_CHUNK_BYTES} bytes` } as const;
@@ -125,6 +140,12 @@ export const BRIDGE_REQUEST_SCHEMAS = {
   'proxy.body': { requestId, data: chunk, end: 'boolean' },
   'proxy.credit': { requestId, chunks: { integer: true, min: 1, max: 64 } },
   'proxy.cancel': { requestId },
+  'proxy.refused': {
+    agent: { check: isBrowserAgentName, expected: '"site:ORIGIN" or "extension:ID"' },
+    method: { check: (value: unknown) => typeof value === 'string' && /^[A-Z]{1,16}$/.test(value), expected: 'an upper-case HTTP method' },
+    path: { check: (value: unknown) => typeof value === 'string' && value.startsWith('/') && value.length <= 8192, expected: 'a path starting with /' },
+    code: { oneOf: BROWSER_REFUSAL_CODES },
+  },
 } as const satisfies Record<string, Schema>;
 
 export interface BridgeRequestMap {
@@ -133,6 +154,7 @@ export interface BridgeRequestMap {
   'proxy.body': { params: { requestId: string; data: string; end: boolean }; result: Record<string, never> };
   'proxy.credit': { params: { requestId: string; chunks: number }; result: Record<string, never> };
   'proxy.cancel': { params: { requestId: string }; result: { cancelled: boolean } };
+  'proxy.refused': { params: { agent: string; method: string; path: string; code: BrowserRefusalCode }; result: Record<string, never> };
 }
 
 /** Bridge frames sent without waiting for a reply (BRIDGE_REPLY_ON_FAILURE_ONLY). */

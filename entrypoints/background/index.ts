@@ -3,6 +3,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/identity';
 import { type GatewayRuntime, portFrameUrl, serveBrowserAgents, serveFramePorts, type WorkerMessage } from '../../lib/browser-agents/agent-gateway';
 import { PageWatches } from '../../lib/browser-agents/page-watches';
+import { refusalReports } from '../../lib/browser-agents/refusal-reports';
 import { ExtensionAsks } from '../../lib/grants/extension-asks';
 import { followSiteAccess, startGrants } from '../../lib/grants/start-grants';
 import { HostLink, type NativePort } from '../../lib/host-link/host-link';
@@ -32,7 +33,8 @@ export default defineBackground(() => {
   });
   followSiteAccess(browser.permissions, services.then(({ grants }) => grants));
   servePageBridge(browser.runtime, services);
-  const gatewayServices = services.then((ready) => ({ ...ready, noteUngrantedExtension: (id: string) => extensionAsks.note(id, Date.now()) }));
+  const reportRefusal = refusalReports(hostLink);
+  const gatewayServices = services.then((ready) => ({ ...ready, noteUngrantedExtension: (id: string) => extensionAsks.note(id, Date.now()), reportRefusal }));
   const pageWatches = new PageWatches();
   serveBrowserAgents(browser.runtime as unknown as GatewayRuntime, gatewayServices, pageWatches);
   if (!import.meta.env.FIREFOX) {

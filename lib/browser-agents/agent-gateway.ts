@@ -13,13 +13,14 @@ import type { AgentIdentity, GrantService } from '../grants/grant-service';
 import type { HostLink } from '../host-link/host-link';
 import type { VaultSession } from '../session/vault-session';
 import { AGENT_PORT_NAME, SITE_GRANT_QUERY } from './agent-messages';
-import { type Admission, type AgentPort, type RelayDeps, relayAgentRequest } from './bridge-relay';
+import { type Admission, type AdmissionCall, type AgentPort, type RelayDeps, relayAgentRequest } from './bridge-relay';
 import type { FetchBulk } from './bulk-download';
 import { type FrameSource, framePortAsRuntimePort, identifyFramePort } from './frame-port-line';
 import { relayOneMessageCall } from './one-message-relay';
 import { PAGE_LINE_RETIRED, PAGE_PORT_NAME, splitPagePort, watchToken } from './page-line';
 import type { PageWatches } from './page-watches';
 import { FRAME_PORT_ADMITTED, isFramePortNote, PORT_FRAME_FILE } from './port-frame';
+import type { ReportRefusal } from './refusal-reports';
 
 /** What the browser tells about a port's opener (`runtime.MessageSender`). */
 export interface PortSender {
@@ -54,6 +55,8 @@ export interface GatewayServices {
   session: Pick<VaultSession, 'currentState'>;
   /** An extension without a grant knocked: the popup offers to grant it. */
   noteUngrantedExtension: (extensionId: string) => void;
+  /** A call refused here (grant, vault) gets its audit line on the host (refusal-reports.ts). */
+  reportRefusal: ReportRefusal;
 }
 
 /**
@@ -80,24 +83,24 @@ export function identifyExtension(sender: PortSender | undefined, ownId: string)
 }
 
 /** The checks in the order an agent would want to fix them: its grant, then the vault, then the host. */
-async function admit(identity: AgentIdentity, services: GatewayServices): Promise<Admission> {
-  let grant;
+async function admit(identity: AgentIdentity, services: GatewayServices, call: AdmissionCall): Promise<Admission> {
   try {
-    grant = await services.grants.authorize(identity);
+    const grant = await services.grants.authorize(identity);
+    if (services.session.currentState.status !== 'unlocked') throw new KeygateError('VAULT_LOCKED');
+    if (services.hostLink.currentState.status !== 'connected') throw new KeygateError('HOST_NOT_CONNECTED');
+    void services.grants.recordUse(grant.id).catch(() => undefined);
+    return { grant, host: services.hostLink };
   } catch (error) {
     if (identity.kind === 'extension' && error instanceof KeygateError && error.code === 'GRANT_MISSING') services.noteUngrantedExtension(identity.subject);
+    services.reportRefusal(identity, call, error);
     throw error;
   }
-  if (services.session.currentState.status !== 'unlocked') throw new KeygateError('VAULT_LOCKED');
-  if (services.hostLink.currentState.status !== 'connected') throw new KeygateError('HOST_NOT_CONNECTED');
-  void services.grants.recordUse(grant.id).catch(() => undefined);
-  return { grant, host: services.hostLink };
 }
 
 /** A bulk-lane URL fetched by the background: loopback, no cookies, never from a cache. */
 const fetchBulk: FetchBulk = (url, signal) => fetch(url, { signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
 
-const depsWith = (servicesReady: Promise<GatewayServices>) => (identity: AgentIdentity): RelayDeps => ({ admit: async () => admit(identity, await servicesReady), fetchBulk });
+const depsWith = (servicesReady: Promise<GatewayServices>) => (identity: AgentIdentity): RelayDeps => ({ admit: async (call) => admit(identity, await servicesReady, call), fetchBulk });
 
 const relayWith = (servicesReady: Promise<GatewayServices>) => {
   const deps = depsWith(servicesReady);
@@ -112,8 +115,8 @@ const GRANT_REFUSALS: ReadonlySet<ErrorCode> = new Set(['GRANT_MISSING', 'GRANT_
 function retiringOnGrantRefusal(deps: RelayDeps, retire: () => void): RelayDeps {
   return {
     ...deps,
-    admit: () =>
-      deps.admit().catch((error: unknown) => {
+    admit: (call) =>
+      deps.admit(call).catch((error: unknown) => {
         if (error instanceof KeygateError && GRANT_REFUSALS.has(error.code)) retire();
         throw error;
       }),

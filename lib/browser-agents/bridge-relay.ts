@@ -31,6 +31,12 @@ export interface AgentPort {
 
 export type RelayHost = Pick<HostLink, 'request' | 'post' | 'onBridgeEvents'>;
 
+/** The call being admitted, as its audit line names it should it be refused. */
+export interface AdmissionCall {
+  method: string;
+  path: string;
+}
+
 /** An admitted request: the grant it runs under and the host link that carries it. */
 export interface Admission {
   grant: GrantRecord;
@@ -38,8 +44,8 @@ export interface Admission {
 }
 
 export interface RelayDeps {
-  /** Throws the catalogue refusal (GRANT_*, VAULT_LOCKED, HOST_NOT_CONNECTED) when the agent may not call now. */
-  admit: () => Promise<Admission>;
+  /** Throws the catalogue refusal (GRANT_*, VAULT_LOCKED, HOST_NOT_CONNECTED) when the agent may not make this call now. */
+  admit: (call: AdmissionCall) => Promise<Admission>;
   newRequestId?: () => string;
   /** Given, the host may send a large answer's rest over the loopback bulk lane, fetched with this. */
   fetchBulk?: FetchBulk;
@@ -193,7 +199,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
   const open = async (message: Extract<AgentMessage, { type: 'request' }>) => {
     let admission: Admission;
     try {
-      admission = await deps.admit();
+      admission = await deps.admit({ method: message.method, path: message.path });
     } catch (error) {
       fail(bodyOf(error));
       return;

@@ -132,6 +132,14 @@ export class HostLink {
     port.postMessage({ ...params, id, type });
   }
 
+  /**
+   * Tells the host of a browser agent's call the background refused itself, for its audit line. No
+   * request waits on it: without a host it goes nowhere, and a refusal of the frame is only logged.
+   */
+  reportRefusal(params: BridgeRequestMap['proxy.refused']['params']): void {
+    this.port?.postMessage({ ...params, id: this.nextId++, type: 'proxy.refused' });
+  }
+
   /** Connects now, dropping any scheduled retry (also the popup's "Retry now"). */
   connect(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);

@@ -11,6 +11,7 @@ import type OpenAI from 'openai';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
+import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { activityRows, categoryLegends, choose, waitForRowCount } from './activity-driver';
 import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
@@ -167,6 +168,11 @@ describe('a web page on a granted origin', () => {
     });
     expect(refused).toMatchObject({ status: 423, body: { error: { code: 'VAULT_LOCKED' } } });
     expect(await badge()).toBe('🔒');
+    // The background refused it and the host never ran it, but the host's audit log has its line.
+    const refusedLine = async () =>
+      (await readAuditLines(keygate!.dataDir)).find((record) => record.agent === `site:${webApp!.origin('127.0.0.1')}` && record.reason === 'VAULT_LOCKED: refused in the browser');
+    for (let tries = 0; (await refusedLine()) === undefined && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await refusedLine()).toMatchObject({ method: 'GET', path: '/openai/v1/models', status: 423, decision: 'blocked' });
     await unlock(popup, MASTER_PASSWORD);
     await waitForProxyReady(popup);
     expect(await badge()).toBe('');

@@ -236,6 +236,34 @@ describe('the native bridge, through the real host', () => {
   });
 });
 
+describe('calls the background refused itself', () => {
+  it('leave their audit line on the host: under the grant when it has one by that name (disabled too), else sampled as unauthenticated with the name in the detail; a malformed report is refused and writes nothing', async () => {
+    const { proxy, grant } = await start();
+    const disabled = { ...grant, id: newRecordId(), subject: 'http://localhost:4000', enabled: false };
+    await proxy.request('grants.sync', { grants: [grant, disabled] });
+    proxy.post('proxy.refused', { agent: 'site:http://localhost:3000', method: 'POST', path: '/custom/echo/v1/x?secret=no', code: 'VAULT_LOCKED' });
+    proxy.post('proxy.refused', { agent: 'site:http://localhost:4000', method: 'GET', path: '/custom/echo/a/../b', code: 'GRANT_DISABLED' });
+    proxy.post('proxy.refused', { agent: 'extension:abcdefghijklmnopabcdefghijklmnop', method: 'GET', path: '/openai/v1/models', code: 'GRANT_MISSING' });
+    // Not what the background refuses with, not a browser agent's name: refused, nothing written.
+    await expect(proxy.request('proxy.refused', { agent: 'site:http://localhost:3000', method: 'GET', path: '/x', code: 'SCOPE_DENIED' })).rejects.toThrow(/MESSAGE_INVALID|FRAME/);
+    await expect(proxy.request('proxy.refused', { agent: 'pk_live_nobody', method: 'GET', path: '/x', code: 'GRANT_MISSING' })).rejects.toThrow(/MESSAGE_INVALID|FRAME/);
+
+    const named = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.reason?.endsWith('refused in the browser'));
+    const unnamed = async () => (await readAuditLines(proxy.dataDir, 'audit-unauthenticated.log')).filter((record) => record.reason?.endsWith('refused in the browser'));
+    for (let tries = 0; ((await named()).length < 2 || (await unnamed()).length < 1) && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The log batches its writes: a line for a refused report would follow within this.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await named()).map((record) => [record.agent, record.method, record.path, record.status, record.decision, record.reason])).toEqual([
+      ['site:http://localhost:3000', 'POST', '/custom/echo/v1/x', 423, 'blocked', 'VAULT_LOCKED: refused in the browser'],
+      ['site:http://localhost:4000', 'GET', '(refused)', 403, 'blocked', 'GRANT_DISABLED: refused in the browser'],
+    ]);
+    expect((await unnamed()).map((record) => [record.agent, record.path, record.status, record.reason, record.detail])).toEqual([
+      [null, '/openai/v1/models', 403, 'GRANT_MISSING: refused in the browser', { browserAgent: 'extension:abcdefghijklmnopabcdefghijklmnop' }],
+    ]);
+    expect(upstream!.received).toHaveLength(0);
+  });
+});
+
 describe('a method the HTTP proxy never forwards', () => {
   let anyAnswer: TcpServer | undefined;
   const sockets = new Set<Socket>();

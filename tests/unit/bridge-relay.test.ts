@@ -191,6 +191,7 @@ function gatewayServices(overrides: { vault?: string; host?: string; grant?: Gra
   host.currentState = { status: overrides.host ?? 'connected' };
   const asked: string[] = [];
   const authorized: unknown[] = [];
+  const reported: unknown[] = [];
   const services: GatewayServices = {
     grants: {
       authorize: async (identity) => {
@@ -204,8 +205,9 @@ function gatewayServices(overrides: { vault?: string; host?: string; grant?: Gra
     hostLink: host.link,
     session: { currentState: { status: overrides.vault ?? 'unlocked' } as never },
     noteUngrantedExtension: (id) => asked.push(id),
+    reportRefusal: (identity, call, refusal) => void reported.push({ identity, call, code: (refusal as KeygateError).code }),
   };
-  return { services, host, asked, authorized };
+  return { services, host, asked, authorized, reported };
 }
 
 async function callThroughGateway(overrides: Parameters<typeof gatewayServices>[0], external: boolean, sender: object) {
@@ -226,20 +228,25 @@ describe('the gateway decides by the sender the browser names', () => {
   const extensionSender = { id: GRANT.subject };
   const pageSender = { id: 'keygateidkeygateidkeygateidkeyga', url: 'http://localhost:3000/chat', origin: 'http://localhost:3000', tab: { id: 1 } };
 
-  it('an extension without a grant gets GRANT_MISSING and the popup hears of it', async () => {
-    const { agent, asked } = await callThroughGateway({}, true, extensionSender);
+  it('an extension without a grant gets GRANT_MISSING, the popup hears of it, and so does the host (for its audit line)', async () => {
+    const { agent, asked, reported } = await callThroughGateway({}, true, extensionSender);
     expect(statusOf(agent)).toBe(403);
     expect(JSON.parse(agent.bodyText()).error.code).toBe('GRANT_MISSING');
     expect(asked).toEqual([GRANT.subject]);
+    expect(reported).toEqual([{ identity: { kind: 'extension', subject: GRANT.subject }, call: { method: REQUEST.method, path: REQUEST.path }, code: 'GRANT_MISSING' }]);
   });
 
   it('checks the grant, then the vault (VAULT_LOCKED), then the host (HOST_NOT_CONNECTED)', async () => {
     const locked = await callThroughGateway({ grant: GRANT, vault: 'locked' }, true, extensionSender);
     expect(statusOf(locked.agent)).toBe(423);
+    expect(locked.reported).toEqual([{ identity: { kind: 'extension', subject: GRANT.subject }, call: { method: REQUEST.method, path: REQUEST.path }, code: 'VAULT_LOCKED' }]);
     const away = await callThroughGateway({ grant: GRANT, host: 'unavailable' }, true, extensionSender);
     expect(statusOf(away.agent)).toBe(503);
     expect(JSON.parse(away.agent.bodyText()).error.code).toBe('HOST_NOT_CONNECTED');
+    // The refusal reports skip HOST_NOT_CONNECTED themselves (refusal-reports.ts); the gateway hands every refusal on.
+    expect(away.reported).toEqual([{ identity: { kind: 'extension', subject: GRANT.subject }, call: { method: REQUEST.method, path: REQUEST.path }, code: 'HOST_NOT_CONNECTED' }]);
     const open = await callThroughGateway({ grant: GRANT }, true, extensionSender);
+    expect(open.reported).toEqual([]);
     expect(open.host.only()[1].params.grantId).toBe(GRANT.id);
     expect(open.authorized).toEqual([{ kind: 'extension', subject: GRANT.subject }]);
   });

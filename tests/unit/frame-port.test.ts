@@ -66,6 +66,8 @@ function background() {
   const listeners: Array<(event: WorkerMessage) => void> = [];
   /** Set it to take the grant away (revoked in Keygate's options). */
   const grant = { revoked: false };
+  /** The calls refused in the background, as the host hears of them for its audit log. */
+  const reported: unknown[] = [];
   const services: GatewayServices = {
     grants: {
       authorize: async (identity) => {
@@ -78,6 +80,7 @@ function background() {
     hostLink: host.link as unknown as GatewayServices['hostLink'],
     session: { currentState: { status: 'unlocked' } as GatewayServices['session']['currentState'] },
     noteUngrantedExtension: () => undefined,
+    reportRefusal: (identity, call, refusal) => void reported.push({ identity, call, code: (refusal as KeygateError).code }),
   };
   const watches = new PageWatches();
   serveFramePorts({ addEventListener: (_type, listener) => void listeners.push(listener) }, FRAME_URL, watches, Promise.resolve(services));
@@ -121,7 +124,7 @@ function background() {
   };
   /** The port a granted page's frame hands over. */
   const portFor = async (token = 'token-1') => (await frameIn([GRANTED], FRAME, token, PORT_PATIENCE_MS))[0]?.port;
-  return { host, asked, grant, frameIn, portFor, watchFrom, pagePortFrom, watches };
+  return { host, asked, grant, reported, frameIn, portFor, watchFrom, pagePortFrom, watches };
 }
 
 describe('the frame and the background', () => {
@@ -216,7 +219,7 @@ class NotedWindow extends FakeWindow {
 
 describe("the page's own line through the frame", () => {
   async function grantedPage() {
-    const { host, grant, portFor, watchFrom, pagePortFrom } = background();
+    const { host, grant, reported, portFor, watchFrom, pagePortFrom } = background();
     const win = new NotedWindow();
     const watches: Array<{ disconnect(): void; readonly disconnected: boolean }> = [];
     const runtimePorts: string[] = [];
@@ -235,11 +238,11 @@ describe("the page's own line through the frame", () => {
     });
     await installKeygateApi(win as unknown as Window);
     const keygate = (win as unknown as { keygate: { fetch: KeygateFetch } }).keygate;
-    return { host, grant, keygate, watches, runtimePorts, win };
+    return { host, grant, reported, keygate, watches, runtimePorts, win };
   }
 
   it('a call its grant refuses retires the line: the refusal arrives on it, and the next call, the grant checked afresh, is refused at once over the runtime port, the old line closed', async () => {
-    const { host, grant, keygate, watches, runtimePorts } = await grantedPage();
+    const { host, grant, reported, keygate, watches, runtimePorts } = await grantedPage();
     const first = keygate.fetch('/openai/v1/models');
     await host.until(() => host.requests.size === 1);
     host.respond(host.only()[0], 200, [], [encodeChunk(new TextEncoder().encode('{"ok":true}'))]);
@@ -257,6 +260,9 @@ describe("the page's own line through the frame", () => {
     // The retired line's watch went with it, so the background closed that line.
     expect(watches[0]!.disconnected).toBe(true);
     expect(host.requests.size).toBe(1);
+    // The call refused on the line never reached the host as a request, but is reported for its audit
+    // line (the runtime port here is the test's stand-in, not the gateway's, so it reports nothing).
+    expect(reported).toEqual([{ identity: { kind: 'site', subject: GRANTED }, call: { method: 'GET', path: '/openai/v1/models' }, code: 'GRANT_MISSING' }]);
   });
 
   it('a page whose grant is given back gets a line of its own again with its next call, without a reload', async () => {

@@ -110,6 +110,15 @@ export class BridgeRequests {
     return {};
   }
 
+  /**
+   * A call the background refused itself (no usable grant, the vault locked) never came here, but the
+   * audit log is here: it gets its line as if refused here, naming the grant when there is one.
+   */
+  refusedInBrowser(params: Params<'proxy.refused'>): Record<string, never> {
+    this.pipeline.auditBrowserRefusal(params.method, params.path, params.agent, new Refusal(params.code, undefined, {}, 'refused in the browser'));
+    return {};
+  }
+
   /** Why the frame cannot start a request (its `rule` names it on the audit line), or null. */
   private frameRefusal(params: Params<'proxy.request'>): Refusal | null {
     if (this.open.has(params.requestId)) return new Refusal('MESSAGE_INVALID', 'This requestId is already open.', {}, 'requestId already open');

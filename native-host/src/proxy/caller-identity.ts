@@ -3,7 +3,7 @@
  * arrives with the grant the extension established. Both become one Caller with scopes, so every
  * later step (scope, endpoint rules, rate limits, Binance caps) treats them alike.
  */
-import { grantIdentity } from '../../../shared/grants/grant-record';
+import { type GrantRecord, grantIdentity } from '../../../shared/grants/grant-record';
 import { presentedAgentKey } from './agent-key-header';
 import type { CallerClaim, AgentHeaders } from './agent-exchange';
 import type { ProxyServices } from './proxy-services';
@@ -17,12 +17,17 @@ export interface Caller {
   expiresAt: number | null;
 }
 
+/** A grant as the caller its audit lines name (`site:ORIGIN`, `extension:ID`). */
+export function grantCaller(grant: GrantRecord): Caller {
+  const identity = grantIdentity(grant);
+  return { id: identity, name: identity, scopes: grant.scopes, expiresAt: grant.expiresAt };
+}
+
 export function identifyCaller(services: ProxyServices, claim: CallerClaim, headers: AgentHeaders): Caller {
   if (claim.kind === 'grant') {
     const found = services.grants.lookup(claim.grantId, services.now());
     if (!found.ok) throw new Refusal(found.code);
-    const identity = grantIdentity(found.grant);
-    return { id: identity, name: identity, scopes: found.grant.scopes, expiresAt: found.grant.expiresAt };
+    return grantCaller(found.grant);
   }
   const presented = presentedAgentKey(headers);
   if (!presented.ok) throw new Refusal(presented.code);

@@ -4,7 +4,7 @@
  * the sender's id, which the browser vouches for); the host only checks that the grant exists and
  * may be used now, so a revoke or an expiry takes effect on the very next request.
  */
-import { grantUsable, type GrantRecord } from '../../../shared/grants/grant-record';
+import { grantIdentity, grantUsable, type GrantRecord } from '../../../shared/grants/grant-record';
 
 export type GrantLookup = { ok: true; grant: GrantRecord } | { ok: false; code: 'GRANT_MISSING' | 'GRANT_DISABLED' | 'GRANT_EXPIRED' };
 
@@ -25,6 +25,12 @@ export class GrantRegistry {
     }
     this.#grants = next;
     return withdrawn;
+  }
+
+  /** The grant whose identity (`site:ORIGIN`, `extension:ID`) this is, usable or not. */
+  named(identity: string): GrantRecord | undefined {
+    for (const grant of this.#grants.values()) if (grantIdentity(grant) === identity) return grant;
+    return undefined;
   }
 
   /** `now` is milliseconds since the epoch, like `expiresAt`. */

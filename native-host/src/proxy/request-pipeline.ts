@@ -17,7 +17,7 @@ import { RequestStop } from '../upstream/stop-signal';
 import type { AgentReply, AgentRequest } from './agent-exchange';
 import { callerBehindRefusal } from './audit-attribution';
 import { BinanceHandler } from './binance-handler';
-import { type Caller, identifyCaller } from './caller-identity';
+import { type Caller, grantCaller, identifyCaller } from './caller-identity';
 import { checkCanonicalPath } from './canonical-path';
 import { replyError, replyJson } from './error-response';
 import { KeyInjectionHandler } from './forward-with-rotation';
@@ -79,6 +79,23 @@ export class RequestPipeline {
     const record = this.newRecord(request.method);
     record.status = ERRORS[refusal.code].status;
     record.caller = callerBehindRefusal(this.services, request);
+    this.services.audit.append(auditRecord(record, refusal));
+  }
+
+  /**
+   * A browser agent's call the extension's background refused before sending it here (`agent` as the
+   * browser vouched for it): audited as a refusal here would be, under its grant when the host has
+   * one by that name (a disabled or expired one too); else as an unauthenticated refusal (sampled),
+   * with the name in its detail.
+   */
+  auditBrowserRefusal(method: string, path: string, agent: string, refusal: KeygateError): void {
+    const record = this.newRecord(method);
+    const canonical = checkCanonicalPath(path);
+    if (canonical.ok) record.path = canonical.path;
+    record.status = ERRORS[refusal.code].status;
+    const grant = this.services.grants.named(agent);
+    if (grant === undefined) record.detail = { browserAgent: agent };
+    else record.caller = grantCaller(grant);
     this.services.audit.append(auditRecord(record, refusal));
   }
 

@@ -3,7 +3,7 @@ import type { BridgeRequests } from '../../bridge/bridge-requests';
 import type { ProxyRuntime } from '../../proxy/proxy-runtime';
 import type { HandlerTable } from './handler-table';
 
-export function bridgeHandlers(proxy: ProxyRuntime, bridge: BridgeRequests): HandlerTable<'grants.sync' | 'proxy.request' | 'proxy.body' | 'proxy.credit' | 'proxy.cancel'> {
+export function bridgeHandlers(proxy: ProxyRuntime, bridge: BridgeRequests): HandlerTable<'grants.sync' | 'proxy.request' | 'proxy.body' | 'proxy.credit' | 'proxy.cancel' | 'proxy.refused'> {
   return {
     'grants.sync': (request) => {
       bridge.endWithdrawn(proxy.replaceGrants(request.grants));
@@ -13,5 +13,6 @@ export function bridgeHandlers(proxy: ProxyRuntime, bridge: BridgeRequests): Han
     'proxy.body': (request) => bridge.body(request),
     'proxy.credit': (request) => bridge.credit(request),
     'proxy.cancel': (request) => bridge.cancel(request),
+    'proxy.refused': (request) => bridge.refusedInBrowser(request),
   };
 }
