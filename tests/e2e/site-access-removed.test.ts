@@ -12,6 +12,7 @@ import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate
 import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { type AgentWebApp, startAgentWebApp } from './browser-agent-fixtures';
 import { addApiKey, applyPolicy, createVault, grantAccess, waitForTestId } from './popup-driver';
+import { allowAllSiteAccess, keepOnlySiteAccess } from './site-access-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-site-access-0001';
 
@@ -40,49 +41,6 @@ afterAll(async () => {
   await upstream?.close();
   await webApp?.close();
 });
-
-/**
- * Flips one switch of Keygate's "Site access" in chrome://extensions, as a person would: `id` names
- * the "Automatically allow access on the following sites" switch (`allHostsToggle`) or, by its text,
- * one host's switch (those can be flipped only while the first is off).
- */
-async function flipSiteAccessSwitch(settings: Page, name: string, on: boolean): Promise<void> {
-  // The rows live in nested shadow roots; a string keeps the bundler's helpers out of the page.
-  const flipped = await settings.waitForFunction(
-    `(() => {
-      const rows = [];
-      const walk = (root) => {
-        for (const element of root.querySelectorAll('*')) {
-          if (element.tagName === 'EXTENSIONS-TOGGLE-ROW' && (element.id === ${JSON.stringify(name)} || element.textContent.trim() === ${JSON.stringify(name)})) rows.push(element);
-          if (element.shadowRoot) walk(element.shadowRoot);
-        }
-      };
-      walk(document);
-      const toggle = rows[0]?.shadowRoot?.querySelector('cr-toggle');
-      if (!toggle || toggle.disabled) return false;
-      if (toggle.checked !== ${String(on)}) toggle.click();
-      return toggle.checked === ${String(on)};
-    })()`,
-    { timeout: 30_000 },
-  );
-  expect(await flipped.jsonValue()).toBe(true);
-}
-
-/** Keygate keeps only `kept` of its host permissions: the others are withheld, as chrome://extensions does. */
-async function keepOnlySiteAccess(kept: string[]): Promise<void> {
-  const settings = await keygate!.browser.newPage();
-  await settings.goto(`chrome://extensions/?id=${keygate!.extensionId}`);
-  await flipSiteAccessSwitch(settings, 'allHostsToggle', false);
-  for (const pattern of kept) await flipSiteAccessSwitch(settings, pattern, true);
-  await settings.close();
-}
-
-async function allowAllSiteAccess(): Promise<void> {
-  const settings = await keygate!.browser.newPage();
-  await settings.goto(`chrome://extensions/?id=${keygate!.extensionId}`);
-  await flipSiteAccessSwitch(settings, 'allHostsToggle', true);
-  await settings.close();
-}
 
 /** What the background holds: the permission, and the page scripts' match patterns. */
 async function backgroundView(pattern: string): Promise<{ held: boolean; matches: string[] }> {
@@ -124,7 +82,7 @@ describe('a granted site\'s access removed in chrome://extensions', () => {
     await page.evaluate('window.keygateReady');
     expect(await callModels(page)).toMatchObject({ status: 200 });
 
-    await keepOnlySiteAccess(['http://localhost/*']);
+    await keepOnlySiteAccess(keygate!, ['http://localhost/*']);
     const removed = await until(() => backgroundView('http://127.0.0.1/*'), (view) => view.matches.join() === `${keptSite}/*`);
     expect(removed).toEqual({ held: false, matches: [`${keptSite}/*`] });
     // The open page still has the script it loaded with; its next call is refused.
@@ -142,7 +100,7 @@ describe('a granted site\'s access removed in chrome://extensions', () => {
     expect(await options!.$(`${row} [data-testid="reask-site-access"]`)).not.toBeNull();
     expect(await options!.$eval(`[data-testid="grant"][data-subject="${keptSite}"]`, (element) => element.getAttribute('data-state'))).toBe('ok');
 
-    await allowAllSiteAccess();
+    await allowAllSiteAccess(keygate!);
     const restored = await until(() => backgroundView('http://127.0.0.1/*'), (view) => view.matches.includes(`${removedSite}/*`));
     expect(restored).toEqual({ held: true, matches: [`${removedSite}/*`, `${keptSite}/*`].sort() });
     await page.reload();
