@@ -8,7 +8,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
-import { BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
+import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
 import { newRecordId } from '../../shared/vault/format';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
 import { type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
@@ -150,6 +150,40 @@ describe('the native bridge, through the real host', () => {
     const slowLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/slow');
     for (let tries = 0; (await slowLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await slowLines()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 499, 'GRANT_MISSING']]);
+  });
+
+  it('takes a request body in many frames up to the policy\'s max_request_body_bytes, byte-exact upstream; one byte more is REQUEST_TOO_LARGE (413), audited, and the upstream gets no whole body', async () => {
+    const cap = 3 * BRIDGE_CHUNK_BYTES + 1000;
+    const { proxy, grantId } = await start(`max_request_body_bytes = ${cap}`);
+    const body = Buffer.from(Array.from({ length: cap + 1 }, (_, i) => 97 + (i % 26)));
+    /** Sends `bytes` as a page does: bridge-sized proxy.body frames, each after the host took the last. */
+    const send = async (requestId: string, bytes: Buffer) => {
+      proxy.post('proxy.request', { requestId, grantId, method: 'POST', path: '/custom/echo/upload', headers: [['content-type', 'text/plain']], hasBody: true });
+      for (let at = 0; at < bytes.length; at += BRIDGE_CHUNK_BYTES) {
+        const end = at + BRIDGE_CHUNK_BYTES >= bytes.length;
+        // Once the host has refused the body it may answer the rest with an error: the answer tells.
+        const taken = await proxy.request('proxy.body', { requestId, data: bytes.subarray(at, at + BRIDGE_CHUNK_BYTES).toString('base64'), end }).then(() => true, () => false);
+        if (!taken) break;
+      }
+      return readAnswer(proxy, requestId);
+    };
+
+    const atCap = await send('page-body-at-cap', body.subarray(0, cap));
+    expect(atCap.status).toBe(200);
+    expect(upstream!.received).toHaveLength(1);
+    expect(upstream!.received[0]!.body).toBe(body.subarray(0, cap).toString('latin1'));
+    expect(atCap.body.length).toBe('echo '.length + cap);
+
+    const over = await send('page-body-over-cap', body);
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.body.toString()).error.code).toBe('REQUEST_TOO_LARGE');
+    expect(upstream!.received.filter((request) => request.complete && request.body.length > cap)).toEqual([]);
+    const uploadLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/upload');
+    for (let tries = 0; (await uploadLines()).length < 2 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await uploadLines()).map((record) => [record.agent, record.status])).toEqual([
+      ['site:http://localhost:3000', 200],
+      ['site:http://localhost:3000', 413],
+    ]);
   });
 
   it('refuses headers past the HTTP proxy\'s 16 KiB as REQUEST_HEADERS_TOO_LARGE, audited, and sends nothing upstream', async () => {
