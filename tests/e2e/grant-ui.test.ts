@@ -95,6 +95,11 @@ describe("the popup's Allow this site", () => {
     await site.waitForFunction(() => 'keygate' in window);
     expect(await callModels(site)).toMatchObject({ status: 200 });
     expect(upstream!.received.at(-1)?.headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
+    // status(): what this site may use, under its grant's name, and no secret.
+    const status = (await site.evaluate('window.keygate.status()')) as { agent: { id: string; scopes: string[] }; services: Array<{ name: string; allowed: boolean }> };
+    expect(status.agent).toMatchObject({ id: `site:${origin}`, scopes: ['openai'] });
+    expect(status.services.filter((service) => service.allowed).map((service) => service.name)).toEqual(['openai']);
+    expect(JSON.stringify(status)).not.toContain(FAKE_OPENAI_KEY);
     await site.close();
     if (!popup.isClosed()) await popup.close();
   });
