@@ -11,7 +11,8 @@ import { readAuditLines } from '../../native-host/src/audit/read-audit';
 import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
 import { newRecordId } from '../../shared/vault/format';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
-import { type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
+import { fakeBinanceKey, startMockBinance } from '../support/mock-binance';
+import { binancePolicy, type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
 
 const KEY = 'sk-test-FAKE-bridge-upstream-key';
 /** Binary, and long enough for several chunks (and for the credit window to matter). */
@@ -265,5 +266,44 @@ describe('the native bridge, through the real host', () => {
       ['site:http://localhost:3002', 'POST', 429, 'blocked', 'RATE_LIMITED: open requests per port'],
     ]);
     expect(upstream!.received).toHaveLength(0);
+  });
+});
+
+describe('Binance through the bridge: a grant is held to the same caps and scopes as a pk_ key', () => {
+  it('a granted site\'s order over max_order_value_usd is refused and never reaches Binance; one under it is signed and placed; a read-only grant may not trade', async () => {
+    const key = fakeBinanceKey('hmac', 'bridge');
+    const mock = await startMockBinance({ keys: [key.mock] });
+    try {
+      proxy = await startProxyHost({ policy: binancePolicy(mock.url, { max_order_value_usd: 500 }), credentials: [key.credential], agents: [] });
+      const trader = { id: newRecordId(), kind: 'site', subject: 'https://trade.example', scopes: ['binance:trade'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null };
+      const reader = { ...trader, id: newRecordId(), subject: 'https://read.example', scopes: ['binance:read'] };
+      await proxy.request('grants.sync', { grants: [trader, reader] });
+      let sent = 0;
+      const order = async (grantId: string, params: string) => {
+        const requestId = `page-order-${String(++sent).padStart(4, '0')}`;
+        proxy!.post('proxy.request', { requestId, grantId, method: 'POST', path: '/binance/api/v3/order', headers: [['content-type', 'application/x-www-form-urlencoded']], hasBody: true });
+        await proxy!.request('proxy.body', { requestId, data: Buffer.from(params).toString('base64'), end: true });
+        const answer = await readAnswer(proxy!, requestId);
+        return { status: answer.status, code: answer.status === 200 ? null : (JSON.parse(answer.body.toString()) as { error: { code: string } }).error.code };
+      };
+      const orders = () => mock.received.filter((request) => request.method === 'POST' && request.path === '/api/v3/order');
+
+      expect(await order(trader.id, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.009&price=60000')).toEqual({ status: 403, code: 'ORDER_VALUE_EXCEEDED' });
+      expect(orders()).toHaveLength(0);
+      expect(await order(reader.id, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=60000')).toEqual({ status: 403, code: 'SCOPE_DENIED' });
+      expect(orders()).toHaveLength(0);
+      expect(await order(trader.id, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.008&price=60000')).toEqual({ status: 200, code: null });
+      expect(orders()).toHaveLength(1);
+      expect(orders()[0]!.signatureValid).toBe(true);
+      const orderLines = async () => (await readAuditLines(proxy!.dataDir)).filter((record) => record.path === '/binance/api/v3/order');
+      for (let tries = 0; (await orderLines()).length < 3 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await orderLines()).map((record) => [record.agent, record.status, record.reason ?? null])).toEqual([
+        ['site:https://trade.example', 403, 'ORDER_VALUE_EXCEEDED'],
+        ['site:https://read.example', 403, 'SCOPE_DENIED'],
+        ['site:https://trade.example', 200, null],
+      ]);
+    } finally {
+      await mock.close();
+    }
   });
 });
