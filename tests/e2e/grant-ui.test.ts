@@ -10,9 +10,9 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
 import { localDate } from '../../lib/ui/components/ValidThroughField';
-import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
-import { type AgentWebApp, startAgentWebApp, writeAgentExtension } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, askBackground, click, createVault, openOptionsSection, waitForTestId } from './popup-driver';
+import type { MockUpstream } from '../integration/mock-upstream';
+import { type AgentWebApp, callModels, startAgentWebApp, startModelsUpstream, writeAgentExtension } from './browser-agent-fixtures';
+import { addApiKey, askBackground, click, openOptionsSection, vaultWithOpenAi, waitForTestId } from './popup-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-grant-ui-0001';
 
@@ -23,22 +23,15 @@ let options: Page | undefined;
 let agentExtension: { dir: string; id: string } | undefined;
 
 beforeAll(async () => {
-  upstream = await startMockUpstream((request, res) => {
-    const keyed = request.headers.authorization === `Bearer ${FAKE_OPENAI_KEY}`;
-    res.writeHead(keyed ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(keyed ? '{"object":"list","data":[]}' : '{"error":{"message":"wrong key","code":"invalid_api_key"}}');
-  });
+  upstream = await startModelsUpstream(FAKE_OPENAI_KEY);
   webApp = await startAgentWebApp();
   agentExtension = await writeAgentExtension();
   keygate = await launchKeygateBrowser({ extraExtensions: [agentExtension.dir] });
-  const popup = await keygate.openExtensionPage('popup.html');
-  await createVault(popup);
-  await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
+  const opened = await vaultWithOpenAi(keygate, { openaiKey: FAKE_OPENAI_KEY, upstreamUrl: upstream.url });
+  options = opened.options;
   // Enough credentials that the popup's list runs past its 600 px.
-  for (const name of ['one', 'two', 'three', 'four', 'five']) await addApiKey(popup, 'anthropic', name, `sk-ant-api03-FAKEgrantui000000000000000000${name}`);
-  await popup.close();
-  options = await keygate.openExtensionPage('options.html');
-  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
+  for (const name of ['one', 'two', 'three', 'four', 'five']) await addApiKey(opened.popup, 'anthropic', name, `sk-ant-api03-FAKEgrantui000000000000000000${name}`);
+  await opened.popup.close();
 });
 
 afterAll(async () => {
@@ -70,12 +63,6 @@ function shownBefore(page: Page, first: string, second: string): Promise<{ befor
     second,
   );
 }
-
-const callModels = (page: Page) =>
-  page.evaluate(`(async () => {
-    const response = await window.keygate.fetch('/openai/v1/models');
-    return { status: response.status, body: await response.json() };
-  })()`) as Promise<{ status: number; body: { error?: { code: string } } }>;
 
 describe("the popup's Allow this site", () => {
   it('is shown above the credentials for the tab in front; once allowed, its Reload button gives the open page window.keygate', async () => {

@@ -9,9 +9,9 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
-import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
-import { type AgentWebApp, startAgentWebApp } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, createVault, grantAccess, waitForTestId } from './popup-driver';
+import type { MockUpstream } from '../integration/mock-upstream';
+import { type AgentWebApp, callModels, startAgentWebApp, startModelsUpstream } from './browser-agent-fixtures';
+import { grantAccess, vaultWithOpenAi, waitForTestId } from './popup-driver';
 import { allowAllSiteAccess, keepOnlySiteAccess } from './site-access-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-site-access-0001';
@@ -22,18 +22,10 @@ let webApp: AgentWebApp | undefined;
 let options: Page | undefined;
 
 beforeAll(async () => {
-  upstream = await startMockUpstream((request, res) => {
-    const keyed = request.headers.authorization === `Bearer ${FAKE_OPENAI_KEY}`;
-    res.writeHead(keyed ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(keyed ? '{"object":"list","data":[]}' : '{"error":{"message":"wrong key","code":"invalid_api_key"}}');
-  });
+  upstream = await startModelsUpstream(FAKE_OPENAI_KEY);
   webApp = await startAgentWebApp();
   keygate = await launchKeygateBrowser();
-  const popup = await keygate.openExtensionPage('popup.html');
-  await createVault(popup);
-  await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
-  options = await keygate.openExtensionPage('options.html');
-  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
+  ({ options } = await vaultWithOpenAi(keygate, { openaiKey: FAKE_OPENAI_KEY, upstreamUrl: upstream.url }));
 });
 
 afterAll(async () => {
@@ -65,12 +57,6 @@ async function openAgentPage(origin: string): Promise<Page> {
   await page.goto(`${origin}/`);
   return page;
 }
-
-const callModels = (page: Page) =>
-  page.evaluate(`(async () => {
-    const response = await window.keygate.fetch('/openai/v1/models');
-    return { status: response.status, body: await response.json() };
-  })()`) as Promise<{ status: number; body: { error?: { code: string } } }>;
 
 describe('a granted site\'s access removed in chrome://extensions', () => {
   it('unregisters its page scripts at once, refuses the open page\'s next call with GRANT_PERMISSION_DENIED, shows "Access removed in the browser"; access given back restores it; the site still allowed keeps working', async () => {
