@@ -219,6 +219,9 @@ async function main(): Promise<void> {
     await openOptionsSection(options, 'sites');
     await waitForTestId(options, '[data-testid="grant"][data-state="access-removed"]');
     await shoot(options, 'options-sites-states', true);
+    await click(options, '[data-testid="grant"][data-state="expired"] [data-testid="edit-grant-button"]');
+    await waitForTestId(options, 'edit-grant');
+    await shoot(options, 'options-sites-edit', true);
 
     await lockVault(popup);
     await shoot(popup, 'popup-locked');
