@@ -3,10 +3,10 @@
  * (headless Chromium with the built extension and host, a throwaway profile, fake keys only). Run it
  * after a UI change and look at the pictures; the README shows the main ones.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { AgentKeyRecord } from '../shared/vault/format';
 import { startMockUpstream } from '../tests/integration/mock-upstream';
@@ -27,6 +27,8 @@ import {
   waitForProxyReady,
   waitForTestId,
 } from '../tests/e2e/popup-driver';
+import { writeAgentExtension } from '../tests/e2e/browser-agent-fixtures';
+import { keepOnlySiteAccess } from '../tests/e2e/site-access-driver';
 import { launchKeygateBrowser } from './keygate-browser';
 import { REPO_ROOT } from './paths';
 import { sampleAuditHistory } from './sample-audit-history';
@@ -83,7 +85,9 @@ async function callProxy(port: number, agentKeys: { coding: string; github: stri
 
 async function main(): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
-  const keygate = await launchKeygateBrowser();
+  // An agent extension without a grant, for the popup's "Extension X asked to use Keygate".
+  const askingExtension = await writeAgentExtension();
+  const keygate = await launchKeygateBrowser({ extraExtensions: [askingExtension.dir] });
   const agentApp = await startAgentApp();
   const upstream = await startMockUpstream((_request, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -124,6 +128,9 @@ async function main(): Promise<void> {
     const github = (await createAgentKey(options, 'github bot', ['custom:github'])).key;
     const agents = await askBackground<AgentKeyRecord[]>(options, { type: 'agents.list' });
     await appendFile(join(keygate.dataDir, 'audit.log'), sampleAuditHistory(agents, Date.now()).map((line) => `${JSON.stringify(line)}\n`).join(''));
+    await openOptionsSection(options, 'sites');
+    await waitForTestId(options, 'grant-form');
+    await shoot(options, 'options-sites-empty', true);
     await grantAccess(options, 'site', 'http://localhost:3000', ['openai']);
     await grantAccess(options, 'extension', 'abcdefghijklmnopabcdefghijklmnop', ['anthropic', 'custom:github']);
     await callProxy(await proxyPort(options), { coding, github });
@@ -161,6 +168,26 @@ async function main(): Promise<void> {
     await openServicesTab(options, 'toml');
     await shoot(options, 'options-services-toml', true);
 
+    // Every state a grant row can show: disabled, expired (an extension grant valid for a moment),
+    // and, further down, a site whose access was removed in the browser's own settings.
+    await askBackground(options, { type: 'grants.create', kind: 'extension', subject: 'ponmlkjihgfedcbaponmlkjihgfedcba', scopes: ['openai'], expiresAt: Date.now() + 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await options.reload();
+    await openOptionsSection(options, 'sites');
+    await click(options, '[data-testid="grant"][data-subject="http://localhost:3000"] [data-testid="toggle-grant"]');
+    await waitForTestId(options, '[data-testid="grant"][data-subject="http://localhost:3000"][data-enabled="false"]');
+
+    const asking = await keygate.browser.newPage();
+    await asking.goto(`chrome-extension://${askingExtension.id}/agent.html`);
+    await asking.waitForFunction(() => 'keygateClient' in window);
+    await asking.evaluate(async () => void (await (window as unknown as { keygateClient: { fetch: typeof fetch } }).keygateClient.fetch('https://keygate.invalid/openai/v1/models')).arrayBuffer());
+    const askPopup = await keygate.openExtensionPage('popup.html');
+    await askPopup.setViewport(POPUP_VIEWPORT);
+    await waitForTestId(askPopup, 'extension-ask');
+    await shoot(askPopup, 'popup-extension-ask', false, 'extension-ask');
+    await askPopup.close();
+    await asking.close();
+
     // The popup reads the active tab when it opens: load it while the agent app's tab is in front.
     const site = await keygate.browser.newPage();
     await site.goto(agentApp.origin);
@@ -171,6 +198,30 @@ async function main(): Promise<void> {
     await waitForTestId(allowSite, '[data-testid="allow-site"]');
     await allowSite.bringToFront();
     await shoot(allowSite, 'popup-allow-site', false, 'allow-site');
+    await click(allowSite, '[data-testid="allow-site-scope"][value="openai"]');
+    await click(allowSite, 'allow-site-submit');
+    await waitForTestId(allowSite, 'site-allowed');
+    await shoot(allowSite, 'popup-site-allowed', false, 'allow-site');
+
+    // The site's grant turned off in the options page: the popup says so instead of "allowed".
+    const siteGrant = (await askBackground<{ grants: Array<{ id: string; subject: string }> }>(options, { type: 'grants.list' })).grants.find((grant) => grant.subject === agentApp.origin);
+    await askBackground(options, { type: 'grants.update', grantId: siteGrant!.id, enabled: false });
+    await site.bringToFront();
+    await allowSite.reload();
+    await waitForTestId(allowSite, '[data-testid="site-allowed"][data-state="disabled"]');
+    await allowSite.bringToFront();
+    await shoot(allowSite, 'popup-site-disabled', false, 'allow-site');
+    await askBackground(options, { type: 'grants.update', grantId: siteGrant!.id, enabled: true });
+
+    // The user takes Keygate's access to the site away in chrome://extensions.
+    await keepOnlySiteAccess(keygate, ['http://localhost/*']);
+    await options.reload();
+    await openOptionsSection(options, 'sites');
+    await waitForTestId(options, '[data-testid="grant"][data-state="access-removed"]');
+    await shoot(options, 'options-sites-states', true);
+    await click(options, '[data-testid="grant"][data-state="expired"] [data-testid="edit-grant-button"]');
+    await waitForTestId(options, 'edit-grant');
+    await shoot(options, 'options-sites-edit', true);
 
     await lockVault(popup);
     await shoot(popup, 'popup-locked');
@@ -181,6 +232,7 @@ async function main(): Promise<void> {
     agentApp.close();
     await keygate.close();
     await upstream.close();
+    await rm(dirname(askingExtension.dir), { recursive: true, force: true });
   }
 }
 

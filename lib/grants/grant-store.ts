@@ -6,9 +6,13 @@
 import { type GrantRecord, isGrantRecord } from '../../shared/grants/grant-record';
 import type { VaultDb } from '../vault/vault-db';
 
+/**
+ * Sites first, then extensions, each by name: the store returns them by their random ids, so a new
+ * grant would land anywhere in the options page's list and the rows would move between installs.
+ */
 export async function listGrants(db: VaultDb): Promise<GrantRecord[]> {
   const stored: unknown[] = await db.getAll('grants');
-  return stored.filter(isGrantRecord);
+  return stored.filter(isGrantRecord).sort((a, b) => (a.kind === b.kind ? a.subject.localeCompare(b.subject) : a.kind === 'site' ? -1 : 1));
 }
 
 export async function putGrant(db: VaultDb, grant: GrantRecord): Promise<void> {

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import type { Page } from 'puppeteer-core';
+import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
 import { CLIENT_BUNDLE_PATH, REPO_ROOT } from '../../scripts/paths';
 
 export interface AgentWebApp {
@@ -90,4 +92,20 @@ export async function writeAgentExtension(): Promise<{ dir: string; id: string }
   await writeFile(join(dir, 'agent.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="agent.js"></script>');
   await writeFile(join(dir, 'agent.js'), "import { createKeygateClient } from './keygate-client.mjs';\nwindow.keygateClient = createKeygateClient();\n");
   return { dir, id };
+}
+
+/** `GET /openai/v1/models` through the page's `window.keygate.fetch`: the answer's status and JSON. */
+export const callModels = (page: Page) =>
+  page.evaluate(`(async () => {
+    const response = await window.keygate.fetch('/openai/v1/models');
+    return { status: response.status, body: await response.json() };
+  })()`) as Promise<{ status: number; body: { error?: { code: string } } }>;
+
+/** An OpenAI stand-in for `/v1/models`: an empty list for `key`, OpenAI's 401 for any other. */
+export function startModelsUpstream(key: string): Promise<MockUpstream> {
+  return startMockUpstream((request, res) => {
+    const keyed = request.headers.authorization === `Bearer ${key}`;
+    res.writeHead(keyed ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(keyed ? '{"object":"list","data":[]}' : '{"error":{"message":"wrong key","code":"invalid_api_key"}}');
+  });
 }

@@ -177,15 +177,21 @@ export async function dumpExtensionStorage(page: Page): Promise<string> {
 }
 
 /**
- * The usual start of a browser-agent test: a new vault holding one OpenAI key, a policy whose
- * `openai` service is `upstreamUrl`, and `origin` granted the `openai` scope. Returns the popup.
+ * A new vault holding one OpenAI key, and a policy whose `openai` service is `upstreamUrl`; returns
+ * the popup and the options page that set them up.
  */
-export async function vaultWithGrantedSite(keygate: { openExtensionPage(path: string): Promise<Page> }, setup: { openaiKey: string; upstreamUrl: string; origin: string }): Promise<Page> {
+export async function vaultWithOpenAi(keygate: { openExtensionPage(path: string): Promise<Page> }, setup: { openaiKey: string; upstreamUrl: string }): Promise<{ popup: Page; options: Page }> {
   const popup = await keygate.openExtensionPage('popup.html');
   await createVault(popup);
   await addApiKey(popup, 'openai', 'personal', setup.openaiKey);
   const options = await keygate.openExtensionPage('options.html');
   await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${setup.upstreamUrl}"\n`);
+  return { popup, options };
+}
+
+/** The usual start of a browser-agent test: `vaultWithOpenAi`, and `origin` granted the `openai` scope. Returns the popup. */
+export async function vaultWithGrantedSite(keygate: { openExtensionPage(path: string): Promise<Page> }, setup: { openaiKey: string; upstreamUrl: string; origin: string }): Promise<Page> {
+  const { popup, options } = await vaultWithOpenAi(keygate, setup);
   await grantAccess(options, 'site', setup.origin, ['openai']);
   return popup;
 }

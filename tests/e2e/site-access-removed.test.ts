@@ -9,9 +9,10 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeygateBrowser, launchKeygateBrowser } from '../../scripts/keygate-browser';
-import { type MockUpstream, startMockUpstream } from '../integration/mock-upstream';
-import { type AgentWebApp, startAgentWebApp } from './browser-agent-fixtures';
-import { addApiKey, applyPolicy, createVault, grantAccess, waitForTestId } from './popup-driver';
+import type { MockUpstream } from '../integration/mock-upstream';
+import { type AgentWebApp, callModels, startAgentWebApp, startModelsUpstream } from './browser-agent-fixtures';
+import { grantAccess, vaultWithOpenAi, waitForTestId } from './popup-driver';
+import { allowAllSiteAccess, keepOnlySiteAccess } from './site-access-driver';
 
 const FAKE_OPENAI_KEY = 'sk-test-FAKE-e2e-site-access-0001';
 
@@ -21,18 +22,10 @@ let webApp: AgentWebApp | undefined;
 let options: Page | undefined;
 
 beforeAll(async () => {
-  upstream = await startMockUpstream((request, res) => {
-    const keyed = request.headers.authorization === `Bearer ${FAKE_OPENAI_KEY}`;
-    res.writeHead(keyed ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(keyed ? '{"object":"list","data":[]}' : '{"error":{"message":"wrong key","code":"invalid_api_key"}}');
-  });
+  upstream = await startModelsUpstream(FAKE_OPENAI_KEY);
   webApp = await startAgentWebApp();
   keygate = await launchKeygateBrowser();
-  const popup = await keygate.openExtensionPage('popup.html');
-  await createVault(popup);
-  await addApiKey(popup, 'openai', 'personal', FAKE_OPENAI_KEY);
-  options = await keygate.openExtensionPage('options.html');
-  await applyPolicy(options, `[proxy]\nport = 0\n[services.openai]\nbase_url = "${upstream.url}"\n`);
+  ({ options } = await vaultWithOpenAi(keygate, { openaiKey: FAKE_OPENAI_KEY, upstreamUrl: upstream.url }));
 });
 
 afterAll(async () => {
@@ -40,49 +33,6 @@ afterAll(async () => {
   await upstream?.close();
   await webApp?.close();
 });
-
-/**
- * Flips one switch of Keygate's "Site access" in chrome://extensions, as a person would: `id` names
- * the "Automatically allow access on the following sites" switch (`allHostsToggle`) or, by its text,
- * one host's switch (those can be flipped only while the first is off).
- */
-async function flipSiteAccessSwitch(settings: Page, name: string, on: boolean): Promise<void> {
-  // The rows live in nested shadow roots; a string keeps the bundler's helpers out of the page.
-  const flipped = await settings.waitForFunction(
-    `(() => {
-      const rows = [];
-      const walk = (root) => {
-        for (const element of root.querySelectorAll('*')) {
-          if (element.tagName === 'EXTENSIONS-TOGGLE-ROW' && (element.id === ${JSON.stringify(name)} || element.textContent.trim() === ${JSON.stringify(name)})) rows.push(element);
-          if (element.shadowRoot) walk(element.shadowRoot);
-        }
-      };
-      walk(document);
-      const toggle = rows[0]?.shadowRoot?.querySelector('cr-toggle');
-      if (!toggle || toggle.disabled) return false;
-      if (toggle.checked !== ${String(on)}) toggle.click();
-      return toggle.checked === ${String(on)};
-    })()`,
-    { timeout: 30_000 },
-  );
-  expect(await flipped.jsonValue()).toBe(true);
-}
-
-/** Keygate keeps only `kept` of its host permissions: the others are withheld, as chrome://extensions does. */
-async function keepOnlySiteAccess(kept: string[]): Promise<void> {
-  const settings = await keygate!.browser.newPage();
-  await settings.goto(`chrome://extensions/?id=${keygate!.extensionId}`);
-  await flipSiteAccessSwitch(settings, 'allHostsToggle', false);
-  for (const pattern of kept) await flipSiteAccessSwitch(settings, pattern, true);
-  await settings.close();
-}
-
-async function allowAllSiteAccess(): Promise<void> {
-  const settings = await keygate!.browser.newPage();
-  await settings.goto(`chrome://extensions/?id=${keygate!.extensionId}`);
-  await flipSiteAccessSwitch(settings, 'allHostsToggle', true);
-  await settings.close();
-}
 
 /** What the background holds: the permission, and the page scripts' match patterns. */
 async function backgroundView(pattern: string): Promise<{ held: boolean; matches: string[] }> {
@@ -108,12 +58,6 @@ async function openAgentPage(origin: string): Promise<Page> {
   return page;
 }
 
-const callModels = (page: Page) =>
-  page.evaluate(`(async () => {
-    const response = await window.keygate.fetch('/openai/v1/models');
-    return { status: response.status, body: await response.json() };
-  })()`) as Promise<{ status: number; body: { error?: { code: string } } }>;
-
 describe('a granted site\'s access removed in chrome://extensions', () => {
   it('unregisters its page scripts at once, refuses the open page\'s next call with GRANT_PERMISSION_DENIED, shows "Access removed in the browser"; access given back restores it; the site still allowed keeps working', async () => {
     const removedSite = webApp!.origin('127.0.0.1');
@@ -124,7 +68,7 @@ describe('a granted site\'s access removed in chrome://extensions', () => {
     await page.evaluate('window.keygateReady');
     expect(await callModels(page)).toMatchObject({ status: 200 });
 
-    await keepOnlySiteAccess(['http://localhost/*']);
+    await keepOnlySiteAccess(keygate!, ['http://localhost/*']);
     const removed = await until(() => backgroundView('http://127.0.0.1/*'), (view) => view.matches.join() === `${keptSite}/*`);
     expect(removed).toEqual({ held: false, matches: [`${keptSite}/*`] });
     // The open page still has the script it loaded with; its next call is refused.
@@ -142,7 +86,7 @@ describe('a granted site\'s access removed in chrome://extensions', () => {
     expect(await options!.$(`${row} [data-testid="reask-site-access"]`)).not.toBeNull();
     expect(await options!.$eval(`[data-testid="grant"][data-subject="${keptSite}"]`, (element) => element.getAttribute('data-state'))).toBe('ok');
 
-    await allowAllSiteAccess();
+    await allowAllSiteAccess(keygate!);
     const restored = await until(() => backgroundView('http://127.0.0.1/*'), (view) => view.matches.includes(`${removedSite}/*`));
     expect(restored).toEqual({ held: true, matches: [`${removedSite}/*`, `${keptSite}/*`].sort() });
     await page.reload();

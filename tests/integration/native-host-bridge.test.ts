@@ -10,10 +10,11 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../native-host/src/audit/read-audit';
-import { BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
+import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS } from '../../shared/bridge-messages';
 import { newRecordId } from '../../shared/vault/format';
 import { type MockUpstream, startMockUpstream } from './mock-upstream';
-import { type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
+import { fakeBinanceKey, startMockBinance } from '../support/mock-binance';
+import { binancePolicy, type ProxyHost, startProxyHost, waitForHostEvent } from './proxy-host';
 
 const KEY = 'sk-test-FAKE-bridge-upstream-key';
 /** Binary, and long enough for several chunks (and for the credit window to matter). */
@@ -152,6 +153,40 @@ describe('the native bridge, through the real host', () => {
     const slowLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/slow');
     for (let tries = 0; (await slowLines()).length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await slowLines()).map((record) => [record.agent, record.status, record.reason])).toEqual([['site:http://localhost:3000', 499, 'GRANT_MISSING']]);
+  });
+
+  it('takes a request body in many frames up to the policy\'s max_request_body_bytes, byte-exact upstream; one byte more is REQUEST_TOO_LARGE (413), audited, and the upstream gets no whole body', async () => {
+    const cap = 3 * BRIDGE_CHUNK_BYTES + 1000;
+    const { proxy, grantId } = await start(`max_request_body_bytes = ${cap}`);
+    const body = Buffer.from(Array.from({ length: cap + 1 }, (_, i) => 97 + (i % 26)));
+    /** Sends `bytes` as a page does: bridge-sized proxy.body frames, each after the host took the last. */
+    const send = async (requestId: string, bytes: Buffer) => {
+      proxy.post('proxy.request', { requestId, grantId, method: 'POST', path: '/custom/echo/upload', headers: [['content-type', 'text/plain']], hasBody: true });
+      for (let at = 0; at < bytes.length; at += BRIDGE_CHUNK_BYTES) {
+        const end = at + BRIDGE_CHUNK_BYTES >= bytes.length;
+        // Once the host has refused the body it may answer the rest with an error: the answer tells.
+        const taken = await proxy.request('proxy.body', { requestId, data: bytes.subarray(at, at + BRIDGE_CHUNK_BYTES).toString('base64'), end }).then(() => true, () => false);
+        if (!taken) break;
+      }
+      return readAnswer(proxy, requestId);
+    };
+
+    const atCap = await send('page-body-at-cap', body.subarray(0, cap));
+    expect(atCap.status).toBe(200);
+    expect(upstream!.received).toHaveLength(1);
+    expect(upstream!.received[0]!.body).toBe(body.subarray(0, cap).toString('latin1'));
+    expect(atCap.body.length).toBe('echo '.length + cap);
+
+    const over = await send('page-body-over-cap', body);
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.body.toString()).error.code).toBe('REQUEST_TOO_LARGE');
+    expect(upstream!.received.filter((request) => request.complete && request.body.length > cap)).toEqual([]);
+    const uploadLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '/custom/echo/upload');
+    for (let tries = 0; (await uploadLines()).length < 2 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await uploadLines()).map((record) => [record.agent, record.status])).toEqual([
+      ['site:http://localhost:3000', 200],
+      ['site:http://localhost:3000', 413],
+    ]);
   });
 
   it('refuses headers past the HTTP proxy\'s 16 KiB as REQUEST_HEADERS_TOO_LARGE, audited, and sends nothing upstream', async () => {
@@ -308,5 +343,44 @@ describe('a method the HTTP proxy never forwards', () => {
     const answer = await waitForHostEvent(proxy.host, 'proxy.answer', (event) => event.requestId === 'page-after-connect');
     expect([answer.status, Buffer.from(String(answer.data), 'base64').toString()]).toEqual([200, 'ok']);
     expect(received.map((request) => request.split(' ', 1)[0])).toEqual(['GET']);
+  });
+});
+
+describe('Binance through the bridge: a grant is held to the same caps and scopes as a pk_ key', () => {
+  it('a granted site\'s order over max_order_value_usd is refused and never reaches Binance; one under it is signed and placed; a read-only grant may not trade', async () => {
+    const key = fakeBinanceKey('hmac', 'bridge');
+    const mock = await startMockBinance({ keys: [key.mock] });
+    try {
+      proxy = await startProxyHost({ policy: binancePolicy(mock.url, { max_order_value_usd: 500 }), credentials: [key.credential], agents: [] });
+      const trader = { id: newRecordId(), kind: 'site', subject: 'https://trade.example', scopes: ['binance:trade'], createdAt: Date.now(), expiresAt: null, enabled: true, lastUsedAt: null };
+      const reader = { ...trader, id: newRecordId(), subject: 'https://read.example', scopes: ['binance:read'] };
+      await proxy.request('grants.sync', { grants: [trader, reader] });
+      let sent = 0;
+      const order = async (grantId: string, params: string) => {
+        const requestId = `page-order-${String(++sent).padStart(4, '0')}`;
+        proxy!.post('proxy.request', { requestId, grantId, method: 'POST', path: '/binance/api/v3/order', headers: [['content-type', 'application/x-www-form-urlencoded']], hasBody: true });
+        await proxy!.request('proxy.body', { requestId, data: Buffer.from(params).toString('base64'), end: true });
+        const answer = await readAnswer(proxy!, requestId);
+        return { status: answer.status, code: answer.status === 200 ? null : (JSON.parse(answer.body.toString()) as { error: { code: string } }).error.code };
+      };
+      const orders = () => mock.received.filter((request) => request.method === 'POST' && request.path === '/api/v3/order');
+
+      expect(await order(trader.id, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.009&price=60000')).toEqual({ status: 403, code: 'ORDER_VALUE_EXCEEDED' });
+      expect(orders()).toHaveLength(0);
+      expect(await order(reader.id, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=60000')).toEqual({ status: 403, code: 'SCOPE_DENIED' });
+      expect(orders()).toHaveLength(0);
+      expect(await order(trader.id, 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.008&price=60000')).toEqual({ status: 200, code: null });
+      expect(orders()).toHaveLength(1);
+      expect(orders()[0]!.signatureValid).toBe(true);
+      const orderLines = async () => (await readAuditLines(proxy!.dataDir)).filter((record) => record.path === '/binance/api/v3/order');
+      for (let tries = 0; (await orderLines()).length < 3 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await orderLines()).map((record) => [record.agent, record.status, record.reason ?? null])).toEqual([
+        ['site:https://trade.example', 403, 'ORDER_VALUE_EXCEEDED'],
+        ['site:https://read.example', 403, 'SCOPE_DENIED'],
+        ['site:https://trade.example', 200, null],
+      ]);
+    } finally {
+      await mock.close();
+    }
   });
 });

@@ -228,6 +228,21 @@ describe('revoking, disabling, expiry', () => {
   });
 });
 
+describe('the list of grants', () => {
+  it('is in the order a person looks for them: sites, then extensions, each by name, whatever their ids', async () => {
+    const { service, grantFromPage } = await setup();
+    for (const subject of ['http://localhost:3001', 'http://127.0.0.1:8080', 'http://localhost:3000']) await grantFromPage(site(subject));
+    for (const subject of ['ponmlkjihgfedcbaponmlkjihgfedcba', 'abcdefghijklmnopabcdefghijklmnop']) await grantFromPage({ kind: 'extension', subject, scopes: ['openai'], expiresAt: null });
+    expect((await service.list()).map((grant) => grant.subject)).toEqual([
+      'http://127.0.0.1:8080',
+      'http://localhost:3000',
+      'http://localhost:3001',
+      'abcdefghijklmnopabcdefghijklmnop',
+      'ponmlkjihgfedcbaponmlkjihgfedcba',
+    ]);
+  });
+});
+
 describe('extension grants', () => {
   it('grant an extension id without any prompt or script', async () => {
     const { permissions, scripting, service, grantFromPage } = await setup();

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import { normaliseGrantOrigin } from '../../../shared/grants/grant-record';
+import { type GrantRecord, grantUsable, normaliseGrantOrigin } from '../../../shared/grants/grant-record';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopeCheckboxes, withScope } from '../components/ScopeCheckboxes';
 import { useAction } from '../hooks/use-action';
@@ -8,23 +8,54 @@ import { useActivePolicy } from '../hooks/use-active-policy';
 import { grantFromClick, useGrants } from '../hooks/use-grants';
 import { scopeChoices } from '../options/agent-scope-choices';
 
-/** The active tab's origin, when it is one a grant can name (activeTab lets the popup read it). */
-function useActiveTabOrigin(): string | null {
-  const [origin, setOrigin] = useState<string | null>(null);
+/** The active tab, when its origin is one a grant can name (activeTab lets the popup read it). */
+function useActiveTabSite(): { origin: string; tabId: number } | null {
+  const [site, setSite] = useState<{ origin: string; tabId: number } | null>(null);
   useEffect(() => {
     void browser.tabs.query({ active: true, currentWindow: true }).then(([tab]) => {
       const checked = tab?.url === undefined ? null : normaliseGrantOrigin(new URL(tab.url).origin);
-      setOrigin(checked?.ok ? checked.origin : null);
+      setSite(checked?.ok && tab?.id !== undefined ? { origin: checked.origin, tabId: tab.id } : null);
     });
   }, []);
-  return origin;
+  return site;
 }
 
-const openGrantForm = (extensionId: string) => void browser.tabs.create({ url: browser.runtime.getURL(`/options.html#grant=extension:${encodeURIComponent(extensionId)}`) });
+const openOptions = (hash: string) => void browser.tabs.create({ url: browser.runtime.getURL(`/options.html#${hash}`) });
+const openGrantForm = (extensionId: string) => openOptions(`grant=extension:${encodeURIComponent(extensionId)}`);
+
+/** What the site's grant lets it do now, in the words the options page's list uses. */
+function SiteGrantState({ grant, accessRemoved }: { grant: GrantRecord; accessRemoved: boolean }) {
+  const usable = grantUsable(grant, Date.now());
+  if (usable === 'ok' && !accessRemoved) {
+    return (
+      <p class="ok" data-testid="site-allowed" data-state="ok">
+        Keygate is allowed on {grant.subject} ({grant.scopes.join(', ')}).
+      </p>
+    );
+  }
+  const why = {
+    disabled: 'is disabled',
+    expired: `expired on ${new Date(grant.expiresAt ?? 0).toLocaleDateString()}`,
+    ok: 'lost Keygate’s access to this site: it was removed in the browser',
+  }[usable];
+  return (
+    <>
+      <p class="warn" data-testid="site-allowed" data-state={accessRemoved && usable === 'ok' ? 'access-removed' : usable}>
+        This site’s grant ({grant.scopes.join(', ')}) {why}, so the site cannot use Keygate.
+      </p>
+      <button type="button" onClick={() => openOptions('sites')} data-testid="manage-site-grant">
+        Open Sites &amp; extensions
+      </button>
+    </>
+  );
+}
 
 /** The popup's "Allow this site" for the active tab, and the extensions that asked for a grant. */
 export function AllowSiteCard({ vaultUnlocked }: { vaultUnlocked: boolean }) {
-  const origin = useActiveTabOrigin();
+  const site = useActiveTabSite();
+  const origin = site?.origin ?? null;
+  // A page loaded before its grant has no window.keygate until it loads again.
+  const [justAllowed, setJustAllowed] = useState(false);
   const { listing, reload } = useGrants();
   const { policy } = useActivePolicy();
   const choices = useMemo(() => scopeChoices(policy?.toml ?? ''), [policy]);
@@ -32,7 +63,11 @@ export function AllowSiteCard({ vaultUnlocked }: { vaultUnlocked: boolean }) {
   const { busy, error, run } = useAction();
   const grant = listing?.grants.find((candidate) => candidate.kind === 'site' && candidate.subject === origin);
   const scopes = choices.map(({ scope }) => scope).filter((scope) => selected.has(scope));
-  const allow = () => void run(() => grantFromClick({ kind: 'site', subject: origin ?? '', scopes, expiresAt: null }, listing?.grants ?? [])).then((ok) => ok && reload());
+  const allow = () => void run(() => grantFromClick({ kind: 'site', subject: origin ?? '', scopes, expiresAt: null }, listing?.grants ?? [])).then((ok) => {
+      if (!ok) return;
+      setJustAllowed(true);
+      reload();
+    });
 
   return (
     <>
@@ -50,13 +85,14 @@ export function AllowSiteCard({ vaultUnlocked }: { vaultUnlocked: boolean }) {
         <section class="card" data-testid="allow-site" data-origin={origin}>
           {grant !== undefined ? (
             <>
-              <p class="ok" data-testid="site-allowed">
-                Keygate is allowed on {origin} ({grant.scopes.join(', ')}){grant.enabled ? '' : ', turned off'}.
-              </p>
-              {listing?.withoutSiteAccess.includes(grant.id) && (
-                <p class="warn" data-testid="site-access-removed">
-                  But Keygate’s access to this site was removed in the browser: give it back in Options → Sites &amp; extensions.
-                </p>
+              <SiteGrantState grant={grant} accessRemoved={listing?.withoutSiteAccess.includes(grant.id) ?? false} />
+              {justAllowed && (
+                <>
+                  <p class="hint">Reload the page to use it: a page gets <code>window.keygate</code> when it loads.</p>
+                  <button type="button" class="primary" onClick={() => void browser.tabs.reload(site!.tabId).then(() => window.close())} data-testid="reload-allowed-site">
+                    Reload the page
+                  </button>
+                </>
               )}
             </>
           ) : (

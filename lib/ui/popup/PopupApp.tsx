@@ -20,8 +20,10 @@ export function PopupApp() {
         )}
       </header>
       <div class="scroll">
+        {/* Unlocked, the active site and any extension's ask come first: a long credential list would hide them. */}
+        {unlocked && <AllowSiteCard vaultUnlocked />}
         {state === null ? <p class="hint">Starting…</p> : <VaultPanel state={state} />}
-        {state !== null && state.vault.status !== 'absent' && <AllowSiteCard vaultUnlocked={unlocked} />}
+        {state !== null && state.vault.status !== 'absent' && !unlocked && <AllowSiteCard vaultUnlocked={false} />}
         <HostStatusCard state={state?.host ?? null} proxy={state?.proxy ?? null} />
       </div>
     </main>

@@ -1,9 +1,12 @@
+import { useState } from 'preact/hooks';
 import { type GrantRecord, grantUsable } from '../../../../shared/grants/grant-record';
 import { callBackground } from '../../background-call';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ScopePills } from '../../components/ScopePills';
 import { useAction } from '../../hooks/use-action';
 import { askAgainFromClick } from '../../hooks/use-grants';
+import type { ScopeChoice } from '../agent-scope-choices';
+import { GrantEditForm } from './GrantEditForm';
 
 const formatDate = (time: number) => new Date(time).toLocaleDateString();
 const formatTime = (time: number) => new Date(time).toLocaleString();
@@ -12,10 +15,13 @@ interface GrantRowProps {
   grant: GrantRecord;
   /** The user removed Keygate's access to the site in the browser's settings: the grant is kept but cannot work. */
   accessRemoved: boolean;
+  /** The scopes the active policy offers, for the edit form. */
+  choices: readonly ScopeChoice[];
   onChanged: () => void;
 }
 
-export function GrantRow({ grant, accessRemoved, onChanged }: GrantRowProps) {
+export function GrantRow({ grant, accessRemoved, choices, onChanged }: GrantRowProps) {
+  const [editing, setEditing] = useState(false);
   const { busy, error, run } = useAction();
   const usable = grantUsable(grant, Date.now());
   const state = usable === 'ok' && accessRemoved ? 'access-removed' : usable;
@@ -42,6 +48,7 @@ export function GrantRow({ grant, accessRemoved, onChanged }: GrantRowProps) {
             </div>
           )}
         </div>
+        {!editing && (
         <div class="actions">
           {accessRemoved && (
             // No await before the prompt: the browser shows it only from the click itself.
@@ -49,6 +56,9 @@ export function GrantRow({ grant, accessRemoved, onChanged }: GrantRowProps) {
               Ask the browser again
             </button>
           )}
+          <button type="button" onClick={() => setEditing(true)} data-testid="edit-grant-button">
+            Edit
+          </button>
           <button type="button" disabled={busy} onClick={() => act(() => callBackground('grants.update', { grantId: grant.id, enabled: !grant.enabled }))} data-testid="toggle-grant">
             {grant.enabled ? 'Disable' : 'Enable'}
           </button>
@@ -57,7 +67,9 @@ export function GrantRow({ grant, accessRemoved, onChanged }: GrantRowProps) {
             Revoke
           </button>
         </div>
+        )}
       </div>
+      {editing && <GrantEditForm grant={grant} choices={choices} onSaved={() => (setEditing(false), onChanged())} onCancel={() => setEditing(false)} />}
       <ErrorNote error={error} testId="grant-row-error" />
     </li>
   );

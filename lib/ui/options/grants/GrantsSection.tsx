@@ -37,7 +37,7 @@ export function GrantsSection({ activePolicyToml, vaultUnlocked }: GrantsSection
       {listing !== null && listing.grants.length === 0 && <p class="detail">Nothing granted yet.</p>}
       <ul class="credentials" data-testid="grant-list" aria-label="Grants">
         {listing?.grants.map((grant) => (
-          <GrantRow key={grant.id} grant={grant} accessRemoved={listing.withoutSiteAccess.includes(grant.id)} onChanged={reload} />
+          <GrantRow key={grant.id} grant={grant} accessRemoved={listing.withoutSiteAccess.includes(grant.id)} choices={choices} onChanged={reload} />
         ))}
       </ul>
       <GrantForm choices={choices} existing={listing?.grants ?? []} prefill={prefill} onGranted={reload} />
