@@ -2,7 +2,7 @@
  * Keygate's "Site access" in chrome://extensions, switched as a person does: Puppeteer cannot answer
  * the browser's permission prompt, but Chromium lists even the manifest's loopback host permissions
  * there (a switch each), and turning one off withholds it (`permissions.onRemoved`). Shared by the
- * site-access e2e test and the screenshot script (the "Access removed in the browser" state).
+ * site-access e2e test and the screenshot script (the "access removed in the browser" state).
  */
 import type { Browser, Page } from 'puppeteer-core';
 

@@ -59,7 +59,7 @@ async function openAgentPage(origin: string): Promise<Page> {
 }
 
 describe('a granted site\'s access removed in chrome://extensions', () => {
-  it('unregisters its page scripts at once, refuses the open page\'s next call with GRANT_PERMISSION_DENIED, shows "Access removed in the browser"; access given back restores it; the site still allowed keeps working', async () => {
+  it('unregisters its page scripts at once, refuses the open page\'s next call with GRANT_PERMISSION_DENIED, shows "access removed in the browser"; access given back restores it; the site still allowed keeps working', async () => {
     const removedSite = webApp!.origin('127.0.0.1');
     const keptSite = webApp!.origin('localhost');
     await grantAccess(options!, 'site', removedSite, ['openai']);
@@ -82,7 +82,7 @@ describe('a granted site\'s access removed in chrome://extensions', () => {
     await options!.reload();
     const row = `[data-testid="grant"][data-subject="${removedSite}"]`;
     await waitForTestId(options!, `${row}[data-state="access-removed"]`);
-    expect(await options!.$eval(`${row} [data-testid="grant-state"]`, (element) => element.textContent)).toBe('Access removed in the browser');
+    expect(await options!.$eval(`${row} [data-testid="grant-state"]`, (element) => element.textContent)).toBe('access removed in the browser');
     expect(await options!.$(`${row} [data-testid="reask-site-access"]`)).not.toBeNull();
     expect(await options!.$eval(`[data-testid="grant"][data-subject="${keptSite}"]`, (element) => element.getAttribute('data-state'))).toBe('ok');
 

@@ -26,7 +26,7 @@ export function GrantRow({ grant, accessRemoved, choices, onChanged }: GrantRowP
   const usable = grantUsable(grant, Date.now());
   const state = usable === 'ok' && accessRemoved ? 'access-removed' : usable;
   const act = (action: () => Promise<unknown>) => void run(action).then((ok) => ok && onChanged());
-  const label = { ok: 'allowed', disabled: 'disabled', expired: 'expired', 'access-removed': 'Access removed in the browser' }[state];
+  const label = { ok: 'allowed', disabled: 'disabled', expired: 'expired', 'access-removed': 'access removed in the browser' }[state];
 
   return (
     <li data-testid="grant" data-subject={grant.subject} data-kind={grant.kind} data-enabled={String(grant.enabled)} data-state={state}>
