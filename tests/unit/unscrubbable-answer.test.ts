@@ -18,6 +18,15 @@ describe('unscrubbableAnswer', () => {
     expect(refusalCode(200, { 'content-encoding': coding, 'content-type': 'application/json' })).toBeNull();
   });
 
+  it.each(['gzip, chunked', 'gzip', 'deflate, chunked', 'Chunked, br', ['chunked', 'gzip']])('refuses a body in transfer-encoding %s (undici undoes chunked only)', (coding) => {
+    expect(refusalCode(200, { 'transfer-encoding': coding })).toBe('UPSTREAM_ENCODING_REFUSED');
+    expect(refusalCode(200, { 'Transfer-Encoding': coding })).toBe('UPSTREAM_ENCODING_REFUSED');
+  });
+
+  it.each(['chunked', 'Chunked', 'identity, chunked', ''])('relays a body whose transfer-encoding is %s', (coding) => {
+    expect(refusalCode(200, { 'transfer-encoding': coding, 'content-type': 'application/json' })).toBeNull();
+  });
+
   it('refuses a partial answer unless the service allows ranges', () => {
     expect(refusalCode(206, { 'content-range': 'bytes 0-9/100' })).toBe('UPSTREAM_RANGE_REFUSED');
     expect(refusalCode(206, { 'content-range': 'bytes 0-9/100' }, true)).toBeNull();
