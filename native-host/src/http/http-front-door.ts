@@ -1,13 +1,13 @@
 /**
  * The HTTP front door: node:http requests become AgentRequests for the one pipeline, and its
  * AgentReplies become HTTP answers. Only what HTTP alone needs lives here: the Host/Origin guard
- * (DNS rebinding, hostile pages), CORS and its preflight, refusing WebSocket handshakes, and a
- * catalogue answer to a request Node's parser refused.
+ * (DNS rebinding, hostile pages), CORS and its preflight, refusing WebSocket handshakes and CONNECT
+ * tunnels, and a catalogue answer to a request Node's parser refused.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERRORS, errorBody } from '../../../shared/errors';
+import { ERRORS, type ErrorCode, errorBody } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
@@ -100,28 +100,41 @@ export class HttpFrontDoor {
 
   /**
    * Node's parser refuses some requests before any handler runs (a lower-case method, a broken
-   * header). They still get a catalogue answer and an audit line: a refused attempt leaves a trace.
-   * A connection the agent reset is not a malformed request: nobody is left to answer, and a request
-   * in flight on a connection (reset or timed out) is answered and audited by the pipeline.
+   * header, a header block past its 16 KiB). They still get a catalogue answer and an audit line: a
+   * refused attempt leaves a trace. A connection the agent reset is not a malformed request: nobody is
+   * left to answer, and a request in flight on a connection (reset or timed out) is answered and
+   * audited by the pipeline.
    */
   answerClientError(error: Error & { code?: string }, socket: Duplex): void {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || this.busy.has(socket)) {
       socket.destroy();
       return;
     }
-    // Node's own request timeout: the headers (or a body nobody was reading) did not arrive in time.
-    const code = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'HTTP_REQUEST_MALFORMED';
+    this.refuseUnparsed(socket, '', clientErrorCode(error.code), error.code ?? 'parse error');
+  }
+
+  /**
+   * A CONNECT request (an agent told to use Keygate as its HTTP(S) proxy): Node hands it to no request
+   * handler, and without this it closed the connection unanswered and unaudited.
+   */
+  refuseTunnel(req: IncomingMessage, socket: Duplex): void {
+    this.refuseUnparsed(socket, req.method ?? 'CONNECT', 'CONNECT_NOT_SUPPORTED', 'CONNECT');
+  }
+
+  /** A request no pipeline saw: its audit line (no agent known) and a catalogue answer that closes the connection. */
+  private refuseUnparsed(socket: Duplex, method: string, code: ErrorCode, why: string): void {
+    const { status } = ERRORS[code];
     this.options.audit.append({
       time: new Date(this.options.now()).toISOString(),
       requestId: randomUUID(),
       agent: null,
       agentName: null,
       service: null,
-      method: '',
+      method,
       path: '(refused)',
-      status: ERRORS[code].status,
+      status,
       decision: 'blocked',
-      reason: `${code}: ${error.code ?? 'parse error'}`,
+      reason: `${code}: ${why}`,
       credentialId: null,
       durationMs: 0,
       bytesIn: 0,
@@ -129,9 +142,17 @@ export class HttpFrontDoor {
     });
     if (!socket.writable) return;
     const body = JSON.stringify({ error: errorBody(code) });
-    const statusLine = code === 'REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${statusLine}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
+}
+
+/** The catalogue code for what Node's parser (or its request timeout) refused. */
+function clientErrorCode(nodeCode: string | undefined): ErrorCode {
+  // Node's own request timeout: the headers (or a body nobody was reading) did not arrive in time.
+  if (nodeCode === 'ERR_HTTP_REQUEST_TIMEOUT') return 'REQUEST_TIMEOUT';
+  // The bridge refuses the same 16 KiB with the same code.
+  if (nodeCode === 'HPE_HEADER_OVERFLOW') return 'REQUEST_HEADERS_TOO_LARGE';
+  return 'HTTP_REQUEST_MALFORMED';
 }
 
 /**

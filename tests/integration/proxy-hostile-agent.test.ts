@@ -1,0 +1,82 @@
+/**
+ * Wire-level requests from hostile or sloppy agents that the other proxy suites leave out, over raw
+ * sockets against the built host: requests Node's parser routes past the request handler (CONNECT,
+ * a header block past 16 KiB), a body whose chunked framing breaks after the pipeline took the
+ * request, and `Expect: 100-continue` before a body Keygate will refuse. Each gets a catalogue
+ * answer and leaves one audit line with the right reason; nothing refused reaches the upstream.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UNAUTHENTICATED_AUDIT_FILE_NAME } from '../../native-host/src/audit/audit-log';
+import type { AuditRecord } from '../../native-host/src/audit/audit-record';
+import { readAuditLines } from '../../native-host/src/audit/read-audit';
+import { type MockHandler, type MockUpstream, sendJson, startMockUpstream } from './mock-upstream';
+import { agentError, type ProxyHost, rawExchange, startProxyHost } from './proxy-host';
+
+const SECRET = 'sk-test-FAKE-hostile-agent-3Vb8Kc1mT6';
+const MAX_BODY_BYTES = 1024;
+
+const answerOk: MockHandler = (request, res) => sendJson(res, 200, { ok: true, body: request.body });
+
+let upstream: MockUpstream;
+let proxy: ProxyHost;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream(answerOk);
+  proxy = await startProxyHost({
+    policy: `[proxy]\nport = 0\nmax_request_body_bytes = ${MAX_BODY_BYTES}\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
+    credentials: [{ service: 'echo', secret: SECRET }],
+    agents: [{ name: 'agent', scopes: ['custom:echo'] }],
+  });
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await upstream?.close();
+});
+
+beforeEach(() => {
+  upstream.reset();
+  upstream.setHandler(answerOk);
+});
+
+const agentKey = () => proxy.agentKeys.agent!;
+
+/** A request head as raw text, Host set to the proxy. */
+function head(requestLine: string, headers: string[]): string {
+  return [requestLine, `Host: 127.0.0.1:${proxy.port}`, ...headers, '', ''].join('\r\n');
+}
+
+/** The status and body of one raw HTTP/1.1 answer (content-length framed, as refusals are). */
+function parseAnswer(text: string): { status: number; body: string } {
+  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), body: text.slice(text.indexOf('\r\n\r\n') + 4) };
+}
+
+/** Audit lines in either file (agents' and unauthenticated) that `wanted` picks, once there is one. */
+async function auditLinesWhere(wanted: (line: AuditRecord) => boolean): Promise<AuditRecord[]> {
+  for (let tries = 0; ; tries++) {
+    const lines = [...(await readAuditLines(proxy.dataDir)), ...(await readAuditLines(proxy.dataDir, UNAUTHENTICATED_AUDIT_FILE_NAME))].filter(wanted);
+    // The log batches its writes.
+    if (lines.length > 0 || tries >= 100) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+
+describe('requests Node does not hand to the request handler', () => {
+  it('CONNECT (Keygate set as an HTTPS proxy) is answered 501 CONNECT_NOT_SUPPORTED and audited, and opens no tunnel', async () => {
+    const answer = parseAnswer(await rawExchange(proxy.port, `CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\nProxy-Authorization: Bearer ${agentKey()}\r\n\r\n`));
+    expect(answer.status).toBe(501);
+    expect(agentError(answer).code).toBe('CONNECT_NOT_SUPPORTED');
+    expect(await auditLinesWhere((line) => line.method === 'CONNECT')).toMatchObject([{ status: 501, path: '(refused)', reason: 'CONNECT_NOT_SUPPORTED: CONNECT' }]);
+    expect(upstream.received).toHaveLength(0);
+  });
+
+  it('a header block past 16 KiB is answered 431 REQUEST_HEADERS_TOO_LARGE, as the bridge answers it, and audited', async () => {
+    const text = head('GET /custom/echo/x HTTP/1.1', [`Authorization: Bearer ${agentKey()}`, `X-Padding: ${'p'.repeat(17 * 1024)}`]);
+    const answer = parseAnswer(await rawExchange(proxy.port, text));
+    expect(answer.status).toBe(431);
+    expect(agentError(answer).code).toBe('REQUEST_HEADERS_TOO_LARGE');
+    expect(await auditLinesWhere((line) => (line.reason ?? '').startsWith('REQUEST_HEADERS_TOO_LARGE'))).toMatchObject([{ status: 431, path: '(refused)' }]);
+    expect(upstream.received).toHaveLength(0);
+  });
+});
