@@ -5,6 +5,7 @@
  * request, and `Expect: 100-continue` before a body Keygate will refuse. Each gets a catalogue
  * answer and leaves one audit line with the right reason; nothing refused reaches the upstream.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UNAUTHENTICATED_AUDIT_FILE_NAME } from '../../native-host/src/audit/audit-log';
 import type { AuditRecord } from '../../native-host/src/audit/audit-record';
@@ -78,5 +79,45 @@ describe('requests Node does not hand to the request handler', () => {
     expect(agentError(answer).code).toBe('REQUEST_HEADERS_TOO_LARGE');
     expect(await auditLinesWhere((line) => (line.reason ?? '').startsWith('REQUEST_HEADERS_TOO_LARGE'))).toMatchObject([{ status: 431, path: '(refused)' }]);
     expect(upstream.received).toHaveLength(0);
+  });
+});
+
+/** Sends `requestHead`, and the body only once the proxy says `100 Continue`; resolves with all it received when it closes. */
+function uploadAfterContinue(requestHead: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(proxy.port, '127.0.0.1');
+    let received = '';
+    let sent = false;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (!sent && received.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+        sent = true;
+        socket.write(body);
+      }
+    });
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    socket.write(requestHead);
+  });
+}
+
+describe('Expect: 100-continue', () => {
+  it('a request Keygate refuses gets its refusal without a 100 Continue first, so its body is never sent', async () => {
+    const unauthenticated = head('POST /custom/echo/upload HTTP/1.1', ['Content-Type: application/octet-stream', 'Content-Length: 5000000', 'Expect: 100-continue']);
+    const tooLarge = head('POST /custom/echo/upload HTTP/1.1', [`Authorization: Bearer ${agentKey()}`, `Content-Length: ${MAX_BODY_BYTES + 1}`, 'Expect: 100-continue']);
+    for (const [requestHead, code] of [[unauthenticated, 'AGENT_KEY_MISSING'], [tooLarge, 'REQUEST_TOO_LARGE']] as const) {
+      const received = await uploadAfterContinue(requestHead, 'x'.repeat(MAX_BODY_BYTES + 1));
+      expect(received).not.toContain('100 Continue');
+      expect(agentError(parseAnswer(received)).code).toBe(code);
+    }
+    expect(upstream.received).toHaveLength(0);
+  });
+
+  it('a request Keygate forwards gets 100 Continue, and its body then reaches the upstream', async () => {
+    const requestHead = head('POST /custom/echo/upload HTTP/1.1', [`Authorization: Bearer ${agentKey()}`, 'Content-Length: 11', 'Expect: 100-continue', 'Connection: close']);
+    const received = await uploadAfterContinue(requestHead, 'hello world');
+    expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(upstream.received.map((request) => request.body)).toEqual(['hello world']);
+    expect(upstream.received[0]!.headers.expect).toBeUndefined();
   });
 });

@@ -45,7 +45,12 @@ export class HttpFrontDoor {
 
   constructor(private readonly options: HttpFrontDoorOptions) {}
 
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * `expectsContinue`: Node left the request's `100 Continue` to us (its 'checkContinue' event); it
+   * goes out only when the pipeline reads the body, after the key, scope, rules and declared length
+   * are checked, not before a refusal the agent would then upload its whole body to.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     const { pipeline } = this.options;
     const agentGone = new RequestStop();
     let reply: HttpReply | null = null;
@@ -67,7 +72,7 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now, this.bodyDeadlines),
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now, this.bodyDeadlines, expectsContinue ? res : null),
       signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
