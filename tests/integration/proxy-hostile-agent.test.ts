@@ -82,6 +82,27 @@ describe('requests Node does not hand to the request handler', () => {
   });
 });
 
+describe('a request whose body framing breaks after the pipeline took it', () => {
+  it.each([
+    ['a chunk size that is not hex', '5\r\nfirst\r\nzz\r\nsecond\r\n0\r\n\r\n'],
+    ['a chunk size past 64 bits', 'FFFFFFFFFFFFFFFFF5\r\nfirst\r\n0\r\n\r\n'],
+    ['a bare LF after a chunk extension', '5;x\nfirst\r\n0\r\n\r\n'],
+  ])('%s: answered 400 HTTP_REQUEST_MALFORMED, not dropped, and audited once with that reason', async (label, chunks) => {
+    const path = `/custom/echo/broken-${label.replaceAll(' ', '-')}`;
+    const text = head(`POST ${path} HTTP/1.1`, [`Authorization: Bearer ${agentKey()}`, 'Transfer-Encoding: chunked']) + chunks;
+    const answer = parseAnswer(await rawExchange(proxy.port, text));
+    expect(answer.status).toBe(400);
+    expect(agentError(answer).code).toBe('HTTP_REQUEST_MALFORMED');
+    const lines = await auditLinesWhere((line) => line.path === path);
+    expect(lines).toHaveLength(1);
+    // The agent's request ended before the pipeline could answer it (499), and the line says why.
+    expect(lines[0]).toMatchObject({ status: 499, reason: 'HTTP_REQUEST_MALFORMED' });
+    // Not a second line for the same request in the file of requests refused before an agent was known.
+    const unattributed = await readAuditLines(proxy.dataDir, UNAUTHENTICATED_AUDIT_FILE_NAME);
+    expect(unattributed.filter((line) => (line.reason ?? '').startsWith('HTTP_REQUEST_MALFORMED'))).toEqual([]);
+  });
+});
+
 /** Sends `requestHead`, and the body only once the proxy says `100 Continue`; resolves with all it received when it closes. */
 function uploadAfterContinue(requestHead: string, body: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERRORS, type ErrorCode, errorBody } from '../../../shared/errors';
+import { ERRORS, type ErrorCode, errorBody, KeygateError } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
@@ -32,8 +32,11 @@ export interface HttpFrontDoorOptions {
 }
 
 export class HttpFrontDoor {
-  /** Connections with a request in the pipeline: the pipeline answers and audits those itself. */
-  private readonly busy = new WeakSet<Duplex>();
+  /**
+   * Connections with a request in the pipeline, and the last request each handed over: the pipeline
+   * answers and audits those itself, and a body Node's parser then finds broken ends that request.
+   */
+  private readonly busy = new WeakMap<Duplex, ReceivedRequest>();
   /**
    * Per connection, how to tell each of its unanswered requests that the agent left. A pipelined
    * request waits for the one before it to be answered, and its response never sees the connection
@@ -57,13 +60,15 @@ export class HttpFrontDoor {
     const left = () => {
       if (!res.writableFinished) agentGone.abort();
     };
-    this.busy.add(req.socket);
+    const received: ReceivedRequest = { req, res, agentGone };
+    this.busy.set(req.socket, received);
     const waiting = this.unansweredOn(req.socket);
     waiting.add(left);
     // The response's one 'close' listener (a response closes once; `once` would wrap it in two objects
     // more): the reply learns here whether its answer was delivered.
     res.on('close', () => {
-      this.busy.delete(req.socket);
+      // A pipelined request after this one may have taken the connection's entry already.
+      if (this.busy.get(req.socket) === received) this.busy.delete(req.socket);
       waiting.delete(left);
       if (res.writableFinished) reply?.delivered();
       else agentGone.abort();
@@ -108,11 +113,18 @@ export class HttpFrontDoor {
    * header, a header block past its 16 KiB). They still get a catalogue answer and an audit line: a
    * refused attempt leaves a trace. A connection the agent reset is not a malformed request: nobody is
    * left to answer, and a request in flight on a connection (reset or timed out) is answered and
-   * audited by the pipeline.
+   * audited by the pipeline. A request whose body breaks HTTP's framing after the pipeline took it is
+   * ended with that reason, not taken for an agent that left.
    */
   answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || this.busy.has(socket)) {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
       socket.destroy();
+      return;
+    }
+    const inPipeline = this.busy.get(socket);
+    if (inPipeline !== undefined) {
+      if (error.code?.startsWith('HPE_') === true && !inPipeline.req.complete) endMidBody(inPipeline, new KeygateError('HTTP_REQUEST_MALFORMED', `(${error.code})`));
+      else socket.destroy();
       return;
     }
     this.refuseUnparsed(socket, '', clientErrorCode(error.code), error.code ?? 'parse error');
@@ -149,6 +161,29 @@ export class HttpFrontDoor {
     const body = JSON.stringify({ error: errorBody(code) });
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
+}
+
+/** A request the front door handed to the pipeline, as the connection's parser errors need it. */
+interface ReceivedRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  agentGone: RequestStop;
+}
+
+/**
+ * Node's parser refused the body of a request the pipeline is running (broken chunk framing): the
+ * pipeline stops (its upstream call aborted, its audit line naming `refusal`), and the agent gets the
+ * refusal, or a broken-off answer once its head went out. The connection closes after it: its parser
+ * is done.
+ */
+function endMidBody({ res, agentGone }: ReceivedRequest, refusal: KeygateError): void {
+  agentGone.abort(refusal);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: errorBody(refusal.code, refusal.detail) });
+  res.writeHead(ERRORS[refusal.code].status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
 }
 
 /** The catalogue code for what Node's parser (or its request timeout) refused. */
