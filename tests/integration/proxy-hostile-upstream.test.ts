@@ -1,8 +1,10 @@
 /**
- * An upstream that hides the key where the scrubber did not look, through the built host: echoed as
- * a header's name (as sent, or folded to lower case), or compressed under a transfer-coding that
- * undici does not undo. The agent never receives it, and each request leaves one audit line.
+ * A hostile upstream against the built host: it hides the key where the scrubber did not look
+ * (echoed as a header's name, as sent or folded to lower case, or compressed under a transfer-coding
+ * that undici does not undo), or stops sending mid-answer. The agent never receives the key, and
+ * each request leaves one audit line with the right reason.
  */
+import { request as httpRequest, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MockHandler, type MockUpstream, sendJson, startMockUpstream } from './mock-upstream';
@@ -19,7 +21,7 @@ let proxy: ProxyHost;
 beforeAll(async () => {
   upstream = await startMockUpstream(answerOk);
   proxy = await startProxyHost({
-    policy: `[proxy]\nport = 0\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
+    policy: `[proxy]\nport = 0\nupstream_timeout_seconds = 1\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
     credentials: [{ service: 'echo', secret: SECRET }],
     agents: [{ name: 'agent', scopes: ['custom:echo'] }],
   });
@@ -68,5 +70,40 @@ describe('an upstream that hides the key where the scrubber did not look', () =>
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ status: 502, path: '/custom/echo/debug' });
     expect(lines[0]!.reason).toMatch(/^UPSTREAM_ENCODING_REFUSED/);
+  });
+});
+
+/** A GET through the proxy read to its end or its break: the request id, and whether the body came whole. */
+function readToTheEnd(path: string): Promise<{ requestId: string | undefined; body: string; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: proxy.port, path, headers: { authorization: `Bearer ${agentKey()}` }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      // A broken-off chunked answer ends in 'aborted' and an error; either way the answer closes.
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ requestId: res.headers['x-keygate-request-id'] as string | undefined, body, complete: res.complete }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('an upstream that stops sending mid-answer', () => {
+  it('past upstream_timeout_seconds: the agent sees the answer broken off, and the audit line says UPSTREAM_TIMEOUT, not a broken connection', async () => {
+    const stalled: ServerResponse[] = [];
+    upstream.setHandler((_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      stalled.push(res);
+    });
+    try {
+      const answer = await readToTheEnd('/custom/echo/stream');
+      expect(answer.body).toBe('data: first\n\n');
+      expect(answer.complete).toBe(false);
+      const lines = await auditLinesFor(proxy.dataDir, [answer.requestId!]);
+      expect(lines).toMatchObject([{ status: 200, reason: 'UPSTREAM_TIMEOUT', path: '/custom/echo/stream' }]);
+    } finally {
+      for (const res of stalled) res.destroy();
+    }
   });
 });
