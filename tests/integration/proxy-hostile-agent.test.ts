@@ -70,6 +70,20 @@ describe('requests Node does not hand to the request handler', () => {
     expect(agentError(answer).code).toBe('CONNECT_NOT_SUPPORTED');
     expect(await auditLinesWhere((line) => line.method === 'CONNECT')).toMatchObject([{ status: 501, path: '(refused)', reason: 'CONNECT_NOT_SUPPORTED: CONNECT' }]);
     expect(upstream.received).toHaveLength(0);
+    // Agents that reset the connection before the refusal is written (here with more bytes unread) leave the host serving.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(proxy.port, '127.0.0.1', () => {
+          socket.write(`CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n${'x'.repeat(64 * 1024)}`);
+          socket.resetAndDestroy();
+          resolve();
+        });
+        socket.on('error', () => undefined);
+      });
+    }
+    expect(parseAnswer(await rawExchange(proxy.port, 'CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n')).status).toBe(501);
+    const status = await proxy.raw({ path: '/_keygate/status', headers: [['Authorization', `Bearer ${agentKey()}`]] });
+    expect(status.status).toBe(200);
   });
 
   it('a header block past 16 KiB is answered 431 REQUEST_HEADERS_TOO_LARGE, as the bridge answers it, and audited', async () => {

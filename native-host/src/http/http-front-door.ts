@@ -135,6 +135,8 @@ export class HttpFrontDoor {
    * handler, and without this it closed the connection unanswered and unaudited.
    */
   refuseTunnel(req: IncomingMessage, socket: Duplex): void {
+    // Node took its own error listener off the socket it handed over: an agent that resets it must not crash the host.
+    socket.on('error', () => socket.destroy());
     this.refuseUnparsed(socket, req.method ?? 'CONNECT', 'CONNECT_NOT_SUPPORTED', 'CONNECT');
   }
 
