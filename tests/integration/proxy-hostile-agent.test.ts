@@ -14,6 +14,7 @@ import { type MockHandler, type MockUpstream, sendJson, startMockUpstream } from
 import { agentError, type ProxyHost, rawExchange, startProxyHost } from './proxy-host';
 
 const SECRET = 'sk-test-FAKE-hostile-agent-3Vb8Kc1mT6';
+const PAIR_SECRETS = ['sk-test-FAKE-hostile-pair-first-9Hs2', 'sk-test-FAKE-hostile-pair-second-4Nw7'];
 const MAX_BODY_BYTES = 1024;
 
 const answerOk: MockHandler = (request, res) => sendJson(res, 200, { ok: true, body: request.body });
@@ -24,9 +25,10 @@ let proxy: ProxyHost;
 beforeAll(async () => {
   upstream = await startMockUpstream(answerOk);
   proxy = await startProxyHost({
-    policy: `[proxy]\nport = 0\nmax_request_body_bytes = ${MAX_BODY_BYTES}\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
-    credentials: [{ service: 'echo', secret: SECRET }],
-    agents: [{ name: 'agent', scopes: ['custom:echo'] }],
+    policy: `[proxy]\nport = 0\nmax_request_body_bytes = ${MAX_BODY_BYTES}\n\n[custom.echo]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n\n[custom.pair]\nbase_url = "${upstream.url}"\nauth_header = "X-Echo-Key"\n`,
+    // Two keys for "pair": its bodies are held whole for a retry; "echo"'s stream straight upstream.
+    credentials: [{ service: 'echo', secret: SECRET }, ...PAIR_SECRETS.map((secret) => ({ service: 'pair', secret }))],
+    agents: [{ name: 'agent', scopes: ['custom:echo', 'custom:pair'] }],
   });
 });
 
@@ -96,13 +98,15 @@ describe('requests Node does not hand to the request handler', () => {
   });
 });
 
+const BROKEN_FRAMINGS = [
+  ['a chunk size that is not hex', '5\r\nfirst\r\nzz\r\nsecond\r\n0\r\n\r\n'],
+  ['a chunk size past 64 bits', 'FFFFFFFFFFFFFFFFF5\r\nfirst\r\n0\r\n\r\n'],
+  ['a bare LF after a chunk extension', '5;x\nfirst\r\n0\r\n\r\n'],
+];
+
 describe('a request whose body framing breaks after the pipeline took it', () => {
-  it.each([
-    ['a chunk size that is not hex', '5\r\nfirst\r\nzz\r\nsecond\r\n0\r\n\r\n'],
-    ['a chunk size past 64 bits', 'FFFFFFFFFFFFFFFFF5\r\nfirst\r\n0\r\n\r\n'],
-    ['a bare LF after a chunk extension', '5;x\nfirst\r\n0\r\n\r\n'],
-  ])('%s: answered 400 HTTP_REQUEST_MALFORMED, not dropped, and audited once with that reason', async (label, chunks) => {
-    const path = `/custom/echo/broken-${label.replaceAll(' ', '-')}`;
+  it.each(['echo', 'pair'].flatMap((service) => BROKEN_FRAMINGS.map(([label, chunks]) => [service, label!, chunks!])))('/custom/%s, %s: answered 400 HTTP_REQUEST_MALFORMED, not dropped, and audited once with that reason', async (service, label, chunks) => {
+    const path = `/custom/${service}/broken-${label.replaceAll(' ', '-')}`;
     const text = head(`POST ${path} HTTP/1.1`, [`Authorization: Bearer ${agentKey()}`, 'Transfer-Encoding: chunked']) + chunks;
     const answer = parseAnswer(await rawExchange(proxy.port, text));
     expect(answer.status).toBe(400);

@@ -178,8 +178,11 @@ interface ReceivedRequest {
  * refusal, or a broken-off answer once its head went out. The connection closes after it: its parser
  * is done.
  */
-function endMidBody({ res, agentGone }: ReceivedRequest, refusal: KeygateError): void {
+function endMidBody({ req, res, agentGone }: ReceivedRequest, refusal: KeygateError): void {
   agentGone.abort(refusal);
+  // A step reading the rest of the body (held for a retry, read whole to sign) waits on the message,
+  // which an answered request no longer hears its connection close on: it ends with the answer.
+  res.once('close', () => req.destroy());
   if (res.headersSent) {
     res.destroy();
     return;
