@@ -13,10 +13,18 @@ export type BinanceEndpointDecision =
 
 const CANCEL_ALL = 'DELETE /api/v3/openOrders';
 
-/** Case and a trailing slash do not change which endpoint a path names, for this check. */
+/**
+ * Case, a trailing slash and a suffix on the last segment do not change which endpoint a path names,
+ * for this check: servers with suffix pattern matching (Spring MVC before 5.3) route `/apply.json`
+ * and `/apply.` to `/apply` (and `/withdraw.html.json` to the listed `/withdraw.html`).
+ */
 export function fundMovingReason(path: string): string | null {
   const folded = path.toLowerCase().replace(/\/+$/, '');
-  return FUND_MOVING_PATHS.get(folded) ?? null;
+  const listed = FUND_MOVING_PATHS.get(folded);
+  if (listed !== undefined) return listed;
+  const lastSegmentAt = folded.lastIndexOf('/');
+  const lastDot = folded.lastIndexOf('.');
+  return lastDot > lastSegmentAt ? fundMovingReason(folded.slice(0, lastDot)) : null;
 }
 
 const compiledExtras = new WeakMap<BinancePolicy, { extras: CompiledEndpointRules; rules: CompiledEndpointRules }>();
