@@ -138,11 +138,18 @@ function readingsOf(method: string, path: string): RequestReadings {
   return { method: method.toUpperCase(), paths, foldedPaths };
 }
 
-/** `/x.tar.gz` read as `/x.tar` and `/x`, as a format-suffix router does; none for a last segment without a dot. */
-function withoutSuffixes(folded: string): string[] {
-  const lastSegmentAt = folded.lastIndexOf('/');
+const NO_SUFFIX: readonly string[] = Object.freeze([]);
+
+/**
+ * `/x.tar.gz` read as `/x.tar` and `/x`, as a format-suffix router does; none (and nothing made) for
+ * a last segment without a dot. Binance's fund-moving check reads its paths the same way.
+ */
+export function withoutSuffixes(path: string): readonly string[] {
+  const lastSegmentAt = path.lastIndexOf('/');
+  let dot = path.lastIndexOf('.');
+  if (dot <= lastSegmentAt + 1) return NO_SUFFIX;
   const cuts: string[] = [];
-  for (let dot = folded.lastIndexOf('.'); dot > lastSegmentAt + 1; dot = folded.lastIndexOf('.', dot - 1)) cuts.push(folded.slice(0, dot));
+  for (; dot > lastSegmentAt + 1; dot = path.lastIndexOf('.', dot - 1)) cuts.push(path.slice(0, dot));
   return cuts;
 }
 

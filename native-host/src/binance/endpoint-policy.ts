@@ -4,7 +4,7 @@
  * policy is consulted, so no policy, scope or allow-list entry can open it.
  */
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint, withoutSuffixes } from '../../../shared/policy/endpoint-match';
 import { type BinanceAccess, FUND_MOVING_PATHS, SPOT_ENDPOINTS, UNSIGNED_ENDPOINTS } from './endpoint-lists';
 
 export type BinanceEndpointDecision =
@@ -22,9 +22,11 @@ export function fundMovingReason(path: string): string | null {
   const folded = path.toLowerCase().replace(/\/+$/, '');
   const listed = FUND_MOVING_PATHS.get(folded);
   if (listed !== undefined) return listed;
-  const lastSegmentAt = folded.lastIndexOf('/');
-  const lastDot = folded.lastIndexOf('.');
-  return lastDot > lastSegmentAt ? fundMovingReason(folded.slice(0, lastDot)) : null;
+  for (const reading of withoutSuffixes(folded)) {
+    const suffixed = FUND_MOVING_PATHS.get(reading);
+    if (suffixed !== undefined) return suffixed;
+  }
+  return null;
 }
 
 const compiledExtras = new WeakMap<BinancePolicy, { extras: CompiledEndpointRules; rules: CompiledEndpointRules }>();
