@@ -37,9 +37,10 @@ beforeAll(async () => {
       `max_request_body_bytes = ${MAX_BODY_BYTES}`,
       'upstream_timeout_seconds = 1',
       ...['echo', 'pair'].flatMap((name) => ['', `[custom.${name}]`, `base_url = "${upstream.url}"`, 'auth_header = "X-Echo-Key"']),
+      'rotation = "round_robin"',
       '',
     ].join('\n'),
-    // Two keys for "pair": its bodies are held whole for a retry; "echo"'s stream straight upstream.
+    // Two keys for "pair" (taken in turn): its bodies are held whole for a retry; "echo"'s stream straight upstream.
     credentials: [{ service: 'echo', secret: SECRET }, ...PAIR_SECRETS.map((secret) => ({ service: 'pair', secret }))],
     agents: [{ name: 'agent', scopes: ['custom:echo', 'custom:pair'] }],
   });
@@ -217,6 +218,23 @@ function readToTheEnd(path: string): Promise<{ requestId: string | undefined; bo
     req.end();
   });
 }
+
+describe('an upstream that shows what it received earlier (a request inspector)', () => {
+  it('echoes a key the service sent on another request: every one of the service\'s keys is scrubbed from the answer', async () => {
+    const seen: string[] = [];
+    upstream.setHandler((request, res) => {
+      seen.push(String(request.headers['x-echo-key']));
+      sendJson(res, 200, { seen });
+    });
+    // round_robin: the two requests go out with different keys.
+    await proxy.raw({ path: '/custom/pair/first', headers: [['Authorization', `Bearer ${agentKey()}`]] });
+    const inspected = await proxy.raw({ path: '/custom/pair/requests', headers: [['Authorization', `Bearer ${agentKey()}`]] });
+    expect(inspected.status).toBe(200);
+    expect([...seen].sort()).toEqual([...PAIR_SECRETS].sort());
+    for (const secret of PAIR_SECRETS) expect(inspected.body).not.toContain(secret);
+    expect(JSON.parse(inspected.body)).toEqual({ seen: ['[REDACTED]', '[REDACTED]'] });
+  });
+});
 
 describe('an upstream that stops sending mid-answer', () => {
   it('past upstream_timeout_seconds: the agent sees the answer broken off, and the audit line says UPSTREAM_TIMEOUT, not a broken connection', async () => {
