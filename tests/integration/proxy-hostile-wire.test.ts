@@ -168,6 +168,14 @@ describe('Expect: 100-continue', () => {
     expect(upstream.received.map((request) => request.body)).toEqual(['hello world']);
     expect(upstream.received[0]!.headers.expect).toBeUndefined();
   });
+
+  it('any other expectation is refused 417 EXPECTATION_UNSUPPORTED from the catalogue, audited under the agent, and nothing goes upstream', async () => {
+    const answer = parseAnswer(await rawExchange(proxy.port, head('POST /custom/echo/expecting HTTP/1.1', [`Authorization: Bearer ${agentKey()}`, 'Expect: 200-ok', 'Content-Length: 2', 'Connection: close']) + 'hi'));
+    expect(answer.status).toBe(417);
+    expect(agentError(answer).code).toBe('EXPECTATION_UNSUPPORTED');
+    expect(await auditLinesWhere((line) => line.reason === 'EXPECTATION_UNSUPPORTED')).toMatchObject([{ status: 417, method: 'POST', agentName: 'agent' }]);
+    expect(upstream.received).toHaveLength(0);
+  });
 });
 
 describe('an upstream that hides the key where the scrubber did not look', () => {

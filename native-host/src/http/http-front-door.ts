@@ -49,11 +49,12 @@ export class HttpFrontDoor {
   constructor(private readonly options: HttpFrontDoorOptions) {}
 
   /**
-   * `expectsContinue`: Node left the request's `100 Continue` to us (its 'checkContinue' event); it
-   * goes out only when the pipeline reads the body, after the key, scope, rules and declared length
-   * are checked, not before a refusal the agent would then upload its whole body to.
+   * `expectation`: Node left the request's `Expect` to us. For `100-continue` (its 'checkContinue'
+   * event) the `100 Continue` goes out only when the pipeline reads the body, after the key, scope,
+   * rules and declared length are checked, not before a refusal the agent would then upload its whole
+   * body to; any other (its 'checkExpectation' event) is refused with a catalogue answer and audited.
    */
-  handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
+  handle(req: IncomingMessage, res: ServerResponse, expectation: 'none' | 'continue' | 'unsupported' = 'none'): Promise<void> {
     const { pipeline } = this.options;
     const agentGone = new RequestStop();
     let reply: HttpReply | null = null;
@@ -77,7 +78,7 @@ export class HttpFrontDoor {
       method: req.method ?? 'GET',
       target: req.url ?? '',
       headers: req.headers,
-      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now, this.bodyDeadlines, expectsContinue ? res : null),
+      body: httpRequestBody(req, this.options.now() + this.options.requestTimeoutMs(), this.options.now, this.bodyDeadlines, expectation === 'continue' ? res : null),
       signal: agentGone,
       caller: { kind: 'agent-key-in-headers', connection: req.socket },
     };
@@ -93,6 +94,7 @@ export class HttpFrontDoor {
     }
     reply = new HttpReply(req, res, cors, agentGone, this.options.agentStallMs());
     if (asksForWebSocket(req)) return pipeline.refuse(request, reply, new Refusal('WEBSOCKET_NOT_SUPPORTED'));
+    if (expectation === 'unsupported') return pipeline.refuse(request, reply, new Refusal('EXPECTATION_UNSUPPORTED'));
     return pipeline.handle(request, reply);
   }
 
