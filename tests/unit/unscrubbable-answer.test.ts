@@ -18,13 +18,14 @@ describe('unscrubbableAnswer', () => {
     expect(refusalCode(200, { 'content-encoding': coding, 'content-type': 'application/json' })).toBeNull();
   });
 
-  it.each(['gzip, chunked', 'gzip', 'deflate, chunked', 'Chunked, br', ['chunked', 'gzip']])('refuses a body in transfer-encoding %s (undici undoes chunked only)', (coding) => {
-    expect(refusalCode(200, { 'transfer-encoding': coding })).toBe('UPSTREAM_ENCODING_REFUSED');
-    expect(refusalCode(200, { 'Transfer-Encoding': coding })).toBe('UPSTREAM_ENCODING_REFUSED');
-  });
-
-  it.each(['chunked', 'Chunked', 'identity, chunked', ''])('relays a body whose transfer-encoding is %s', (coding) => {
-    expect(refusalCode(200, { 'transfer-encoding': coding, 'content-type': 'application/json' })).toBeNull();
+  it('refuses a body under a transfer-coding other than chunked (undici undoes chunked only), and only such a body', () => {
+    for (const coding of ['gzip, chunked', 'gzip', 'deflate, chunked', 'Chunked, br', ['chunked', 'gzip']]) {
+      expect(refusalCode(200, { 'transfer-encoding': coding }), String(coding)).toBe('UPSTREAM_ENCODING_REFUSED');
+      expect(refusalCode(200, { 'Transfer-Encoding': coding }), String(coding)).toBe('UPSTREAM_ENCODING_REFUSED');
+    }
+    for (const coding of ['chunked', 'Chunked', 'identity, chunked', '']) {
+      expect(refusalCode(200, { 'transfer-encoding': coding, 'content-type': 'application/json' }), coding).toBeNull();
+    }
   });
 
   it('refuses a partial answer unless the service allows ranges', () => {
