@@ -123,6 +123,14 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'Keygate does not proxy WebSocket (realtime) APIs; the agent must use the HTTP endpoints.',
     headless: 'Keygate does not proxy WebSocket (realtime) APIs; the agent must use the HTTP endpoints.',
   },
+  CONNECT_NOT_SUPPORTED: {
+    browser: 'The agent used Keygate as its HTTP(S) proxy; set Keygate as its API base URL instead (http://127.0.0.1:PORT/SERVICE, the port the popup shows).',
+    headless: 'The agent used Keygate as its HTTP(S) proxy; set Keygate as its API base URL instead (http://127.0.0.1:PORT/SERVICE).',
+  },
+  EXPECTATION_UNSUPPORTED: {
+    browser: 'The agent’s HTTP client sent an Expect header Keygate does not support; it must send the request without it.',
+    headless: 'The agent’s HTTP client sent an Expect header Keygate does not support; it must send the request without it.',
+  },
   SCOPE_DENIED: {
     browser: 'If this agent should use the service, add the scope to its key in Options → Agents.',
     headless: 'If this agent should use the service, create a key with that scope (`keygate-host agent create --scopes …`) and remove the old one.',

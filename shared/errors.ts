@@ -146,6 +146,16 @@ export const ERRORS = {
     message: 'Keygate does not proxy WebSocket connections (such as a realtime API); nothing was sent upstream.',
     hint: 'Use the service\'s HTTP endpoints; streamed answers (server-sent events) pass through Keygate.',
   },
+  CONNECT_NOT_SUPPORTED: {
+    status: 501,
+    message: 'Keygate is not a forward proxy: it opens no CONNECT tunnels; nothing was sent anywhere.',
+    hint: 'Point the client\'s base URL at Keygate (http://127.0.0.1:PORT/openai, /anthropic, /binance or /custom/NAME) instead of setting Keygate as HTTP_PROXY or HTTPS_PROXY.',
+  },
+  EXPECTATION_UNSUPPORTED: {
+    status: 417,
+    message: 'Keygate supports no Expect header but "100-continue"; nothing was sent upstream.',
+    hint: 'Send the request without the Expect header (or with Expect: 100-continue).',
+  },
   SCOPE_DENIED: {
     status: 403,
     message: 'This agent key may not use this service.',

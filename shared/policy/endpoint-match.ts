@@ -3,10 +3,11 @@
  * anything it does not name is denied. Paths reach this module already checked by
  * `checkCanonicalPath` (no dot segments, no encoded slashes or letters), but an upstream still routes
  * on its own reading of the path: Flask, Spring and ASP.NET percent-decode it, Express and ASP.NET
- * ignore case, most ignore a trailing slash, and all of them run the GET handler for HEAD. So the two
- * lists are read in opposite directions:
+ * ignore case, most ignore a trailing slash, Rails (its optional `(.:format)`) and Spring before 5.3
+ * (suffix pattern matching) route `/x.json` to `/x`, and all of them run the GET handler for HEAD.
+ * So the two lists are read in opposite directions:
  * - a blocked rule matches when ANY reading a router could make of the request matches it (decoded
- *   or not, case-folded, without its trailing slash, HEAD as GET);
+ *   or not, case-folded, without its trailing slash or a suffix on its last segment, HEAD as GET);
  * - an allowed rule matches only when ONE rule matches EVERY reading of the path exactly as written
  *   (as sent and percent-decoded, case and trailing slash as the rule spells them), so no spelling can
  *   make an allowed rule cover a route the upstream tells apart. HEAD counts as GET here too: the
@@ -132,7 +133,24 @@ interface RequestReadings {
 
 function readingsOf(method: string, path: string): RequestReadings {
   const paths = pathReadings(path);
-  return { method: method.toUpperCase(), paths, foldedPaths: paths.map(foldPath) };
+  const foldedPaths = paths.map(foldPath);
+  for (const folded of [...foldedPaths]) foldedPaths.push(...withoutSuffixes(folded));
+  return { method: method.toUpperCase(), paths, foldedPaths };
+}
+
+const NO_SUFFIX: readonly string[] = Object.freeze([]);
+
+/**
+ * `/x.tar.gz` read as `/x.tar` and `/x`, as a format-suffix router does; none (and nothing made) for
+ * a last segment without a dot. Binance's fund-moving check reads its paths the same way.
+ */
+export function withoutSuffixes(path: string): readonly string[] {
+  const lastSegmentAt = path.lastIndexOf('/');
+  let dot = path.lastIndexOf('.');
+  if (dot <= lastSegmentAt + 1) return NO_SUFFIX;
+  const cuts: string[] = [];
+  for (; dot > lastSegmentAt + 1; dot = path.lastIndexOf('.', dot - 1)) cuts.push(path.slice(0, dot));
+  return cuts;
 }
 
 function blockedBy(pattern: CompiledEndpointPattern, request: RequestReadings): boolean {

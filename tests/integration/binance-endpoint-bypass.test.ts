@@ -2,8 +2,9 @@
  * No spelling of a fund-moving Binance endpoint leaves the machine. Every path in the fund-moving
  * list is sent in many disguises (letter case, percent-encoding, `//`, `;`, `\`, dot segments,
  * other methods, a method-override header, absolute-form targets, lower-case methods on a raw
- * socket) through the built host; none reaches the mock exchange, and each gets a 4xx with a
- * catalogue code — under the default policy and under one that opens everything a policy can open.
+ * socket, a `.json` suffix or a trailing dot as suffix-matching servers read them) through the
+ * built host; none reaches the mock exchange, and each gets a 4xx with a catalogue code — under
+ * the default policy and under one that opens everything a policy can open.
  * Cancel-all needs its own switch; endpoints off the spot list stay closed; scopes split read from
  * trade.
  */
@@ -98,6 +99,10 @@ function spellingsOf(method: string, path: string, port: number): Spelling[] {
     { label: 'upper case, trailing slash', method, target: `/binance${path.toUpperCase()}/`, code: blocked },
     { label: 'GET with X-HTTP-Method-Override', method: 'GET', target: `/binance${path}`, headers: [['X-HTTP-Method-Override', method]], code: blocked },
     { label: 'GET with X-HTTP-Method and X-Method-Override', method: 'GET', target: `/binance${path}`, headers: [['X-HTTP-Method', method], ['X-Method-Override', method]], code: blocked },
+    // Servers with suffix pattern matching (Spring MVC before 5.3) route `/apply.json` and `/apply.` to `/apply`.
+    { label: 'a .json suffix as GET', method: 'GET', target: `/binance${path}.json`, code: blocked },
+    { label: 'a trailing dot as GET', method: 'GET', target: `/binance${path}.`, code: blocked },
+    { label: 'a .json suffix', method, target: `/binance${path}.json`, code: blocked },
     { label: 'two trailing slashes', method, target: `/binance${path}//`, code: nonCanonical },
     { label: '"//" inside', method, target: `/binance${lastSlashAs(path, '//')}`, code: nonCanonical },
     { label: '"//" after the prefix', method, target: `/binance/${path}`, code: nonCanonical },
@@ -140,7 +145,8 @@ function leniently(path: string): string {
   }
   folded = folded.replace(/\\/g, '/').replace(/;[^/]*/g, '');
   folded = new URL(folded.replace(/\/+/g, '/'), 'http://binance.invalid').pathname;
-  return folded.toLowerCase().replace(/\/+$/, '');
+  // Suffix pattern matching: `/apply.json` and `/apply.` are `/apply`.
+  return folded.toLowerCase().replace(/\/+$/, '').replace(/\.[^/]*$/, '');
 }
 
 const FUND_MOVING_FOLDED = new Set(FUND_MOVING.map(({ path }) => leniently(path)));

@@ -81,6 +81,11 @@ describe('blocked endpoints, however they are spelled', () => {
     ['HEAD', '/custom/api/secret'],
     ['GET', '/custom/api/SECRET/'],
     ['DELETE', '/openai/v1/Files/file-1'],
+    // Rails' optional (.:format) and Spring's suffix pattern matching route these to the blocked path.
+    ['POST', '/custom/api/admin/delete.json'],
+    ['POST', '/custom/api/admin/delete.'],
+    ['DELETE', '/custom/api/users/@me.xml'],
+    ['GET', '/custom/api/Secret.tar.gz'],
   ];
 
   it.each(BLOCKED_SPELLINGS)('refuses %s %s before it reaches the upstream', async (method, path) => {

@@ -68,4 +68,12 @@ describe('Binance endpoint policy', () => {
     expect(decideBinanceEndpoint('POST', '/api/v3/order', policy)).toMatchObject({ allowed: false, reason: 'not in allowed_endpoints' });
     expect(decideBinanceEndpoint('GET', '/api/v3/account', policy)).toMatchObject({ allowed: true });
   });
+
+  it('refuses a fund-moving path with a suffix (as suffix-matching servers route it) even where a read-only wildcard opens its prefix', () => {
+    const policy = binancePolicy('[services.binance]\nextra_read_endpoints = ["GET /sapi/*", "GET /wapi/*"]\n');
+    for (const path of ['/sapi/v1/capital/withdraw/apply.json', '/sapi/v1/capital/withdraw/apply.', '/SAPI/v1/capital/withdraw/APPLY.Json/', '/sapi/v1/asset/transfer.x.y', '/wapi/v3/withdraw.html.json']) {
+      expect(decideBinanceEndpoint('GET', path, policy), path).toMatchObject({ allowed: false, reason: expect.stringContaining('fund-moving') });
+    }
+    expect(decideBinanceEndpoint('GET', '/sapi/v1/capital/config/getall', policy)).toMatchObject({ allowed: true });
+  });
 });

@@ -18,6 +18,16 @@ describe('unscrubbableAnswer', () => {
     expect(refusalCode(200, { 'content-encoding': coding, 'content-type': 'application/json' })).toBeNull();
   });
 
+  it('refuses a body under a transfer-coding other than chunked (undici undoes chunked only), and only such a body', () => {
+    for (const coding of ['gzip, chunked', 'gzip', 'deflate, chunked', 'Chunked, br', ['chunked', 'gzip']]) {
+      expect(refusalCode(200, { 'transfer-encoding': coding }), String(coding)).toBe('UPSTREAM_ENCODING_REFUSED');
+      expect(refusalCode(200, { 'Transfer-Encoding': coding }), String(coding)).toBe('UPSTREAM_ENCODING_REFUSED');
+    }
+    for (const coding of ['chunked', 'Chunked', 'identity, chunked', '']) {
+      expect(refusalCode(200, { 'transfer-encoding': coding, 'content-type': 'application/json' }), coding).toBeNull();
+    }
+  });
+
   it('refuses a partial answer unless the service allows ranges', () => {
     expect(refusalCode(206, { 'content-range': 'bytes 0-9/100' })).toBe('UPSTREAM_RANGE_REFUSED');
     expect(refusalCode(206, { 'content-range': 'bytes 0-9/100' }, true)).toBeNull();

@@ -4,7 +4,7 @@
  * policy is consulted, so no policy, scope or allow-list entry can open it.
  */
 import type { BinancePolicy } from '../../../shared/policy/policy-types';
-import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint } from '../../../shared/policy/endpoint-match';
+import { type CompiledEndpointRules, compileEndpointRules, decideEndpoint, withoutSuffixes } from '../../../shared/policy/endpoint-match';
 import { type BinanceAccess, FUND_MOVING_PATHS, SPOT_ENDPOINTS, UNSIGNED_ENDPOINTS } from './endpoint-lists';
 
 export type BinanceEndpointDecision =
@@ -13,10 +13,20 @@ export type BinanceEndpointDecision =
 
 const CANCEL_ALL = 'DELETE /api/v3/openOrders';
 
-/** Case and a trailing slash do not change which endpoint a path names, for this check. */
+/**
+ * Case, a trailing slash and a suffix on the last segment do not change which endpoint a path names,
+ * for this check: servers with suffix pattern matching (Spring MVC before 5.3) route `/apply.json`
+ * and `/apply.` to `/apply` (and `/withdraw.html.json` to the listed `/withdraw.html`).
+ */
 export function fundMovingReason(path: string): string | null {
   const folded = path.toLowerCase().replace(/\/+$/, '');
-  return FUND_MOVING_PATHS.get(folded) ?? null;
+  const listed = FUND_MOVING_PATHS.get(folded);
+  if (listed !== undefined) return listed;
+  for (const reading of withoutSuffixes(folded)) {
+    const suffixed = FUND_MOVING_PATHS.get(reading);
+    if (suffixed !== undefined) return suffixed;
+  }
+  return null;
 }
 
 const compiledExtras = new WeakMap<BinancePolicy, { extras: CompiledEndpointRules; rules: CompiledEndpointRules }>();

@@ -39,6 +39,9 @@ export class HttpListener {
     await this.close();
     const server = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS }, (req, res) => void this.door.handle(req, res));
     server.on('clientError', (error, socket) => this.door.answerClientError(error, socket));
+    server.on('connect', (req, socket) => this.door.refuseTunnel(req, socket));
+    server.on('checkContinue', (req, res) => void this.door.handle(req, res, 'continue'));
+    server.on('checkExpectation', (req, res) => void this.door.handle(req, res, 'unsupported'));
     applyLimits(server, limits);
     try {
       await new Promise<void>((resolve, reject) => {

@@ -5,15 +5,19 @@
  * of a promise per chunk through three async generators and a race with the deadline. A body Node
  * already parsed with the head needs no deadline at all.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeygateError } from '../../../shared/errors';
 import { bodyByDeadline } from '../proxy/request-deadline';
 import { type RequestBody, tooLarge } from '../upstream/request-body';
 import type { BodyDeadlines } from './body-deadlines';
 
-/** `deadlineAt` on the `now` clock; a whole read waits for it on the sweep's (monotonic) clock. */
-export function httpRequestBody(req: IncomingMessage, deadlineAt: number, now: () => number, deadlines: BodyDeadlines): RequestBody {
-  return new HttpRequestBody(req, deadlineAt, now, deadlines);
+/**
+ * `deadlineAt` on the `now` clock; a whole read waits for it on the sweep's (monotonic) clock.
+ * `awaitingContinue`: the answer to a request that expects `100 Continue` and has not had it; it gets
+ * it when the body is first read, so a request refused before then never has its body sent.
+ */
+export function httpRequestBody(req: IncomingMessage, deadlineAt: number, now: () => number, deadlines: BodyDeadlines, awaitingContinue: ServerResponse | null = null): RequestBody {
+  return new HttpRequestBody(req, deadlineAt, now, deadlines, awaitingContinue);
 }
 
 /** One small object per request, its two ways of reading on the prototype rather than two closures each. */
@@ -26,15 +30,24 @@ class HttpRequestBody implements RequestBody {
     private readonly deadlineAt: number,
     private readonly now: () => number,
     private readonly deadlines: BodyDeadlines,
+    private awaitingContinue: ServerResponse | null,
   ) {
     this.parsedWithHead = req.complete;
   }
 
+  /** The agent waits for `100 Continue` before it sends the body: said once, when the body is wanted. */
+  private askForBody(): void {
+    this.awaitingContinue?.writeContinue();
+    this.awaitingContinue = null;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.askForBody();
     return this.parsedWithHead ? bodyParsedWithHead(this.req) : bodyByDeadline(this.req, this.deadlineAt, this.now);
   }
 
   readWhole(maxBytes: number, onBytes: (count: number) => void): Promise<Buffer> {
+    this.askForBody();
     if (this.parsedWithHead) return readWholeByDeadline(this.req, null, 0, maxBytes, onBytes);
     const { deadlines } = this;
     return readWholeByDeadline(this.req, deadlines, deadlines.now() + (this.deadlineAt - this.now()), maxBytes, onBytes);

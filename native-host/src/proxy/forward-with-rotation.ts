@@ -19,6 +19,7 @@ import { encodedSecretForms } from './encoded-secret-forms';
 import { ScrubbingReply } from './response-relay';
 import type { AdmissionCall, ForwardCall, ServiceHandler } from './service-handler';
 import type { ServiceTarget } from './service-routes';
+import type { VaultKeeper } from '../vault/vault-keeper';
 
 const utf8 = new TextDecoder();
 
@@ -157,8 +158,8 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     // With another key to try, an answer that may mean "dead key" is read before the agent sees it.
     const inspection = order.ids.length > 1 ? deadKeyCheck(target.deadKey) : null;
     const { origin, path } = locateUpstream(target.baseUrl, target.upstreamPath, query);
-    return services.vault.withOpenCredential(id, (secret) => {
-      const scrub = { patterns: [secret, ...services.vault.derivedFromSecret(id, secret, spellingsOf)], owned: [] };
+    return services.vault.withOpenCredential(id, (secret) => withOthersOpen(services.vault, order.all.length > 1 ? order.all.filter((other) => other !== id) : [], [secret, ...services.vault.derivedFromSecret(id, secret, spellingsOf)], (patterns) => {
+      const scrub = { patterns, owned: [] };
       const headers = buildUpstreamHeaders(request.headers, { name: target.auth.header, value: `${target.auth.prefix}${utf8.decode(secret)}` }, target.allowRanges);
       const call = {
         origin,
@@ -177,8 +178,29 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
         if (health !== null) services.onCredentialHealth(health);
         return null;
       });
-    });
+    }));
   }
+}
+
+/**
+ * The service's other credentials, open (and their spellings added to `patterns`) while `use` runs:
+ * an upstream that shows what it received before (a request inspector, a debug endpoint) may echo a
+ * key sent on another request, and only the answer's scrubber stands between it and the agent. One
+ * that cannot be opened (tampered) is left out rather than failing a request it plays no part in.
+ */
+function withOthersOpen<T>(vault: VaultKeeper, ids: readonly string[], patterns: Uint8Array[], use: (patterns: Uint8Array[]) => Promise<T>): Promise<T> {
+  if (ids.length === 0) return use(patterns);
+  const [first, ...rest] = ids as [string, ...string[]];
+  let opened = false;
+  return vault
+    .withOpenCredential(first, (secret) => {
+      opened = true;
+      return withOthersOpen(vault, rest, [...patterns, secret, ...vault.derivedFromSecret(first, secret, spellingsOf)], use);
+    })
+    .catch((error: unknown) => {
+      if (opened) throw error;
+      return withOthersOpen(vault, rest, patterns, use);
+    });
 }
 
 /** A service's usable credential ids (`all`, as the rotation state knows them) and the ones to try, in order. */

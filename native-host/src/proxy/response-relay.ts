@@ -12,18 +12,42 @@ import { buildClientResponseHeaders } from './forward-headers';
 import { SecretScrubber } from './secret-scrubber';
 import { unscrubbableAnswer } from './unscrubbable-answer';
 
+/** ASCII upper-case letters as lower case, every other byte as it is. */
+const lowerCaseByte = (byte: number) => (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte);
+
 /**
- * An upstream may echo the key in a header too (`www-authenticate`, debug headers). Header values are
- * latin1 strings of the received bytes, so they are searched as bytes, all values in one buffer (a
- * newline never occurs inside a value, so no match spans two); the secrets never become strings.
- * Most answers hold none, and are passed on unchanged after one search per pattern; the usual answer,
- * whose every value is shorter than any secret, after none (and with no array or buffer made).
+ * Whether a (lower-cased) header name holds a secret in any letter case. An echo server may turn what
+ * it received into header names; a name cannot carry a replacement (`[` is no token character) and
+ * reaches the agent lower-cased, so a case-folded key would slip past a byte-for-byte search.
  */
-function scrubHeaderValues(headers: Record<string, string | string[]>, answerScrubber: SecretScrubber): Record<string, string | string[]> {
+function nameHoldsSecret(name: string, secrets: readonly Uint8Array[]): boolean {
+  for (const secret of secrets) {
+    for (let at = 0; at + secret.length <= name.length; at++) {
+      let offset = 0;
+      while (offset < secret.length && name.charCodeAt(at + offset) === lowerCaseByte(secret[offset]!)) offset++;
+      if (offset === secret.length) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * An upstream may echo the key in a header too (`www-authenticate`, debug headers). A header whose
+ * name holds a secret is dropped. Values are latin1 strings of the received bytes, so they are
+ * searched as bytes, all values in one buffer (a newline never occurs inside a value, so no match
+ * spans two); the secrets never become strings. Most answers hold none, and are passed on unchanged
+ * after one search per pattern; the usual answer, whose every name and value is shorter than any
+ * secret, after none (and with no array or buffer made).
+ */
+function scrubHeaders(headers: Record<string, string | string[]>, answerScrubber: SecretScrubber): Record<string, string | string[]> {
   const live = answerScrubber.secrets;
   if (live.length === 0) return headers;
   let values: string[] | null = null;
   for (const name in headers) {
+    if (name.length >= answerScrubber.shortest && nameHoldsSecret(name, live)) {
+      delete headers[name];
+      continue;
+    }
     const value = headers[name]!;
     if (typeof value === 'string') {
       if (value.length >= answerScrubber.shortest) (values ??= []).push(value);
@@ -84,7 +108,7 @@ export class ScrubbingReply extends ReplyDecorator {
       wipeForms(this.scrub.owned);
       throw refusal;
     }
-    this.inner.start(status, scrubHeaderValues(buildClientResponseHeaders(upstreamHeaders), this.scrubber));
+    this.inner.start(status, scrubHeaders(buildClientResponseHeaders(upstreamHeaders), this.scrubber));
   }
 
   override write(chunk: Buffer): boolean {

@@ -157,8 +157,9 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.discarded = true;
     if (this.agentGone !== null) return this.rejectOutcome(this.agentGone);
     if (this.status !== 0 && this.held === null) {
-      // Mid-body: the agent has the headers and part of the body; it must see the break.
-      const broken = new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.');
+      // Mid-body: the agent has the headers and part of the body; it must see the break, and the
+      // audit line whether the upstream went silent (a stalled stream) or its connection broke.
+      const broken = upstreamError(error).code === 'UPSTREAM_TIMEOUT' ? new KeygateError('UPSTREAM_TIMEOUT', 'The upstream stopped sending mid-response.') : new KeygateError('UPSTREAM_UNREACHABLE', 'The upstream connection broke mid-response.');
       this.plan.sink.abort(broken);
       return this.rejectOutcome(broken);
     }
