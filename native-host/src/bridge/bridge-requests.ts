@@ -5,7 +5,7 @@
  * `proxy.cancel`, or the port closing, aborts the request and its upstream call.
  */
 import { maxHeaderSize, METHODS, validateHeaderName, validateHeaderValue } from 'node:http';
-import { BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
+import { BRIDGE_MAX_OPEN_PER_GRANT, BRIDGE_MAX_OPEN_REQUESTS, BRIDGE_MAX_PATH_CHARS, type BridgeRequestMap, type HeaderList } from '../../../shared/bridge-messages';
 import { KeygateError } from '../../../shared/errors';
 import type { AgentHeaders, AgentRequest } from '../proxy/agent-exchange';
 import { Refusal } from '../proxy/refusal';
@@ -128,6 +128,7 @@ export class BridgeRequests {
     if (this.open.size >= BRIDGE_MAX_OPEN_REQUESTS) return new Refusal('RATE_LIMITED', `At most ${BRIDGE_MAX_OPEN_REQUESTS} bridged requests may be open at once.`, {}, 'open requests per port');
     if (!METHOD.test(params.method) || !FORWARDED_METHODS.has(params.method)) return new Refusal('MESSAGE_INVALID', 'The method must be an upper-case HTTP method the proxy forwards (not CONNECT).', {}, 'method');
     if (!params.path.startsWith('/')) return new Refusal('MESSAGE_INVALID', 'The path must start with "/".', {}, 'path');
+    if (params.path.length > BRIDGE_MAX_PATH_CHARS) return new Refusal('MESSAGE_INVALID', `The path may be at most ${BRIDGE_MAX_PATH_CHARS} characters.`, {}, 'path length');
     return null;
   }
 
