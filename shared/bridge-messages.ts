@@ -25,8 +25,9 @@
  * A refusal before the head (no grant, scope, vault locked, …) is answered like over HTTP: a head
  * with the catalogue status, the JSON error as the body, then `proxy.end`. `proxy.error` means the
  * exchange broke after the head (upstream cut, cancel): the page's body stream errors.
- * Request bodies: the background sends `proxy.body` frames one at a time, waiting for each reply
- * (so the host's reading pace is the back-pressure), the last one with `end: true`.
+ * Request bodies: the background sends `proxy.body` frames, at most BRIDGE_BODY_WINDOW of them
+ * unanswered (each reply says the pipeline took that piece, so the host's reading pace is the
+ * back-pressure), the last one with `end: true`.
  * Response bodies: the host sends at most BRIDGE_CREDIT_WINDOW chunks ahead of the `proxy.credit`
  * acknowledgements, so a slow page never makes the host buffer without bound.
  * The bulk lane: a `proxy.request` with `bulk: true` says the background can fetch a loopback URL.
@@ -45,6 +46,13 @@ import type { Schema } from './validate';
 export const BRIDGE_CHUNK_BYTES = 256 * 1024;
 /** Response chunks the host may have in flight per request before the browser acknowledges some. */
 export const BRIDGE_CREDIT_WINDOW = 8;
+/**
+ * Request body pieces an agent may have sent and not had acknowledged (a `body-ack` once the host's
+ * pipeline took one), per request. One at a time, every piece waited for a whole round trip through
+ * the browser and the host, so an upload moved at half the page's own `fetch`; a few in flight let
+ * the page, the background and the host work at once, and hold at most 1 MiB per request.
+ */
+export const BRIDGE_BODY_WINDOW = 4;
 /**
  * Frames the host answers only when they fail: a `proxy.request` that was taken is answered by the
  * request's own events, and a credit by the chunks it lets through. Skipping the empty `{}` reply

@@ -9,8 +9,8 @@
  * agent → background               background → agent
  *   request {method, path,           head {status, headers}
  *            headers, hasBody}       chunk {data}   (send one credit per chunk consumed)
- *   body {data, end}  (one at a      end
- *        time, after each body-ack)  error {error}  (after the head: the body stream fails)
+ *   body {data, end}  (at most        end
+ *     BRIDGE_BODY_WINDOW unacked)    error {error}  (after the head: the body stream fails)
  *   credit {chunks}                  body-ack
  *   cancel                           answer {status, headers, data}  (head, whole body, end)
  * A chunk's or answer's `coding: "deflate-raw"` (from the host) says its bytes are deflated.

@@ -12,7 +12,7 @@
  * waits for both the download's end and the host's `proxy.end`, and a `proxy.error` or cancel stops
  * the download too.
  */
-import { BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
+import { BRIDGE_BODY_WINDOW, BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
 import { ERRORS, type ErrorBody, errorBody, KeygateError } from '../../shared/errors';
 import type { GrantRecord } from '../../shared/grants/grant-record';
 import { newRecordId } from '../../shared/vault/format';
@@ -215,25 +215,32 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
     host.post('proxy.request', deps.fetchBulk === undefined ? request : { ...request, bulk: true });
   };
 
-  const forwardBody = async (message: Extract<AgentMessage, { type: 'body' }>) => {
+  /**
+   * Sent on at once, in order, without waiting for the host's reply to the piece before (the window
+   * bounds how many are out); the agent hears `body-ack` for each as the host takes it.
+   */
+  const forwardBody = (message: Extract<AgentMessage, { type: 'body' }>) => {
     if (host === null || requestId === null || finished) return;
-    try {
-      await host.request('proxy.body', { requestId, data: message.data, end: message.end }, HOST_PATIENCE_MS);
-      bodyUnacknowledged -= 1;
-      send({ type: 'body-ack' });
-    } catch (error) {
-      // The host stopped reading (it answered already, or it failed): stop the upstream, say so once.
-      cancelOnHost();
-      fail(bodyOf(error));
-    }
+    host.request('proxy.body', { requestId, data: message.data, end: message.end }, HOST_PATIENCE_MS).then(
+      () => {
+        bodyUnacknowledged -= 1;
+        send({ type: 'body-ack' });
+      },
+      (error: unknown) => {
+        // The host stopped reading (it answered already, or it failed): stop the upstream, say so once.
+        cancelOnHost();
+        fail(bodyOf(error));
+      },
+    );
   };
 
   /**
-   * A body piece waits here until the host took the one before it, so pieces sent ahead of their
-   * acks would pile up in the worker without bound: the agent sends one at a time (the end, empty,
-   * may follow the last piece at once), and nothing after the end.
+   * Pieces past the window would pile up in the worker and the host without bound: the agent keeps
+   * at most BRIDGE_BODY_WINDOW unacknowledged (the end, empty, may follow the last piece at once),
+   * and sends nothing after the end.
    */
-  const bodyOutOfTurn = (message: Extract<AgentMessage, { type: 'body' }>) => bodyEnded || bodyUnacknowledged > (message.end && message.data === '' ? 1 : 0);
+  const bodyOutOfTurn = (message: Extract<AgentMessage, { type: 'body' }>) =>
+    bodyEnded || bodyUnacknowledged >= BRIDGE_BODY_WINDOW + (message.end && message.data === '' ? 1 : 0);
 
   let started = false;
   port.onMessage.addListener((raw) => {
@@ -251,7 +258,7 @@ export function relayAgentRequest(port: AgentPort, deps: RelayDeps): void {
       case 'body':
         if (bodyOutOfTurn(raw)) {
           cancelOnHost();
-          fail(errorBody('MESSAGE_INVALID', 'Send one body piece at a time, each after its body-ack, and nothing after the end.'));
+          fail(errorBody('MESSAGE_INVALID', `Keep at most ${BRIDGE_BODY_WINDOW} body pieces unacknowledged (a body-ack for each), and send nothing after the end.`));
           return;
         }
         bodyUnacknowledged += 1;

@@ -8,7 +8,7 @@
  * so a reader that stops makes the host stop too. Aborting (signal, or cancelling the body) cancels
  * the upstream call.
  */
-import type { BridgeChunkCoding } from '../../shared/bridge-messages';
+import { BRIDGE_BODY_WINDOW, type BridgeChunkCoding } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
 import type { IncomingGatewayMessage, OutgoingAgentMessage, WireBytes } from './agent-messages';
 import { bridgeSizedPieces, chunkBytes, wireBytes } from './body-chunks';
@@ -252,15 +252,26 @@ function exchange(openChannel: OpenAgentChannel, request: Request): Promise<Resp
     channel.send({ type: 'request', method: request.method.toUpperCase(), path: url.pathname + url.search, headers, hasBody: request.body !== null });
     if (request.body !== null) void upload(request.body);
 
-    /** One piece at a time, each after the background's ack: the host's reading pace paces the page. */
+    /**
+     * Up to BRIDGE_BODY_WINDOW pieces on their way, each acknowledged once the host took it: the
+     * host's reading pace paces the page, and the page, the background and the host work at once.
+     */
     async function upload(source: ReadableStream<Uint8Array>) {
+      let unacknowledged = 0;
+      let wake: (() => void) | null = null;
+      // Also called when the exchange settles, so an upload waiting for room sees it is over.
+      ackBody = () => {
+        unacknowledged -= 1;
+        const waiting = wake;
+        wake = null;
+        waiting?.();
+      };
       try {
         for await (const piece of bridgeSizedPieces(source)) {
+          while (unacknowledged >= BRIDGE_BODY_WINDOW && phase !== 'done') await new Promise<void>((room) => (wake = room));
           if (phase === 'done') return;
-          await new Promise<void>((acked) => {
-            ackBody = acked;
-            channel.send({ type: 'body', data: piece, end: false });
-          });
+          unacknowledged += 1;
+          channel.send({ type: 'body', data: piece, end: false });
         }
         if (phase !== 'done') channel.send({ type: 'body', data: new Uint8Array(0), end: true });
       } catch (error) {

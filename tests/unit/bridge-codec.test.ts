@@ -16,7 +16,7 @@ import { answerEnded } from '../../native-host/src/upstream/upstream-relay';
 import { BridgeRequests } from '../../native-host/src/bridge/bridge-requests';
 import { ProxyRuntime } from '../../native-host/src/proxy/proxy-runtime';
 import { VaultKeeper } from '../../native-host/src/vault/vault-keeper';
-import { BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type BridgeEventMap } from '../../shared/bridge-messages';
+import { BRIDGE_BODY_WINDOW, BRIDGE_CHUNK_BYTES, BRIDGE_CREDIT_WINDOW, type BridgeEventMap } from '../../shared/bridge-messages';
 import { KeygateError } from '../../shared/errors';
 import { parsePolicy } from '../../shared/policy/parse-policy';
 import { validateHostFrame } from '../../shared/protocol';
@@ -194,18 +194,21 @@ describe('BridgeReply stall watch', () => {
 });
 
 describe('BridgeBody', () => {
-  it('answers each frame when the pipeline has taken its chunk, and refuses one sent out of turn', async () => {
+  it('answers each frame when the pipeline has taken its chunk; holds at most BRIDGE_BODY_WINDOW untaken (an empty end may follow them), and nothing after the end', async () => {
     const body = new BridgeBody();
-    const first = body.push(Buffer.from('hello '), false);
-    await expect(body.push(Buffer.from('too soon'), false)).rejects.toMatchObject({ code: 'MESSAGE_INVALID' });
+    const taken: number[] = [];
+    const pieces = Array.from({ length: BRIDGE_BODY_WINDOW }, (_, index) => body.push(Buffer.from(`piece ${index};`), false).then(() => taken.push(index)));
+    await expect(body.push(Buffer.from('one too many'), false)).rejects.toMatchObject({ code: 'MESSAGE_INVALID' });
+    const end = body.push(Buffer.alloc(0), true);
+    await expect(body.push(Buffer.from('after the end'), false)).rejects.toMatchObject({ code: 'MESSAGE_INVALID' });
+    // Nothing is answered before the pipeline reads.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(taken).toEqual([]);
     const chunks: string[] = [];
-    const reading = (async () => {
-      for await (const chunk of body) chunks.push(Buffer.from(chunk).toString());
-    })();
-    await first;
-    await body.push(Buffer.from('world'), true);
-    await reading;
-    expect(chunks.join('')).toBe('hello world');
+    for await (const chunk of body) chunks.push(Buffer.from(chunk).toString());
+    await Promise.all([...pieces, end]);
+    expect(taken).toEqual(Array.from({ length: BRIDGE_BODY_WINDOW }, (_, index) => index));
+    expect(chunks.join('')).toBe(Array.from({ length: BRIDGE_BODY_WINDOW }, (_, index) => `piece ${index};`).join(''));
   });
 });
 

@@ -4,6 +4,7 @@ import { PAGE_PORT_NAME, type PageEnvelope } from '../../lib/browser-agents/page
 import { type GatewayRuntime, type GatewayServices, identifyPage, serveBrowserAgents } from '../../lib/browser-agents/agent-gateway';
 import { decodeChunk } from '../../lib/browser-agents/body-chunks';
 import { relayAgentRequest } from '../../lib/browser-agents/bridge-relay';
+import { BRIDGE_BODY_WINDOW } from '../../shared/bridge-messages';
 import { errorBody, KeygateError } from '../../shared/errors';
 import type { GrantRecord } from '../../shared/grants/grant-record';
 import { FakeBridgeHost } from '../support/fake-bridge-host';
@@ -129,11 +130,15 @@ describe('background relay', () => {
     expect(after.agent.received.map((message) => message.type)).toEqual(['head', 'error']);
   });
 
-  it('a page sending body pieces ahead of their acks (a flood the worker would queue) ends with MESSAGE_INVALID: one piece reached the host, the host request is cancelled', async () => {
+  it('passes up to BRIDGE_BODY_WINDOW body pieces on before the host took any (page, worker and host at work at once); one more, a flood the worker would queue, ends with MESSAGE_INVALID and cancels the host request', async () => {
     const { host, agent } = relayWith(async () => GRANT);
     host.holdBodies = true;
     agent.send(REQUEST);
     const piece = btoa('x'.repeat(3 * 1024));
+    for (let n = 0; n < BRIDGE_BODY_WINDOW; n++) agent.send({ type: 'body', data: piece, end: false });
+    const bodies = () => host.calls.filter((call) => call.type === 'proxy.body');
+    await host.until(() => bodies().length === BRIDGE_BODY_WINDOW);
+    expect(agent.received).toEqual([]);
     for (let n = 0; n < 200; n++) agent.send({ type: 'body', data: piece, end: false });
     await agent.until('end');
     expect(agent.received[0]).toMatchObject({ type: 'head', status: 400 });
@@ -141,7 +146,7 @@ describe('background relay', () => {
     await host.until(() => host.only()[1].cancelled);
     host.takeHeldBodies();
     await tick();
-    expect(host.calls.filter((call) => call.type === 'proxy.body')).toHaveLength(1);
+    expect(bodies()).toHaveLength(BRIDGE_BODY_WINDOW);
     expect(agent.received.map((message) => message.type)).toEqual(['head', 'chunk', 'end']);
   });
 

@@ -5,7 +5,7 @@ import { decodeChunk, encodeChunk } from '../../lib/browser-agents/body-chunks';
 import { type AgentChannel, createKeygateFetch, readKeygateStatus } from '../../lib/browser-agents/keygate-fetch';
 import { refusalMessages } from '../../lib/browser-agents/bridge-relay';
 import { toJsonAgentMessage } from '../../lib/browser-agents/runtime-port-channel';
-import { BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
+import { BRIDGE_BODY_WINDOW, BRIDGE_CHUNK_BYTES } from '../../shared/bridge-messages';
 import { errorBody } from '../../shared/errors';
 
 /** The background's end of one request, driven by the test (the extension is outside this unit); it records what a runtime port would carry. */
@@ -116,16 +116,17 @@ describe('keygate.fetch: the request', () => {
     expect(gateway.uploaded().toString('utf8')).toBe('{"model":"m"}');
   });
 
-  it('does not send the next body piece before the background acknowledged the last one', async () => {
+  it('keeps at most BRIDGE_BODY_WINDOW body pieces unacknowledged: the next goes once the background acknowledges one', async () => {
     const { gateway, keygateFetch } = setup();
     gateway.autoAck = false;
-    void keygateFetch('/openai/v1/files', { method: 'POST', body: new Uint8Array(BRIDGE_CHUNK_BYTES * 3) });
-    await gateway.until('body', 1);
+    void keygateFetch('/openai/v1/files', { method: 'POST', body: new Uint8Array(BRIDGE_CHUNK_BYTES * (BRIDGE_BODY_WINDOW + 2)) });
+    await gateway.until('body', BRIDGE_BODY_WINDOW);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(gateway.of('body')).toHaveLength(1);
+    expect(gateway.of('body')).toHaveLength(BRIDGE_BODY_WINDOW);
     gateway.answer({ type: 'body-ack' });
-    await gateway.until('body', 2);
-    expect(gateway.of('body')).toHaveLength(2);
+    await gateway.until('body', BRIDGE_BODY_WINDOW + 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gateway.of('body')).toHaveLength(BRIDGE_BODY_WINDOW + 1);
   });
 });
 
