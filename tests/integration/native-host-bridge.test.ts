@@ -248,6 +248,7 @@ describe('the native bridge, through the real host', () => {
     await expect(proxy.request('proxy.request', frame('page-bad-method', 'get', '/custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     await expect(proxy.request('proxy.request', frame('page-bad-path', 'GET', 'custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     await expect(proxy.request('proxy.request', frame('page-long-path', 'GET', `/custom/echo/${'a'.repeat(BRIDGE_MAX_PATH_CHARS)}`))).rejects.toThrow(/MESSAGE_INVALID/);
+    await expect(proxy.request('proxy.request', frame('page-get-body', 'GET', '/custom/echo/x'))).rejects.toThrow(/MESSAGE_INVALID/);
     // Requests waiting for a body that has not come yet stay open without touching the upstream.
     const takenIds = new Set<unknown>();
     for (let index = 0; index < BRIDGE_MAX_OPEN_REQUESTS; index++) {
@@ -259,13 +260,14 @@ describe('the native bridge, through the real host', () => {
     // The 64 requests taken got no reply: their events are the answer, and they have none yet.
     expect((proxy.host.frames as Array<Record<string, unknown>>).filter((received) => takenIds.has(received.id))).toEqual([]);
     const refusedLines = async () => (await readAuditLines(proxy.dataDir)).filter((record) => record.path === '(refused)');
-    for (let tries = 0; (await refusedLines()).length < 5 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let tries = 0; (await refusedLines()).length < 6 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     // The log batches its writes: a second line for a refusal would follow within this.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await refusedLines()).map((record) => [record.agent, record.method, record.status, record.decision, record.reason])).toEqual([
       ['site:http://localhost:3000', '', 400, 'blocked', 'MESSAGE_INVALID: method'],
       ['site:http://localhost:3000', 'GET', 400, 'blocked', 'MESSAGE_INVALID: path'],
       ['site:http://localhost:3000', 'GET', 400, 'blocked', 'MESSAGE_INVALID: path length'],
+      ['site:http://localhost:3000', 'GET', 400, 'blocked', 'MESSAGE_INVALID: body on GET or HEAD'],
       ['site:http://localhost:3000', 'POST', 400, 'blocked', 'MESSAGE_INVALID: requestId already open'],
       ['site:http://localhost:3002', 'POST', 429, 'blocked', 'RATE_LIMITED: open requests per port'],
     ]);

@@ -129,6 +129,8 @@ export class BridgeRequests {
     if (!METHOD.test(params.method) || !FORWARDED_METHODS.has(params.method)) return new Refusal('MESSAGE_INVALID', 'The method must be an upper-case HTTP method the proxy forwards (not CONNECT).', {}, 'method');
     if (!params.path.startsWith('/')) return new Refusal('MESSAGE_INVALID', 'The path must start with "/".', {}, 'path');
     if (params.path.length > BRIDGE_MAX_PATH_CHARS) return new Refusal('MESSAGE_INVALID', `The path may be at most ${BRIDGE_MAX_PATH_CHARS} characters.`, {}, 'path length');
+    // fetch sends none either; over HTTP a GET's body goes on when its headers announce it, which a bridged request's need not.
+    if (params.hasBody && (params.method === 'GET' || params.method === 'HEAD')) return new Refusal('MESSAGE_INVALID', 'A GET or HEAD request carries no body here; send it as POST.', {}, 'body on GET or HEAD');
     return null;
   }
 

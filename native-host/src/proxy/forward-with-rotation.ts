@@ -5,7 +5,7 @@
  */
 import { KeygateError } from '../../../shared/errors';
 import type { DeadKeyRule, EndpointRules } from '../../../shared/policy/policy-types';
-import { announcesSmallBody, declaredLengthExceeds, limitBody, readBodyCapped } from '../upstream/request-body';
+import { announcesSmallBody, declaredLengthExceeds, hasBodyToSend, limitBody, readBodyCapped } from '../upstream/request-body';
 import type { AnswerInspection } from '../upstream/upstream-relay';
 import { locateUpstream } from '../upstream/upstream-location';
 import { isDeadKeyAnswer, isDeadKeyStatus, mayBeDeadKeyAnswer } from './credential-rotation';
@@ -93,8 +93,7 @@ export class KeyInjectionHandler implements ServiceHandler<null> {
     // A body already read for its _method check is sent as read, to every key tried.
     if (mayCarryMethodOverride(call)) return this.readBodyWithoutOverride(call, maxBytes, countIn).then((checked) => this.tryInOrder(call, this.credentialOrder(target), checked));
     const order = this.credentialOrder(target);
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    if (!hasBody) return this.tryInOrder(call, order, null);
+    if (!hasBodyToSend(request.method, request.headers)) return this.tryInOrder(call, order, null);
     if (order.ids.length > 1) return this.forwardHeld(call, order, limitBody(request.body, maxBytes, countIn));
     // Sent once: streamed, unless it announced a small body: read whole, it leaves with the
     // request's head in one write instead of one per chunk.

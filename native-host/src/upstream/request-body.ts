@@ -63,6 +63,20 @@ export function announcesSmallBody(headers: Readonly<Record<string, string | str
   return Number.isSafeInteger(declared) && declared <= ONE_WRITE_BODY_BYTES;
 }
 
+/**
+ * Whether a request has a body to send on. Every method but GET and HEAD does (an empty one is sent
+ * as such). A GET does when it announces one (a length above zero, or a transfer-coding): some APIs
+ * take their query in a GET body (Elasticsearch's `_search`), and dropping it would have the upstream
+ * answer another question than the one asked. A HEAD's body means nothing and is never sent.
+ */
+export function hasBodyToSend(method: string, headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  if (method === 'HEAD') return false;
+  if (method !== 'GET') return true;
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const declared = Number(headers['content-length']);
+  return Number.isFinite(declared) && declared > 0;
+}
+
 /** A request that announces a body larger than the cap is refused before any of it is read. */
 export function declaredLengthExceeds(headers: Readonly<Record<string, string | string[] | undefined>>, maxBytes: number): boolean {
   const declared = Number(headers['content-length']);
