@@ -183,6 +183,10 @@ export const PERSON_HINTS: Readonly<Record<ErrorCode, PersonHints>> = {
     browser: 'The agent sent no pk_ key: give it one from Options → Agents as its API key.',
     headless: 'The agent sent no pk_ key: give it one from `keygate-host agent create` as its API key.',
   },
+  AGENT_KEY_IN_QUERY: {
+    browser: 'The agent put its pk_ key in a URL; it must send it in the Authorization or x-api-key header instead.',
+    headless: 'The agent put its pk_ key in a URL; it must send it in the Authorization or x-api-key header instead.',
+  },
   AGENT_KEY_INVALID: {
     browser: 'The agent’s pk_ key is unknown, disabled or expired: re-enable it or create a new one in Options → Agents.',
     headless: 'The agent’s pk_ key is unknown, disabled or expired: `keygate-host agent enable`, or create a new one with `keygate-host agent create`, then reload serve.',

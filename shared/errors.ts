@@ -231,6 +231,11 @@ export const ERRORS = {
     message: 'The request carries no Keygate agent key.',
     hint: 'Send your pk_ key as "Authorization: Bearer pk_…" or "x-api-key: pk_…"; SDKs do this when you pass it as their API key.',
   },
+  AGENT_KEY_IN_QUERY: {
+    status: 400,
+    message: 'The URL\'s query string holds a Keygate agent key (pk_…), which would have gone to the upstream with it; nothing was sent.',
+    hint: 'Send the key in the Authorization header (Bearer pk_…) or in x-api-key, never in the URL: URLs end up in logs.',
+  },
   AGENT_KEY_INVALID: {
     status: 401,
     message: 'The agent key is not accepted: it is unknown, disabled, expired or malformed.',

@@ -5,7 +5,8 @@
  * compressed under a transfer-coding undici does not undo) or goes silent mid-answer. Hostile or
  * sloppy agents send what Node's parser routes past the request handler (CONNECT, a header block
  * past 16 KiB), a body whose chunked framing breaks after the pipeline took the request, or
- * `Expect: 100-continue` before a body Keygate will refuse. The agent never receives the key; each
+ * `Expect: 100-continue` before a body Keygate will refuse, or its own pk_ key in the URL's query. The
+ * agent never receives the key; each
  * request gets a catalogue answer and leaves one audit line with the right reason.
  */
 import { request as httpRequest, type ServerResponse } from 'node:http';
@@ -261,5 +262,23 @@ describe('an upstream that stops sending mid-answer', () => {
     } finally {
       for (const res of stalled) res.destroy();
     }
+  });
+});
+
+describe('an agent key in the URL', () => {
+  it('is refused with AGENT_KEY_IN_QUERY, as sent or percent-encoded, before anything goes upstream (a query is forwarded as it is, and URLs end up in logs); the audit line names the agent', async () => {
+    const key = agentKey();
+    const call = async (query: string) => {
+      const response = await fetch(`${proxy.baseUrl}/custom/echo/v1/items?${query}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: response.status, body: await response.text(), requestId: response.headers.get('x-keygate-request-id') ?? '' };
+    };
+    const refused = [await call(`api_key=${key}`), await call(`q=x&token=${encodeURIComponent(key).replace('_', '%5F')}`), await call(`k=${[...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`)];
+    for (const answer of refused) expect([answer.status, agentError(answer).code]).toEqual([400, 'AGENT_KEY_IN_QUERY']);
+    expect(upstream.received).toEqual([]);
+    const lines = await auditLinesFor(proxy.dataDir, refused.map((answer) => answer.requestId));
+    expect(lines.map((line) => [line.agent, line.status, line.reason])).toEqual(refused.map(() => [proxy.agentIds.agent, 400, 'AGENT_KEY_IN_QUERY']));
+    // A query without a key goes on as before.
+    expect((await call('q=pk_short&limit=3')).status).toBe(200);
+    expect(upstream.received.map((request) => request.url)).toEqual(['/v1/items?q=pk_short&limit=3']);
   });
 });

@@ -10,7 +10,7 @@
  * is aborted, the agent gets the refusal (or, after the head, a broken-off answer), and the audit line
  * says why.
  */
-import { scopeAllows } from '../../../shared/agents/agent-keys';
+import { containsAgentKey, scopeAllows } from '../../../shared/agents/agent-keys';
 import { ERRORS, KeygateError } from '../../../shared/errors';
 import { BinanceBackOff } from '../binance/binance-gateway';
 import { RequestStop } from '../upstream/stop-signal';
@@ -163,6 +163,8 @@ export class RequestPipeline {
     record.path = canonical.path;
     const caller = identifyCaller(this.services, request.caller, request.headers);
     record.caller = caller;
+    // Headers holding an agent key are never forwarded; a query is forwarded as it is, so one holding a key is refused.
+    if (canonical.query !== '' && queryHoldsAgentKey(canonical.query)) throw new Refusal('AGENT_KEY_IN_QUERY');
     const route = resolveRoute(canonical.path, this.services.policy);
     if (route.kind === 'unknown') throw new Refusal('SERVICE_UNKNOWN');
     if (route.kind === 'status') return replyJson(reply, 200, agentStatus(this.services, caller));
@@ -200,4 +202,15 @@ function scopeLabel(target: ServiceTarget, handler: ServiceHandler<unknown>): st
 function errorHeaders(failure: KeygateError): Record<string, string> {
   if (failure instanceof BinanceBackOff) return { 'retry-after': String(failure.retryAfterSeconds) };
   return failure instanceof Refusal ? failure.headers : {};
+}
+
+/** A `pk_` key in the query, as sent or percent-decoded (`pk%5F…`, or the whole key encoded). */
+function queryHoldsAgentKey(query: string): boolean {
+  if (containsAgentKey(query)) return true;
+  if (!query.includes('%')) return false;
+  try {
+    return containsAgentKey(decodeURIComponent(query));
+  } catch {
+    return false;
+  }
 }
