@@ -6,8 +6,8 @@
  * sloppy agents send what Node's parser routes past the request handler (CONNECT, a header block
  * past 16 KiB), a body whose chunked framing breaks after the pipeline took the request, or
  * `Expect: 100-continue` before a body Keygate will refuse, or its own pk_ key in the URL's query. The
- * agent never receives the key; each
- * request gets a catalogue answer and leaves one audit line with the right reason.
+ * agent never receives the key; each request gets a catalogue answer and leaves one audit line with
+ * the right reason.
  */
 import { request as httpRequest, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
