@@ -60,7 +60,7 @@ describe('bulk tickets', () => {
     expect(tickets.claim(first.slice(0, -1) + (first.endsWith('A') ? 'B' : 'A'), 1)).toBeNull();
     expect(tickets.claim(first, 2)).toBe('answer-1');
   });
-  it('expires unclaimed after its lifetime: the claim fails and the holder is handed back once', () => {
+  it('expires unclaimed after its lifetime: the claim fails and the holder is handed back once, a late claim or not', () => {
     const tickets = new BulkTickets<string>(5000);
     const late = tickets.issue('late', 1000);
     tickets.issue('later', 3000);
@@ -69,6 +69,9 @@ describe('bulk tickets', () => {
     expect(tickets.claim(late, 6001)).toBeNull();
     const claimedLate = tickets.issue('claimed-late', 0);
     expect(tickets.claim(claimedLate, 5001)).toBeNull();
+    // The late fetch did not spend it: its answer is still handed back as expired (BULK_LANE_BROKEN), once.
+    expect(tickets.takeExpired(5001)).toEqual(['claimed-late']);
+    expect(tickets.claim(claimedLate, 5002)).toBeNull();
     expect(tickets.size).toBe(1);
     const withdrawn = tickets.issue('withdrawn', 0);
     tickets.withdraw('withdrawn');

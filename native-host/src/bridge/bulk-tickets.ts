@@ -30,13 +30,17 @@ export class BulkTickets<T> {
     return token;
   }
 
-  /** The holder the token was issued for, once: the ticket is spent by the claim. Null when unknown, spent or expired. */
+  /**
+   * The holder the token was issued for, once: the ticket is spent by the claim. Null when unknown,
+   * spent or expired; an expired ticket stays for `takeExpired`, so its answer still ends as a broken
+   * lane rather than looking claimed by a fetch that came too late.
+   */
   claim(token: string, now: number): T | null {
     const key = digest(token);
     const ticket = this.tickets.get(key);
-    if (ticket === undefined) return null;
+    if (ticket === undefined || now > ticket.expiresAt) return null;
     this.tickets.delete(key);
-    return now <= ticket.expiresAt ? ticket.holder : null;
+    return ticket.holder;
   }
 
   /** Drops the ticket issued for `holder` (its answer ended another way). */
