@@ -134,7 +134,12 @@ interface RequestReadings {
 function readingsOf(method: string, path: string): RequestReadings {
   const paths = pathReadings(path);
   const foldedPaths = paths.map(foldPath);
-  for (const folded of [...foldedPaths]) foldedPaths.push(...withoutSuffixes(folded));
+  // Runs for every request a rule is checked against: no copy of the list, and nothing made for a path without a suffix.
+  const unsuffixed = foldedPaths.length;
+  for (let at = 0; at < unsuffixed; at++) {
+    const cuts = withoutSuffixes(foldedPaths[at]!);
+    if (cuts.length > 0) foldedPaths.push(...cuts);
+  }
   return { method: method.toUpperCase(), paths, foldedPaths };
 }
 
