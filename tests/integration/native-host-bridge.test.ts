@@ -363,7 +363,9 @@ describe('Binance through the bridge: a grant is held to the same caps and scope
       const order = async (grantId: string, params: string) => {
         const requestId = `page-order-${String(++sent).padStart(4, '0')}`;
         proxy!.post('proxy.request', { requestId, grantId, method: 'POST', path: '/binance/api/v3/order', headers: [['content-type', 'application/x-www-form-urlencoded']], hasBody: true });
-        await proxy!.request('proxy.body', { requestId, data: Buffer.from(params).toString('base64'), end: true });
+        // A request refused before its body is read (a read-only grant's order: SCOPE_DENIED) may be over
+        // by the time the body arrives, which the host then refuses; its answer tells what happened.
+        await proxy!.request('proxy.body', { requestId, data: Buffer.from(params).toString('base64'), end: true }).catch(() => undefined);
         const answer = await readAnswer(proxy!, requestId);
         return { status: answer.status, code: answer.status === 200 ? null : (JSON.parse(answer.body.toString()) as { error: { code: string } }).error.code };
       };
