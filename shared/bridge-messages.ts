@@ -130,6 +130,10 @@ function isBrowserAgentName(value: unknown): value is string {
 /** The longest path (and query) a browser agent may send; the HTTP proxy's 16 KiB header limit bounds its request line alike. */
 export const BRIDGE_MAX_PATH_CHARS = 8192;
 
+/** A browser agent's method and path, as the agent protocol and `proxy.refused` both take them. */
+export const AGENT_METHOD_RULE = { check: (value: unknown) => typeof value === 'string' && /^[A-Z]{1,16}$/.test(value), expected: 'an upper-case HTTP method' } as const;
+export const AGENT_PATH_RULE = { check: (value: unknown) => typeof value === 'string' && value.startsWith('/') && value.length <= BRIDGE_MAX_PATH_CHARS, expected: 'a path starting with /' } as const;
+
 const requestId = { check: isBridgeRequestId, expected: 'a request id of 8–64 characters [A-Za-z0-9_-]' } as const;
 const headers = { check: isHeaderList, expected: 'a list of [name, value] string pairs' } as const;
 const chunk = { check: isBase64Chunk, expected: `base64 of at most ${BRIDGE_CHUNK_BYTES} bytes` } as const;
@@ -153,8 +157,8 @@ export const BRIDGE_REQUEST_SCHEMAS = {
   'proxy.cancel': { requestId },
   'proxy.refused': {
     agent: { check: isBrowserAgentName, expected: '"site:ORIGIN" or "extension:ID"' },
-    method: { check: (value: unknown) => typeof value === 'string' && /^[A-Z]{1,16}$/.test(value), expected: 'an upper-case HTTP method' },
-    path: { check: (value: unknown) => typeof value === 'string' && value.startsWith('/') && value.length <= BRIDGE_MAX_PATH_CHARS, expected: 'a path starting with /' },
+    method: AGENT_METHOD_RULE,
+    path: AGENT_PATH_RULE,
     code: { oneOf: BROWSER_REFUSAL_CODES },
   },
 } as const satisfies Record<string, Schema>;

@@ -18,7 +18,7 @@
  * A refusal (no grant, vault locked, host away, …) is a head with the catalogue status, the JSON
  * error as the body, then end (or one `answer`) — the same answer the HTTP proxy gives.
  */
-import { BRIDGE_CHUNK_BYTES, BRIDGE_MAX_PATH_CHARS, type BridgeChunkCoding, type HeaderList, isBase64Chunk, isBridgeChunkCoding, isHeaderList } from '../../shared/bridge-messages';
+import { AGENT_METHOD_RULE, AGENT_PATH_RULE, BRIDGE_CHUNK_BYTES, type BridgeChunkCoding, type HeaderList, isBase64Chunk, isBridgeChunkCoding, isHeaderList } from '../../shared/bridge-messages';
 import type { ErrorBody } from '../../shared/errors';
 import { isPlainObject, type Schema, schemaViolations } from '../../shared/validate';
 
@@ -36,8 +36,8 @@ export function isBytesChunk(value: unknown): value is ArrayBuffer {
 
 const agentMessageSchemas = (bytes: (value: unknown) => boolean) => ({
   request: {
-    method: { check: (value: unknown) => typeof value === 'string' && /^[A-Z]{1,16}$/.test(value), expected: 'an upper-case HTTP method' },
-    path: { check: (value: unknown) => typeof value === 'string' && value.startsWith('/') && value.length <= BRIDGE_MAX_PATH_CHARS, expected: 'a path starting with /' },
+    method: AGENT_METHOD_RULE,
+    path: AGENT_PATH_RULE,
     headers: { check: isHeaderList, expected: 'a list of [name, value] string pairs' },
     hasBody: 'boolean',
   },
